@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef RUV_CATALOG_INT_H
+#define RUV_CATALOG_INT_H
+
+/*
+ * Declarations shared by the catalog modules and nothing else: the layout
+ * of struct repo and the SQLite helpers.  Front ends never include this.
+ */
+
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "repo.h"
+
+struct repo {
+	sqlite3 *db;
+	char path[4096];
+	int found_version; /* user_version before migration */
+};
+
+/*
+ * Translate a SQLite result into -errno, once, here: BUSY/LOCKED -> EBUSY,
+ * CONSTRAINT -> EEXIST, FULL -> ENOSPC, READONLY -> EROFS, NOTADB/CORRUPT
+ * -> EIO (with "not a database"), NOMEM -> ENOMEM, CANTOPEN -> the OS
+ * errno, else EIO.  Leaves SQLite's message as the thread's message.
+ */
+int repo_errno(struct repo *r, int src);
+
+/* Prepare sql; -errno and a message on failure. */
+int repo_prepare(struct repo *r, const char *sql, sqlite3_stmt **out);
+
+/* Run SQL with no result rows (may hold several statements). */
+int repo_exec(struct repo *r, const char *sql);
+
+/* Step a statement expected to finish (no rows): 0 or -errno. */
+int repo_step_done(struct repo *r, sqlite3_stmt *st);
+
+/* Bind text, or NULL for a NULL pointer. */
+int repo_bind_text(sqlite3_stmt *st, int i, const char *s);
+
+/* Copy column i as text into buf (always terminated; "" for NULL). */
+void repo_column_text(sqlite3_stmt *st, int i, char *buf, size_t len);
+
+struct volume_dataset_info;
+
+/* Register a committed data set of volume volume_id; *id = its row.  In
+ * the caller's transaction.  kind is the dataset.kind text. */
+int backup_insert_dataset(struct repo *r, int64_t volume_id,
+                          const struct volume_dataset_info *di,
+                          const char *kind, int64_t *id);
+
+#endif

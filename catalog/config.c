@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Configuration: etc/ruv.ini read with inih over built-in defaults.
+ *
+ * The file is parsed into a scratch copy and only copied to the caller's
+ * struct once every key and the whole (cross-key checks) have passed, so a
+ * bad file changes nothing.  inih reports a handler's refusal as the line
+ * number of the first failing line; the handler keeps the first message
+ * and config_load() prefixes "FILE:LINE: ".
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "ruv-config.h"
+#include "config.h"
+#include "errmsg.h"
+#include "names.h"
+
+struct parse_state {
+	struct config cfg;
+	char msg[256]; /* first handler failure; "" if none */
+};
+
+void config_defaults(struct config *cfg)
+{
+	static const struct config_pool local = {
+	    .name = "local",
+	    .directory = "pools/local",
+	    .prefix = "L",
+	    .capacity = 4ULL << 30,
+	    .location = "Local",
+	};
+	static const struct config_pool offsite = {
+	    .name = "offsite",
+	    .directory = "pools/offsite",
+	    .prefix = "O",
+	    .capacity = 4ULL << 30,
+	    .location = "Staging",
+	};
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->workers = 2;
+	cfg->copies = 2;
+	strcpy(cfg->copy_pool[0], "local");
+	strcpy(cfg->copy_pool[1], "offsite");
+	cfg->chunk_size = 1U << 20;
+	cfg->npools = 2;
+	cfg->pools[0] = local;
+	cfg->pools[1] = offsite;
+}
+
+int config_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s)
+		return -EINVAL;
+	if (errno == ERANGE)
+		return -ERANGE;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		end++;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*end)
+		return -EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	uint64_t v;
+
+	if (config_parse_size(s, &v) < 0 || strpbrk(s, "kKmMgGtT"))
+		return -EINVAL;
+	if (v < lo || v > hi)
+		return -ERANGE;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Set the handler's message and return 0, inih's "failed". */
+static int refuse(struct parse_state *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int refuse(struct parse_state *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (st->msg[0])
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(st->msg, sizeof(st->msg), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static struct config_pool *pool_for(struct config *cfg, const char *name)
+{
+	struct config_pool *p;
+	unsigned i;
+
+	for (i = 0; i < cfg->npools; i++)
+		if (!strcmp(cfg->pools[i].name, name))
+			return &cfg->pools[i];
+	if (cfg->npools == CONFIG_MAX_POOLS)
+		return NULL;
+	p = &cfg->pools[cfg->npools++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->capacity = 4ULL << 30;
+	snprintf(p->location, sizeof(p->location), "Staging");
+	return p;
+}
+
+static int valid_pool_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > CONFIG_NAME_MAX)
+		return 0;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n &&
+	       name[0] >= 'a' && name[0] <= 'z';
+}
+
+static int pool_key(struct parse_state *st, const char *pname, const char *key,
+                    const char *value)
+{
+	struct config_pool *p;
+	uint64_t size;
+
+	if (!valid_pool_name(pname))
+		return refuse(st,
+		              "pool name '%s': 1-%d of a-z 0-9 _ -, "
+		              "starting with a letter",
+		              pname, CONFIG_NAME_MAX);
+	p = pool_for(&st->cfg, pname);
+	if (!p)
+		return refuse(st, "more than %d pools", CONFIG_MAX_POOLS);
+	if (!strcmp(key, "directory")) {
+		if (!*value || strlen(value) >= sizeof(p->directory))
+			return refuse(st, "directory: empty or too long");
+		strcpy(p->directory, value);
+	} else if (!strcmp(key, "prefix")) {
+		if (names_pool_prefix_check(value, p->prefix,
+		                            sizeof(p->prefix)) < 0)
+			return refuse(st,
+			              "prefix '%s': 1-3 letters or "
+			              "digits, starting with a letter",
+			              value);
+	} else if (!strcmp(key, "capacity")) {
+		if (config_parse_size(value, &size) < 0 || size < (1U << 20))
+			return refuse(st,
+			              "capacity '%s': a size of at least "
+			              "1M",
+			              value);
+		p->capacity = size;
+	} else if (!strcmp(key, "location")) {
+		if (names_location_check(value, p->location,
+		                         sizeof(p->location)) < 0)
+			return refuse(st, "location '%s': %s", value,
+			              ruv_lasterr());
+	} else {
+		return refuse(st, "unknown key '%s' in [pool %s]", key, pname);
+	}
+	return 1;
+}
+
+static int backup_key(struct parse_state *st, const char *key,
+                      const char *value)
+{
+	struct config *cfg = &st->cfg;
+	unsigned n;
+	uint64_t size;
+
+	if (!strcmp(key, "copies")) {
+		if (parse_uint(value, 1, CONFIG_MAX_COPIES, &cfg->copies) < 0)
+			return refuse(st, "copies '%s': a number from 1 to %d",
+			              value, CONFIG_MAX_COPIES);
+	} else if (!strncmp(key, "copy", 4) && key[4] >= '1' &&
+	           key[4] <= '0' + CONFIG_MAX_COPIES && !key[5]) {
+		n = (unsigned)(key[4] - '1');
+		if (!valid_pool_name(value))
+			return refuse(st, "%s '%s': not a pool name", key,
+			              value);
+		strcpy(cfg->copy_pool[n], value);
+	} else if (!strcmp(key, "chunk_size")) {
+		if (config_parse_size(value, &size) < 0 || size < (64 << 10) ||
+		    size > (64 << 20) || (size & (size - 1)))
+			return refuse(st,
+			              "chunk_size '%s': a power of two "
+			              "from 64K to 64M",
+			              value);
+		cfg->chunk_size = (uint32_t)size;
+	} else {
+		return refuse(st, "unknown key '%s' in [backup]", key);
+	}
+	return 1;
+}
+
+static int handler(void *user, const char *section, const char *key,
+                   const char *value)
+{
+	struct parse_state *st = user;
+
+	if (!strcmp(section, "ruv")) {
+		if (!strcmp(key, "home")) {
+			if (value[0] != '/' ||
+			    strlen(value) >= sizeof(st->cfg.home))
+				return refuse(st, "home '%s': an absolute path",
+				              value);
+			strcpy(st->cfg.home, value);
+		} else if (!strcmp(key, "workers")) {
+			if (parse_uint(value, 1, 64, &st->cfg.workers) < 0)
+				return refuse(st,
+				              "workers '%s': a number from "
+				              "1 to 64",
+				              value);
+		} else {
+			return refuse(st, "unknown key '%s' in [ruv]", key);
+		}
+		return 1;
+	}
+	if (!strcmp(section, "backup"))
+		return backup_key(st, key, value);
+	if (!strncmp(section, "pool ", 5))
+		return pool_key(st, section + 5, key, value);
+	return refuse(st, "unknown section [%s]", section);
+}
+
+/* Checks that span keys: every copy names a defined pool, prefixes differ. */
+static int check_whole(struct parse_state *st)
+{
+	const struct config *cfg = &st->cfg;
+	unsigned i, j;
+
+	for (i = 0; i < cfg->copies; i++) {
+		if (!cfg->copy_pool[i][0]) {
+			refuse(st, "copies = %u but copy%u is not set",
+			       cfg->copies, i + 1);
+			return -EINVAL;
+		}
+		if (!config_pool(cfg, cfg->copy_pool[i])) {
+			refuse(st, "copy%u = %s: no [pool %s]", i + 1,
+			       cfg->copy_pool[i], cfg->copy_pool[i]);
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++)
+			if (!strcmp(cfg->copy_pool[i], cfg->copy_pool[j])) {
+				refuse(st,
+				       "copy%u and copy%u both go to "
+				       "pool %s",
+				       j + 1, i + 1, cfg->copy_pool[i]);
+				return -EINVAL;
+			}
+	}
+	for (i = 0; i < cfg->npools; i++) {
+		if (!cfg->pools[i].directory[0] || !cfg->pools[i].prefix[0]) {
+			refuse(st, "[pool %s] needs directory and prefix",
+			       cfg->pools[i].name);
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++)
+			if (!strcmp(cfg->pools[i].prefix,
+			            cfg->pools[j].prefix)) {
+				refuse(st, "pools %s and %s share prefix %s",
+				       cfg->pools[j].name, cfg->pools[i].name,
+				       cfg->pools[i].prefix);
+				return -EINVAL;
+			}
+	}
+	return 0;
+}
+
+static int finish(struct parse_state *st, int line, const char *name,
+                  struct config *cfg)
+{
+	if (line > 0)
+		return ruv_fail(-EINVAL, "%s:%d: %s", name, line,
+		                st->msg[0] ? st->msg : "syntax error");
+	if (check_whole(st) < 0)
+		return ruv_fail(-EINVAL, "%s: %s", name, st->msg);
+	*cfg = st->cfg;
+	return 0;
+}
+
+int config_load(const char *path, struct config *cfg)
+{
+	struct parse_state *st;
+	FILE *f;
+	int rc;
+
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->cfg = *cfg;
+	f = fopen(path, "re");
+	if (!f) {
+		rc = -errno;
+		ruv_fail(rc, "cannot read config '%s': %s", path,
+		         strerror(-rc));
+		goto out;
+	}
+	if (strlen(path) >= sizeof(st->cfg.path)) {
+		rc = ruv_fail(-ENAMETOOLONG, "config path too long");
+		goto out;
+	}
+	strcpy(st->cfg.path, path);
+	rc = ini_parse_file(f, handler, st);
+	if (rc < 0) {
+		rc = ruv_fail(-EIO, "cannot read config '%s'", path);
+		goto out;
+	}
+	rc = finish(st, rc, path, cfg);
+out:
+	if (f)
+		fclose(f);
+	free(st);
+	return rc;
+}
+
+int config_load_string(const char *text, const char *name, struct config *cfg)
+{
+	struct parse_state *st;
+	int rc;
+
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->cfg = *cfg;
+	rc = ini_parse_string(text, handler, st);
+	if (rc < 0)
+		rc = ruv_fail(-ENOMEM, "%s: cannot parse", name);
+	else
+		rc = finish(st, rc, name, cfg);
+	free(st);
+	return rc;
+}
+
+int config_find(const char *explicit, const char *home, struct config *cfg)
+{
+	char path[PATH_MAX];
+	const char *env = getenv("RUV_CONFIG");
+	struct config tmp;
+	int rc;
+
+	config_defaults(&tmp);
+	if (!explicit && env && *env)
+		explicit = env;
+	if (explicit) {
+		rc = config_load(explicit, &tmp);
+	} else if (home &&
+	           snprintf(path, sizeof(path), "%s/ruv.ini", home) <
+	               (int)sizeof(path) &&
+	           access(path, F_OK) == 0) {
+		rc = config_load(path, &tmp);
+	} else if (access(RUV_SYSCONFDIR "/ruv/ruv.ini", F_OK) == 0) {
+		rc = config_load(RUV_SYSCONFDIR "/ruv/ruv.ini", &tmp);
+	} else {
+		rc = 0;
+	}
+	if (rc < 0)
+		return rc;
+	*cfg = tmp;
+	return 0;
+}
+
+const struct config_pool *config_pool(const struct config *cfg,
+                                      const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->npools; i++)
+		if (!strcmp(cfg->pools[i].name, name))
+			return &cfg->pools[i];
+	return NULL;
+}
+
+int config_pool_dir(const struct config_pool *pool, const char *home, char *buf,
+                    size_t len)
+{
+	int n;
+
+	if (pool->directory[0] == '/')
+		n = snprintf(buf, len, "%s", pool->directory);
+	else
+		n = snprintf(buf, len, "%s/%s", home, pool->directory);
+	if (n < 0 || (size_t)n >= len)
+		return ruv_fail(-ENAMETOOLONG, "pool directory path too long");
+	return 0;
+}

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Per-thread failure messages.  A fixed buffer in thread-local storage: no
+ * allocation, so reporting an ENOMEM cannot itself fail.  Messages longer
+ * than the buffer are cut, which only loses the tail of a sentence.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "errmsg.h"
+
+static _Thread_local char lasterr[512];
+
+int ruv_fail(int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(lasterr, sizeof(lasterr), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+const char *ruv_lasterr(void)
+{
+	return lasterr;
+}
+
+void ruv_clearerr(void)
+{
+	lasterr[0] = '\0';
+}

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Creating and opening a RUV home.
+ *
+ * Creation is all or nothing: everything is built in HOME.init-XXXXXX in
+ * the same parent directory, synced, and renamed to HOME (rename(2) also
+ * replaces an empty directory).  A crash leaves at most a stray
+ * HOME.init-* directory, never a half-made home.  Pool directories given
+ * as absolute paths live outside the home and are created in place.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "catalog_int.h"
+#include "config.h"
+#include "errmsg.h"
+#include "history.h"
+#include "home.h"
+#include "names.h"
+#include "rtime.h"
+
+int home_path(const char *home, const char *name, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", home, name);
+
+	if (n < 0 || (size_t)n >= len)
+		return ruv_fail(-ENAMETOOLONG, "path '%s/%s' too long", home,
+		                name);
+	return 0;
+}
+
+/* 0 if path does not exist or is an empty directory, else -EEXIST. */
+static int check_vacant(const char *path)
+{
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+	int rc = 0;
+
+	if (lstat(path, &sb) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		rc = -errno;
+		return ruv_fail(rc, "'%s': %s", path, strerror(-rc));
+	}
+	if (!S_ISDIR(sb.st_mode))
+		return ruv_fail(-EEXIST, "'%s' exists and is not a directory",
+		                path);
+	d = opendir(path);
+	if (!d) {
+		rc = -errno;
+		return ruv_fail(rc, "'%s': %s", path, strerror(-rc));
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (!strcmp(de->d_name, HOME_REPOSITORY))
+			rc = ruv_fail(-EEXIST, "'%s' is already a RUV home",
+			              path);
+		else
+			rc = ruv_fail(-EEXIST, "'%s' exists and is not empty",
+			              path);
+		break;
+	}
+	closedir(d);
+	return rc;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	char *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return ruv_fail(-ENAMETOOLONG, "'%s': path too long", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			goto fail;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		goto fail;
+	return 0;
+fail:
+	return ruv_fail(-errno, "cannot create '%s': %s", buf, strerror(errno));
+}
+
+static int sync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+static int insert_pools(struct repo *r, const struct config *cfg)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned i;
+	int rc;
+
+	rc = repo_prepare(r,
+	                  "INSERT OR IGNORE INTO location(name, active,"
+	                  " created_us) VALUES (?, 0, ?)",
+	                  &st);
+	for (i = 0; rc == 0 && i < cfg->npools; i++) {
+		repo_bind_text(st, 1, cfg->pools[i].location);
+		sqlite3_bind_int64(st, 2, rtime_now());
+		rc = repo_step_done(r, st);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc < 0)
+		return rc;
+	rc = repo_prepare(r,
+	                  "INSERT INTO pool(name, directory, prefix,"
+	                  " capacity, location_id) SELECT ?, ?, ?, ?, id"
+	                  " FROM location WHERE name = ?",
+	                  &st);
+	for (i = 0; rc == 0 && i < cfg->npools; i++) {
+		repo_bind_text(st, 1, cfg->pools[i].name);
+		repo_bind_text(st, 2, cfg->pools[i].directory);
+		repo_bind_text(st, 3, cfg->pools[i].prefix);
+		sqlite3_bind_int64(st, 4, (int64_t)cfg->pools[i].capacity);
+		repo_bind_text(st, 5, cfg->pools[i].location);
+		rc = repo_step_done(r, st);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int build_home(const char *tmp, const char *final,
+                      const struct config *cfg)
+{
+	static const char *const dirs[] = {"jcl", "logs"};
+	char path[PATH_MAX];
+	struct repo *r = NULL;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		rc = home_path(tmp, dirs[i], path, sizeof(path));
+		if (rc < 0)
+			return rc;
+		rc = mkdir_p(path, 0755);
+		if (rc < 0)
+			return rc;
+	}
+	for (i = 0; i < cfg->npools; i++) {
+		/* Relative pool directories are made inside the new home. */
+		rc = config_pool_dir(&cfg->pools[i],
+		                     cfg->pools[i].directory[0] == '/' ? final
+		                                                       : tmp,
+		                     path, sizeof(path));
+		if (rc < 0)
+			return rc;
+		rc = mkdir_p(path, 0700);
+		if (rc < 0)
+			return rc;
+	}
+	rc = home_path(tmp, HOME_REPOSITORY, path, sizeof(path));
+	if (rc < 0)
+		return rc;
+	rc = repo_open(path, REPO_CREATE, &r);
+	if (rc < 0)
+		return rc;
+	rc = repo_begin(r);
+	if (rc < 0)
+		goto out;
+	rc = insert_pools(r, cfg);
+	if (rc == 0)
+		rc =
+		    history_add(r, "init", final, 0,
+		                cfg->path[0] ? cfg->path : "built-in defaults");
+	if (rc == 0)
+		rc = repo_commit(r);
+	else
+		repo_rollback(r);
+out:
+	repo_close(r);
+	return rc;
+}
+
+static int remove_tree(const char *path)
+{
+	char child[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(path);
+
+	if (!d)
+		return unlink(path) == 0 ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (snprintf(child, sizeof(child), "%s/%s", path, de->d_name) <
+		    (int)sizeof(child))
+			remove_tree(child);
+	}
+	closedir(d);
+	return rmdir(path) == 0 ? 0 : -errno;
+}
+
+int home_init(const char *path, const struct config *cfg)
+{
+	char abs[PATH_MAX], parent[PATH_MAX], tmp[PATH_MAX + 16];
+	char *dir, *real = NULL;
+	int rc;
+
+	if (!*path)
+		return ruv_fail(-EINVAL, "empty home path");
+	rc = check_vacant(path);
+	if (rc < 0)
+		return rc;
+	snprintf(parent, sizeof(parent), "%s", path);
+	dir = dirname(parent);
+	real = realpath(dir, NULL);
+	if (!real) {
+		rc = -errno;
+		return ruv_fail(rc, "cannot create home '%s': parent '%s': %s",
+		                path, dir, strerror(-rc));
+	}
+	snprintf(parent, sizeof(parent), "%s", path);
+	rc = snprintf(abs, sizeof(abs), "%s/%s", strcmp(real, "/") ? real : "",
+	              basename(parent));
+	free(real);
+	if (rc < 0 || (size_t)rc >= sizeof(abs))
+		return ruv_fail(-ENAMETOOLONG, "home path too long");
+	snprintf(tmp, sizeof(tmp), "%s.init-XXXXXX", abs);
+	if (!mkdtemp(tmp)) {
+		rc = -errno;
+		return ruv_fail(rc, "cannot create home '%s': %s", path,
+		                strerror(-rc));
+	}
+	rc = build_home(tmp, abs, cfg);
+	if (rc < 0)
+		goto fail;
+	if (sync_path(tmp) < 0 || rename(tmp, abs) < 0) {
+		rc = -errno;
+		ruv_fail(rc, "cannot create home '%s': %s", path,
+		         strerror(-rc));
+		goto fail;
+	}
+	snprintf(parent, sizeof(parent), "%s", abs);
+	sync_path(dirname(parent));
+	return 0;
+fail:
+	remove_tree(tmp);
+	return rc;
+}
+
+int home_open(const char *path, struct repo **out)
+{
+	char repo_path[PATH_MAX];
+	struct statvfs vfs;
+	struct stat sb;
+	int rc;
+
+	if (stat(path, &sb) < 0) {
+		rc = -errno;
+		if (rc == -ENOENT)
+			return ruv_fail(rc,
+			                "RUV home '%s' does not exist "
+			                "(create it with 'ruv init')",
+			                path);
+		return ruv_fail(rc, "RUV home '%s': %s", path, strerror(-rc));
+	}
+	if (!S_ISDIR(sb.st_mode))
+		return ruv_fail(-ENOTDIR, "RUV home '%s' is not a directory",
+		                path);
+	if ((statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) ||
+	    access(path, W_OK) < 0)
+		return ruv_fail(-EROFS, "RUV home '%s' is read-only", path);
+	rc = home_path(path, HOME_REPOSITORY, repo_path, sizeof(repo_path));
+	if (rc < 0)
+		return rc;
+	if (access(repo_path, F_OK) < 0)
+		return ruv_fail(
+		    -ENOENT,
+		    "RUV home '%s' has no repository "
+		    "(run 'ruv init', or 'ruvreprs' to restore one)",
+		    path);
+	return repo_open(repo_path, 0, out);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef RUV_HOME_H
+#define RUV_HOME_H
+
+#include <stddef.h>
+
+struct config;
+struct repo;
+
+/*
+ * A RUV home: the directory holding one site's recovery catalog.
+ *
+ *   HOME/repository.db   the repository (plus -wal and -shm while open)
+ *   HOME/pools/NAME/     volume files of each pool (unless configured
+ *                        with an absolute directory elsewhere)
+ *   HOME/jcl/            the recovery JCL library
+ *   HOME/logs/           log streams
+ *   HOME/ruv.ini         optional: this home's configuration
+ */
+
+#define HOME_REPOSITORY "repository.db"
+
+/*
+ * Create a home at path: repository (with the configured pools), pools,
+ * jcl/ and logs/.  Built in a temporary directory beside path and renamed
+ * into place, so a crash leaves either no home or a whole one.  Refuses
+ * (-EEXIST) a path that exists unless it is an empty directory.
+ */
+int home_init(const char *path, const struct config *cfg);
+
+/*
+ * Open the repository of the home at path for reading and writing.
+ * -ENOENT no home or no repository in it, -ENOTDIR, -EROFS read-only,
+ * and the errors of repo_open(); each with a message.
+ */
+int home_open(const char *path, struct repo **out);
+
+/* path/name into buf; -ENAMETOOLONG if it does not fit. */
+int home_path(const char *home, const char *name, char *buf, size_t len);
+
+#endif

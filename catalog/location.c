@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The location table.  A handful of rows; every query is a scan or a
+ * lookup on the unique, case-insensitive name.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "catalog_int.h"
+#include "errmsg.h"
+#include "history.h"
+#include "location.h"
+#include "rtime.h"
+
+#define LOCATION_SELECT                                                        \
+	"SELECT id, name, active, created_us, (SELECT count(*) FROM copy"      \
+	" WHERE location_id = location.id) FROM location"
+
+static void row_to_info(sqlite3_stmt *st, struct location_info *li)
+{
+	li->id = sqlite3_column_int64(st, 0);
+	repo_column_text(st, 1, li->name, sizeof(li->name));
+	li->active = sqlite3_column_int(st, 2);
+	li->created_us = sqlite3_column_int64(st, 3);
+	li->copies = sqlite3_column_int64(st, 4);
+}
+
+int location_define(struct repo *r, const char *name, int active)
+{
+	char lname[NAMES_LOCATION_MAX + 1];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = names_location_check(name, lname, sizeof(lname));
+	if (rc < 0)
+		return rc;
+	rc = repo_begin(r);
+	if (rc < 0)
+		return rc;
+	rc = repo_prepare(r,
+	                  "INSERT INTO location(name, active, created_us)"
+	                  " VALUES (?, ?, ?)",
+	                  &st);
+	if (rc < 0)
+		goto out;
+	repo_bind_text(st, 1, lname);
+	sqlite3_bind_int(st, 2, !!active);
+	sqlite3_bind_int64(st, 3, rtime_now());
+	rc = repo_step_done(r, st);
+	if (rc == -EEXIST)
+		rc = ruv_fail(-EEXIST, "location '%s' already exists", lname);
+	if (rc < 0)
+		goto out;
+	rc = history_add(r, "location define", lname, 0,
+	                 active ? "active" : "inactive");
+	if (rc < 0)
+		goto out;
+	rc = repo_commit(r);
+out:
+	sqlite3_finalize(st);
+	if (rc < 0)
+		repo_rollback(r);
+	return rc;
+}
+
+int location_lookup(struct repo *r, const char *name, struct location_info *out)
+{
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = names_location_check(name, NULL, 0);
+	if (rc < 0)
+		return rc;
+	rc = repo_prepare(r, LOCATION_SELECT " WHERE name = ?", &st);
+	if (rc < 0)
+		return rc;
+	repo_bind_text(st, 1, name);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		row_to_info(st, out);
+	else if (src == SQLITE_DONE)
+		rc = ruv_fail(-ENOENT, "location '%s' does not exist", name);
+	else
+		rc = repo_errno(r, src);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int location_list(struct repo *r,
+                  int (*cb)(const struct location_info *, void *), void *arg)
+{
+	struct location_info li;
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(r, LOCATION_SELECT " ORDER BY name", &st);
+	if (rc < 0)
+		return rc;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		row_to_info(st, &li);
+		rc = cb(&li, arg);
+		if (rc)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef RUV_LOCATION_H
+#define RUV_LOCATION_H
+
+#include <stdint.h>
+
+#include "names.h"
+
+struct repo;
+
+/*
+ * Locations: where copies physically are.  Seeded Local (active), Staging
+ * and Offsite (inactive); operators define more.  Names keep their case
+ * and compare without it.  A copy is usable for restore only while its
+ * location is active.
+ */
+
+struct location_info {
+	int64_t id;
+	char name[NAMES_LOCATION_MAX + 1];
+	int active;
+	int64_t created_us;
+	int64_t copies; /* copies catalogued at this location */
+};
+
+/* -EINVAL bad name, -EEXIST exists (in any case). */
+int location_define(struct repo *r, const char *name, int active);
+
+/* -ENOENT unknown. */
+int location_lookup(struct repo *r, const char *name,
+                    struct location_info *out);
+
+/* All locations by name. */
+int location_list(struct repo *r,
+                  int (*cb)(const struct location_info *, void *), void *arg);
+
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef RUV_CMDS_RUV_H
+#define RUV_CMDS_RUV_H
+
+/*
+ * What the verbs of the ruv command share: the global options, the
+ * resolved configuration and home, and the conventions for messages and
+ * exit codes (0 done, 1 failed, 2 usage).
+ */
+
+#include <limits.h>
+
+#include "config.h"
+
+struct repo;
+
+enum { RUV_OK = 0, RUV_FAILED = 1, RUV_USAGE = 2 };
+
+struct ruv_globals {
+	const char *home_opt;   /* --home, or NULL */
+	const char *config_opt; /* --config, or NULL */
+	int json;               /* --json */
+	struct config cfg;      /* after ruv_setup() */
+	char home[PATH_MAX];    /* after ruv_setup() */
+};
+
+extern struct ruv_globals ruv;
+
+/* Load the configuration and resolve the home; prints why on failure.
+ * need_home: fail when no home is named anywhere. */
+int ruv_setup(int need_home);
+
+/* ruv_setup(1) and open the home's repository; RUV_FAILED on failure. */
+int ruv_open(struct repo **out);
+
+/* "ruv: what: why" on stderr, why being the library's message or the
+ * errno text.  Returns RUV_FAILED. */
+int ruv_error(const char *what, int rc);
+
+/* "ruv: msg" and the usage text on stderr; returns RUV_USAGE. */
+int ruv_usage_error(const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Print usage on stdout; returns RUV_OK.  For --help. */
+int ruv_help(const char *usage);
+
+/*
+ * Parse the options of a verb that takes only --help and the given
+ * boolean flags (NULL-terminated long names, each setting *vals[i]).
+ * Returns the index of the first operand, or -1 after printing usage
+ * (*rc set to the exit code).
+ */
+int ruv_simple_opts(int argc, char **argv, const char *usage,
+                    const char *const *flags, int **vals, int *rc);
+
+/* Mode bits as "0644". */
+const char *ruv_mode_str(unsigned mode, char buf[8]);
+
+int cmd_backup(int argc, char **argv);
+int cmd_file(int argc, char **argv);
+int cmd_group(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_location(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+int cmd_volume(int argc, char **argv);
+
+#endif

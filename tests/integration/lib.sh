@@ -1,0 +1,147 @@
+# Shared helpers of the integration tests (POSIX sh).  A test sources this
+# file, calls its checks, and ends with `done_testing`.  Output is TAP: one
+# "ok N - what" or "not ok N - what" line per check, the plan at the end.
+#
+# Environment (set by meson): RUV (the ruv binary), RUVFS (the ruvfs
+# binary), SRCDIR (the source tree).  Each test gets a fresh temporary
+# directory $T, removed on exit; RUV_HOME points at $T/home, which does
+# not exist until `ruv init`.
+
+set -u
+
+: "${RUV:?RUV must name the ruv binary}"
+: "${SRCDIR:?SRCDIR must name the source tree}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/ruvtest.XXXXXX") || exit 99
+export RUV_HOME="$T/home"
+export RUV_CONFIG="$SRCDIR/etc/ruv.ini"
+export TZ=UTC
+unset RUV_JSON 2>/dev/null || true
+
+_n=0
+_failed=0
+_cleanups=""
+
+# Run "$@" at exit, before the temporary directory goes.
+at_exit() {
+	_cleanups="$*; $_cleanups"
+}
+
+_finish() {
+	eval "$_cleanups" >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap _finish EXIT
+trap 'exit 130' INT TERM
+
+ok() {
+	_n=$((_n + 1))
+	echo "ok $_n - $*"
+}
+
+not_ok() {
+	_n=$((_n + 1))
+	_failed=$((_failed + 1))
+	echo "not ok $_n - $*"
+}
+
+# check WHAT CMD...: CMD must succeed.
+check() {
+	_what=$1
+	shift
+	# Output lands in $T/out and $T/err once the command is done, so the
+	# command itself may read the previous command's.
+	"$@" >"$T/out.new" 2>"$T/err.new"
+	_st=$?
+	mv "$T/out.new" "$T/out"
+	mv "$T/err.new" "$T/err"
+	if [ "$_st" -eq 0 ]; then
+		ok "$_what"
+	else
+		not_ok "$_what (exit $_st)"
+		sed 's/^/# /' "$T/err" "$T/out"
+	fi
+}
+
+# check_fail WHAT STATUS PATTERN CMD...: CMD must exit with STATUS and say
+# one line on stderr starting "ruv" and matching the grep -E PATTERN.
+check_fail() {
+	_what=$1 _want=$2 _pat=$3
+	shift 3
+	"$@" >"$T/out.new" 2>"$T/err.new"
+	_st=$?
+	mv "$T/out.new" "$T/out"
+	mv "$T/err.new" "$T/err"
+	if [ "$_st" -ne "$_want" ]; then
+		not_ok "$_what (exit $_st, wanted $_want)"
+		sed 's/^/# /' "$T/err" "$T/out"
+	elif ! grep -Eq -- "$_pat" "$T/err"; then
+		not_ok "$_what (message does not match '$_pat')"
+		sed 's/^/# /' "$T/err"
+	elif ! head -n 1 "$T/err" | grep -q '^ruv'; then
+		not_ok "$_what (message does not start with the program name)"
+		sed 's/^/# /' "$T/err"
+	else
+		ok "$_what"
+	fi
+}
+
+# check_eq WHAT EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		printf '# expected: %s\n# actual:   %s\n' "$2" "$3"
+	fi
+}
+
+# check_same_file WHAT A B: byte for byte.
+check_same_file() {
+	if cmp -s "$2" "$3"; then
+		ok "$1"
+	else
+		not_ok "$1 ($2 and $3 differ)"
+		diff "$2" "$3" 2>/dev/null | head -n 20 | sed 's/^/# /'
+	fi
+}
+
+# Full SQL dump of the repository: compare before and after a refusal.
+dump_repo() {
+	sqlite3 "$RUV_HOME/repository.db" .dump
+}
+
+# check_unchanged WHAT DUMPFILE: the repository equals the dump.
+check_unchanged() {
+	dump_repo >"$T/dump.now"
+	check_same_file "$1: repository unchanged" "$2" "$T/dump.now"
+}
+
+# A home with a few small data files: $T/data/{a,b,c}.dat.
+make_home() {
+	"$RUV" init >/dev/null || { echo "Bail out! ruv init failed"; exit 1; }
+	mkdir -p "$T/data"
+	printf 'alpha\n' >"$T/data/a.dat"
+	printf 'bravo\n' >"$T/data/b.dat"
+	printf 'charlie\n' >"$T/data/c.dat"
+}
+
+done_testing() {
+	echo "1..$_n"
+	[ "$_failed" -eq 0 ]
+	exit $?
+}
+
+# flip_byte FILE OFFSET: invert one byte in place.
+flip_byte() {
+	python3 -c '
+import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(int(sys.argv[2])); b = f.read(1); f.seek(int(sys.argv[2]))
+    f.write(bytes([b[0] ^ 0xff]))' "$1" "$2"
+}
+
+# sql QUERY: one query on the repository.
+sql() {
+	sqlite3 "$RUV_HOME/repository.db" "$1"
+}

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests of repo.c: creation, migration, refusals, checks. */
+#include <errno.h>
+
+#include <sqlite3.h>
+
+#include "errmsg.h"
+#include "helpers.h"
+
+static int sql_int(const char *db, const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	int v = -1;
+
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
+}
+
+static void sql_exec(const char *db, const char *sql)
+{
+	sqlite3 *h;
+
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+static void test_created_schema(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(repo_schema_version_found(fx->r), 0);
+	assert_int_equal(sql_int(fx->db, "PRAGMA user_version"),
+	                 REPO_SCHEMA_VERSION);
+	assert_int_equal(sql_int(fx->db, "PRAGMA application_id"),
+	                 REPO_APPLICATION_ID);
+	assert_int_equal(sql_int(fx->db, "SELECT count(*) FROM location"), 3);
+	assert_int_equal(sql_int(fx->db, "SELECT active FROM location"
+	                                 " WHERE name = 'Local'"),
+	                 1);
+	assert_int_equal(sql_int(fx->db, "SELECT sum(active) FROM location"),
+	                 1);
+	assert_int_equal(repo_check(fx->r), 0);
+}
+
+static void test_reopen_keeps_version(void **state)
+{
+	struct fixture *fx = *state;
+	struct repo *r;
+
+	assert_int_equal(repo_open(fx->db, 0, &r), 0);
+	assert_int_equal(repo_schema_version_found(r), REPO_SCHEMA_VERSION);
+	repo_close(r);
+}
+
+static void test_missing_without_create(void **state)
+{
+	struct fixture *fx = *state;
+	struct repo *r = (struct repo *)0x1;
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/none.db", fx->dir);
+	assert_int_equal(repo_open(path, 0, &r), -ENOENT);
+	assert_ptr_equal(r, (struct repo *)0x1); /* untouched on failure */
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct repo *r;
+
+	sql_exec(fx->db, "PRAGMA user_version = 42");
+	assert_int_equal(repo_open(fx->db, 0, &r), -ENOTSUP);
+	assert_non_null(strstr(ruv_lasterr(), "newer"));
+	assert_int_equal(sql_int(fx->db, "PRAGMA user_version"), 42);
+	sql_exec(fx->db, "PRAGMA user_version = 1");
+}
+
+static void test_not_a_database(void **state)
+{
+	struct fixture *fx = *state;
+	struct repo *r;
+	char path[160];
+
+	fixture_file(fx, "junk.db",
+	             "0123456789012345678901234567890123456789012345678901234"
+	             "5678901234567890123456789012345678901234567890123456789",
+	             path, sizeof(path));
+	assert_int_equal(repo_open(path, 0, &r), -EIO);
+	assert_non_null(strstr(ruv_lasterr(), "not a database"));
+	assert_int_equal(repo_open(path, REPO_CREATE, &r), -EIO);
+}
+
+static void test_foreign_database(void **state)
+{
+	struct fixture *fx = *state;
+	struct repo *r;
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/other.db", fx->dir);
+	sql_exec(path, "CREATE TABLE t(x)");
+	assert_int_equal(repo_open(path, REPO_CREATE, &r), -EINVAL);
+	assert_non_null(strstr(ruv_lasterr(), "not a ruv repository"));
+	/* Nothing of ours was added to it. */
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_schema"),
+	                 1);
+}
+
+static void test_check_finds_broken_reference(void **state)
+{
+	struct fixture *fx = *state;
+
+	sql_exec(fx->db, "PRAGMA foreign_keys = OFF;"
+	                 "INSERT INTO grp_member VALUES (77, 88);");
+	assert_int_equal(repo_check(fx->r), -EIO);
+	assert_non_null(strstr(ruv_lasterr(), "grp_member"));
+	sql_exec(fx->db, "DELETE FROM grp_member");
+	assert_int_equal(repo_check(fx->r), 0);
+}
+
+static void test_transactions(void **state)
+{
+	struct fixture *fx = *state;
+	struct repo *other;
+
+	assert_int_equal(repo_begin(fx->r), 0);
+	sql_exec(fx->db, "SELECT 1"); /* readers are not blocked (WAL) */
+	repo_rollback(fx->r);
+	repo_rollback(fx->r); /* harmless outside a transaction */
+	assert_int_equal(repo_open(fx->db, 0, &other), 0);
+	assert_int_equal(repo_begin(other), 0);
+	assert_int_equal(repo_commit(other), 0);
+	repo_close(other);
+	repo_close(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_created_schema, fixture_setup,
+	                                    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_reopen_keeps_version,
+	                                    fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_without_create,
+	                                    fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_newer_schema_refused,
+	                                    fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_not_a_database, fixture_setup,
+	                                    fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_foreign_database,
+	                                    fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_check_finds_broken_reference,
+	                                    fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_transactions, fixture_setup,
+	                                    fixture_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
