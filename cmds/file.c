@@ -31,7 +31,7 @@ static int print_text(const struct file_info *fi, void *arg)
 
 	(void)arg;
 	rtime_format_iso(fi->registered_us, when, sizeof(when));
-	printf("%-44s %s %5u %5u %-20s %s\n", fi->dsn,
+	printf("%-44s %s %5u %5u %-27s %s\n", fi->dsn,
 	       ruv_mode_str(fi->mode, mode), (unsigned)fi->uid,
 	       (unsigned)fi->gid, when, fi->path);
 	return 0;
@@ -65,7 +65,7 @@ static int file_list_cmd(struct repo *r)
 	int rc;
 
 	if (!ruv.json) {
-		printf("%-44s %-4s %5s %5s %-20s %s\n", "DSN", "MODE", "UID",
+		printf("%-44s %-4s %5s %5s %-27s %s\n", "DSN", "MODE", "UID",
 		       "GID", "REGISTERED", "PATH");
 		rc = file_list(r, NULL, 0, print_text, NULL);
 		return rc < 0 ? ruv_error("file list", rc) : RUV_OK;
