@@ -47,7 +47,7 @@ struct volume_dataset_info;
 /* Register a committed data set of volume volume_id; *id = its row.  In
  * the caller's transaction.  kind is the dataset.kind text. */
 int backup_insert_dataset(struct repo *r, int64_t volume_id,
-                          const struct volume_dataset_info *di,
-                          const char *kind, int64_t *id);
+			  const struct volume_dataset_info *di,
+			  const char *kind, int64_t *id);
 
 #endif

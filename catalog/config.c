@@ -31,18 +31,18 @@ struct parse_state {
 void config_defaults(struct config *cfg)
 {
 	static const struct config_pool local = {
-	    .name = "local",
-	    .directory = "pools/local",
-	    .prefix = "L",
-	    .capacity = 4ULL << 30,
-	    .location = "Local",
+		.name = "local",
+		.directory = "pools/local",
+		.prefix = "L",
+		.capacity = 4ULL << 30,
+		.location = "Local",
 	};
 	static const struct config_pool offsite = {
-	    .name = "offsite",
-	    .directory = "pools/offsite",
-	    .prefix = "O",
-	    .capacity = 4ULL << 30,
-	    .location = "Staging",
+		.name = "offsite",
+		.directory = "pools/offsite",
+		.prefix = "O",
+		.capacity = 4ULL << 30,
+		.location = "Staging",
 	};
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -118,7 +118,7 @@ static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 
 /* Set the handler's message and return 0, inih's "failed". */
 static int refuse(struct parse_state *st, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 static int refuse(struct parse_state *st, const char *fmt, ...)
 {
 	va_list ap;
@@ -160,16 +160,16 @@ static int valid_pool_name(const char *name)
 }
 
 static int pool_key(struct parse_state *st, const char *pname, const char *key,
-                    const char *value)
+		    const char *value)
 {
 	struct config_pool *p;
 	uint64_t size;
 
 	if (!valid_pool_name(pname))
 		return refuse(st,
-		              "pool name '%s': 1-%d of a-z 0-9 _ -, "
-		              "starting with a letter",
-		              pname, CONFIG_NAME_MAX);
+			      "pool name '%s': 1-%d of a-z 0-9 _ -, "
+			      "starting with a letter",
+			      pname, CONFIG_NAME_MAX);
 	p = pool_for(&st->cfg, pname);
 	if (!p)
 		return refuse(st, "more than %d pools", CONFIG_MAX_POOLS);
@@ -179,23 +179,23 @@ static int pool_key(struct parse_state *st, const char *pname, const char *key,
 		strcpy(p->directory, value);
 	} else if (!strcmp(key, "prefix")) {
 		if (names_pool_prefix_check(value, p->prefix,
-		                            sizeof(p->prefix)) < 0)
+					    sizeof(p->prefix)) < 0)
 			return refuse(st,
-			              "prefix '%s': 1-3 letters or "
-			              "digits, starting with a letter",
-			              value);
+				      "prefix '%s': 1-3 letters or "
+				      "digits, starting with a letter",
+				      value);
 	} else if (!strcmp(key, "capacity")) {
 		if (config_parse_size(value, &size) < 0 || size < (1U << 20))
 			return refuse(st,
-			              "capacity '%s': a size of at least "
-			              "1M",
-			              value);
+				      "capacity '%s': a size of at least "
+				      "1M",
+				      value);
 		p->capacity = size;
 	} else if (!strcmp(key, "location")) {
 		if (names_location_check(value, p->location,
-		                         sizeof(p->location)) < 0)
+					 sizeof(p->location)) < 0)
 			return refuse(st, "location '%s': %s", value,
-			              ruv_lasterr());
+				      ruv_lasterr());
 	} else {
 		return refuse(st, "unknown key '%s' in [pool %s]", key, pname);
 	}
@@ -203,7 +203,7 @@ static int pool_key(struct parse_state *st, const char *pname, const char *key,
 }
 
 static int backup_key(struct parse_state *st, const char *key,
-                      const char *value)
+		      const char *value)
 {
 	struct config *cfg = &st->cfg;
 	unsigned n;
@@ -212,21 +212,21 @@ static int backup_key(struct parse_state *st, const char *key,
 	if (!strcmp(key, "copies")) {
 		if (parse_uint(value, 1, CONFIG_MAX_COPIES, &cfg->copies) < 0)
 			return refuse(st, "copies '%s': a number from 1 to %d",
-			              value, CONFIG_MAX_COPIES);
+				      value, CONFIG_MAX_COPIES);
 	} else if (!strncmp(key, "copy", 4) && key[4] >= '1' &&
-	           key[4] <= '0' + CONFIG_MAX_COPIES && !key[5]) {
+		   key[4] <= '0' + CONFIG_MAX_COPIES && !key[5]) {
 		n = (unsigned)(key[4] - '1');
 		if (!valid_pool_name(value))
 			return refuse(st, "%s '%s': not a pool name", key,
-			              value);
+				      value);
 		strcpy(cfg->copy_pool[n], value);
 	} else if (!strcmp(key, "chunk_size")) {
 		if (config_parse_size(value, &size) < 0 || size < (64 << 10) ||
 		    size > (64 << 20) || (size & (size - 1)))
 			return refuse(st,
-			              "chunk_size '%s': a power of two "
-			              "from 64K to 64M",
-			              value);
+				      "chunk_size '%s': a power of two "
+				      "from 64K to 64M",
+				      value);
 		cfg->chunk_size = (uint32_t)size;
 	} else {
 		return refuse(st, "unknown key '%s' in [backup]", key);
@@ -235,7 +235,7 @@ static int backup_key(struct parse_state *st, const char *key,
 }
 
 static int handler(void *user, const char *section, const char *key,
-                   const char *value)
+		   const char *value)
 {
 	struct parse_state *st = user;
 
@@ -244,14 +244,14 @@ static int handler(void *user, const char *section, const char *key,
 			if (value[0] != '/' ||
 			    strlen(value) >= sizeof(st->cfg.home))
 				return refuse(st, "home '%s': an absolute path",
-				              value);
+					      value);
 			strcpy(st->cfg.home, value);
 		} else if (!strcmp(key, "workers")) {
 			if (parse_uint(value, 1, 64, &st->cfg.workers) < 0)
 				return refuse(st,
-				              "workers '%s': a number from "
-				              "1 to 64",
-				              value);
+					      "workers '%s': a number from "
+					      "1 to 64",
+					      value);
 		} else {
 			return refuse(st, "unknown key '%s' in [ruv]", key);
 		}
@@ -298,7 +298,7 @@ static int check_whole(struct parse_state *st)
 		}
 		for (j = 0; j < i; j++)
 			if (!strcmp(cfg->pools[i].prefix,
-			            cfg->pools[j].prefix)) {
+				    cfg->pools[j].prefix)) {
 				refuse(st, "pools %s and %s share prefix %s",
 				       cfg->pools[j].name, cfg->pools[i].name,
 				       cfg->pools[i].prefix);
@@ -309,11 +309,11 @@ static int check_whole(struct parse_state *st)
 }
 
 static int finish(struct parse_state *st, int line, const char *name,
-                  struct config *cfg)
+		  struct config *cfg)
 {
 	if (line > 0)
 		return ruv_fail(-EINVAL, "%s:%d: %s", name, line,
-		                st->msg[0] ? st->msg : "syntax error");
+				st->msg[0] ? st->msg : "syntax error");
 	if (check_whole(st) < 0)
 		return ruv_fail(-EINVAL, "%s: %s", name, st->msg);
 	*cfg = st->cfg;
@@ -334,7 +334,7 @@ int config_load(const char *path, struct config *cfg)
 	if (!f) {
 		rc = -errno;
 		ruv_fail(rc, "cannot read config '%s': %s", path,
-		         strerror(-rc));
+			 strerror(-rc));
 		goto out;
 	}
 	if (strlen(path) >= sizeof(st->cfg.path)) {
@@ -386,9 +386,9 @@ int config_find(const char *explicit, const char *home, struct config *cfg)
 	if (explicit) {
 		rc = config_load(explicit, &tmp);
 	} else if (home &&
-	           snprintf(path, sizeof(path), "%s/ruv.ini", home) <
-	               (int)sizeof(path) &&
-	           access(path, F_OK) == 0) {
+		   snprintf(path, sizeof(path), "%s/ruv.ini", home) <
+			   (int)sizeof(path) &&
+		   access(path, F_OK) == 0) {
 		rc = config_load(path, &tmp);
 	} else if (access(RUV_SYSCONFDIR "/ruv/ruv.ini", F_OK) == 0) {
 		rc = config_load(RUV_SYSCONFDIR "/ruv/ruv.ini", &tmp);
@@ -402,7 +402,7 @@ int config_find(const char *explicit, const char *home, struct config *cfg)
 }
 
 const struct config_pool *config_pool(const struct config *cfg,
-                                      const char *name)
+				      const char *name)
 {
 	unsigned i;
 
@@ -413,7 +413,7 @@ const struct config_pool *config_pool(const struct config *cfg,
 }
 
 int config_pool_dir(const struct config_pool *pool, const char *home, char *buf,
-                    size_t len)
+		    size_t len)
 {
 	int n;
 

@@ -3,6 +3,7 @@
 #define RUV_CONFIG_H
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -13,13 +14,13 @@
 
 #define CONFIG_MAX_POOLS  8
 #define CONFIG_MAX_COPIES 4
-#define CONFIG_NAME_MAX   16
+#define CONFIG_NAME_MAX	  16
 
 struct config_pool {
 	char name[CONFIG_NAME_MAX + 1]; /* section name: [pool NAME] */
-	char directory[PATH_MAX];       /* as written; see config_pool_dir */
-	char prefix[4];                 /* VOLSER prefix, upper case */
-	uint64_t capacity;              /* bytes */
+	char directory[PATH_MAX];	/* as written; see config_pool_dir */
+	char prefix[4];			/* VOLSER prefix, upper case */
+	uint64_t capacity;		/* bytes */
 	char location[CONFIG_NAME_MAX + 1]; /* where new copies start */
 };
 
@@ -56,11 +57,11 @@ int config_find(const char *explicit, const char *home, struct config *cfg);
 
 /* The pool called name, or NULL. */
 const struct config_pool *config_pool(const struct config *cfg,
-                                      const char *name);
+				      const char *name);
 
 /* The pool's directory, resolved against home when relative. */
 int config_pool_dir(const struct config_pool *pool, const char *home, char *buf,
-                    size_t len);
+		    size_t len);
 
 /* Parse "123", "64K", "4G"... into bytes.  -EINVAL or -ERANGE. */
 int config_parse_size(const char *s, uint64_t *out);

@@ -11,7 +11,7 @@
 
 /* Record a message for the calling thread and return rc (a -errno). */
 int ruv_fail(int rc, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 /* The calling thread's last message, "" if none.  Valid until the next
  * ruv_fail()/ruv_clearerr() on this thread. */

@@ -47,9 +47,9 @@ static int check_source(const char *path, struct file_info *fi)
 		rc = -errno;
 		if (rc == -ELOOP)
 			return ruv_fail(rc,
-			                "'%s': too many levels of "
-			                "symbolic links (a loop?)",
-			                path);
+					"'%s': too many levels of "
+					"symbolic links (a loop?)",
+					path);
 		return ruv_fail(rc, "'%s': %s", path, strerror(-rc));
 	}
 	rc = 0;
@@ -90,19 +90,19 @@ static int explain_duplicate(struct repo *r, const struct file_info *fi)
 
 	if (file_lookup(r, fi->dsn, &old) == 0)
 		return ruv_fail(-EEXIST,
-		                "DSN '%s' is already registered "
-		                "(path '%s')",
-		                fi->dsn, old.path);
+				"DSN '%s' is already registered "
+				"(path '%s')",
+				fi->dsn, old.path);
 	return ruv_fail(-EEXIST,
-	                "path '%s' is already registered under "
-	                "another DSN",
-	                fi->path);
+			"path '%s' is already registered under "
+			"another DSN",
+			fi->path);
 }
 
 int file_register(struct repo *r, const char *dsn, const char *path,
-                  struct file_info *out)
+		  struct file_info *out)
 {
-	struct file_info fi = {0};
+	struct file_info fi = { 0 };
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -118,9 +118,9 @@ int file_register(struct repo *r, const char *dsn, const char *path,
 	if (rc < 0)
 		return rc;
 	rc = repo_prepare(r,
-	                  "INSERT INTO file(dsn, path, uid, gid, mode,"
-	                  " registered_us) VALUES (?, ?, ?, ?, ?, ?)",
-	                  &st);
+			  "INSERT INTO file(dsn, path, uid, gid, mode,"
+			  " registered_us) VALUES (?, ?, ?, ?, ?, ?)",
+			  &st);
 	if (rc < 0)
 		goto out;
 	repo_bind_text(st, 1, fi.dsn);
@@ -156,7 +156,7 @@ static int count_backups(struct repo *r, int64_t file_id, int64_t *n)
 	int src, rc;
 
 	rc = repo_prepare(r, "SELECT count(*) FROM backup WHERE file_id = ?",
-	                  &st);
+			  &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, file_id);
@@ -187,9 +187,9 @@ int file_unregister(struct repo *r, const char *dsn)
 		goto out;
 	if (nbackups) {
 		rc = ruv_fail(-EBUSY,
-		              "'%s' has %lld backups in the repository;"
-		              " they keep it registered",
-		              fi.dsn, (long long)nbackups);
+			      "'%s' has %lld backups in the repository;"
+			      " they keep it registered",
+			      fi.dsn, (long long)nbackups);
 		goto out;
 	}
 	rc = repo_prepare(r, "DELETE FROM file WHERE id = ?", &st);
@@ -220,7 +220,7 @@ int file_lookup(struct repo *r, const char *dsn, struct file_info *out)
 	if (rc < 0)
 		return rc;
 	rc = repo_prepare(r, "SELECT " FILE_COLUMNS " FROM file WHERE dsn = ?",
-	                  &st);
+			  &st);
 	if (rc < 0)
 		return rc;
 	repo_bind_text(st, 1, name);
@@ -236,16 +236,16 @@ int file_lookup(struct repo *r, const char *dsn, struct file_info *out)
 }
 
 int file_list(struct repo *r, const char *after, unsigned limit,
-              int (*cb)(const struct file_info *, void *), void *arg)
+	      int (*cb)(const struct file_info *, void *), void *arg)
 {
 	struct file_info fi;
 	sqlite3_stmt *st = NULL;
 	int src, rc;
 
 	rc = repo_prepare(r,
-	                  "SELECT " FILE_COLUMNS " FROM file WHERE dsn > ?"
-	                  " ORDER BY dsn LIMIT ?",
-	                  &st);
+			  "SELECT " FILE_COLUMNS " FROM file WHERE dsn > ?"
+			  " ORDER BY dsn LIMIT ?",
+			  &st);
 	if (rc < 0)
 		return rc;
 	repo_bind_text(st, 1, after ? after : "");

@@ -30,7 +30,7 @@ struct file_info {
  * -EEXIST DSN or path already registered.  out may be NULL.
  */
 int file_register(struct repo *r, const char *dsn, const char *path,
-                  struct file_info *out);
+		  struct file_info *out);
 
 /*
  * Remove a registration and its group memberships.  -ENOENT unknown,
@@ -47,6 +47,6 @@ int file_lookup(struct repo *r, const char *dsn, struct file_info *out);
  * and is returned.  Paged by key, never by offset.
  */
 int file_list(struct repo *r, const char *after, unsigned limit,
-              int (*cb)(const struct file_info *, void *), void *arg);
+	      int (*cb)(const struct file_info *, void *), void *arg);
 
 #endif

@@ -18,7 +18,7 @@
 #include "rtime.h"
 
 static int lookup_in_txn(struct repo *r, const char *name,
-                         struct group_info *out)
+			 struct group_info *out)
 {
 	char gname[NAMES_GROUP_MAX + 1];
 	sqlite3_stmt *st = NULL;
@@ -28,10 +28,10 @@ static int lookup_in_txn(struct repo *r, const char *name,
 	if (rc < 0)
 		return rc;
 	rc = repo_prepare(r,
-	                  "SELECT id, name, created_us, (SELECT count(*)"
-	                  " FROM grp_member WHERE grp_id = grp.id)"
-	                  " FROM grp WHERE name = ?",
-	                  &st);
+			  "SELECT id, name, created_us, (SELECT count(*)"
+			  " FROM grp_member WHERE grp_id = grp.id)"
+			  " FROM grp WHERE name = ?",
+			  &st);
 	if (rc < 0)
 		return rc;
 	repo_bind_text(st, 1, gname);
@@ -61,9 +61,9 @@ static int is_member(struct repo *r, int64_t gid, int64_t fid, int *yes)
 	int src, rc;
 
 	rc = repo_prepare(r,
-	                  "SELECT 1 FROM grp_member WHERE grp_id = ?"
-	                  " AND file_id = ?",
-	                  &st);
+			  "SELECT 1 FROM grp_member WHERE grp_id = ?"
+			  " AND file_id = ?",
+			  &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, gid);
@@ -82,8 +82,8 @@ static int is_member(struct repo *r, int64_t gid, int64_t fid, int *yes)
  * want_member >= 0, members whose membership is not what the change needs.
  */
 static int resolve(struct repo *r, const struct group_info *g,
-                   const char *const *dsns, unsigned n, int want_member,
-                   int64_t *ids)
+		   const char *const *dsns, unsigned n, int want_member,
+		   int64_t *ids)
 {
 	struct file_info fi;
 	unsigned i, j;
@@ -97,7 +97,7 @@ static int resolve(struct repo *r, const struct group_info *g,
 		for (j = 0; j < i; j++)
 			if (ids[j] == ids[i])
 				return ruv_fail(-EINVAL, "'%s' is named twice",
-				                fi.dsn);
+						fi.dsn);
 		if (want_member < 0)
 			continue;
 		rc = is_member(r, g->id, fi.id, &member);
@@ -105,31 +105,31 @@ static int resolve(struct repo *r, const struct group_info *g,
 			return rc;
 		if (member && !want_member)
 			return ruv_fail(-EEXIST,
-			                "'%s' is already a member "
-			                "of group '%s'",
-			                fi.dsn, g->name);
+					"'%s' is already a member "
+					"of group '%s'",
+					fi.dsn, g->name);
 		if (!member && want_member)
 			return ruv_fail(-ENOENT,
-			                "'%s' is not a member of "
-			                "group '%s'",
-			                fi.dsn, g->name);
+					"'%s' is not a member of "
+					"group '%s'",
+					fi.dsn, g->name);
 	}
 	return 0;
 }
 
 static int change_members(struct repo *r, const struct group_info *g,
-                          const int64_t *ids, unsigned n, int add)
+			  const int64_t *ids, unsigned n, int add)
 {
 	sqlite3_stmt *st = NULL;
 	unsigned i;
 	int rc;
 
 	rc = repo_prepare(r,
-	                  add ? "INSERT INTO grp_member(grp_id, file_id)"
-	                        " VALUES (?, ?)"
-	                      : "DELETE FROM grp_member WHERE grp_id = ?"
-	                        " AND file_id = ?",
-	                  &st);
+			  add ? "INSERT INTO grp_member(grp_id, file_id)"
+				" VALUES (?, ?)"
+			      : "DELETE FROM grp_member WHERE grp_id = ?"
+				" AND file_id = ?",
+			  &st);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < n && rc == 0; i++) {
@@ -151,7 +151,7 @@ static int insert_group(struct repo *r, const char *name, struct group_info *g)
 	if (rc < 0)
 		return rc;
 	rc = repo_prepare(r, "INSERT INTO grp(name, created_us) VALUES (?, ?)",
-	                  &st);
+			  &st);
 	if (rc < 0)
 		return rc;
 	g->created_us = rtime_now();
@@ -170,7 +170,7 @@ static int insert_group(struct repo *r, const char *name, struct group_info *g)
 
 /* The shared body of define/add/remove: op 'd', 'a' or 'r'. */
 static int group_change(struct repo *r, int op, const char *name,
-                        const char *const *dsns, unsigned n)
+			const char *const *dsns, unsigned n)
 {
 	struct group_info g;
 	int64_t *ids = NULL;
@@ -201,10 +201,10 @@ static int group_change(struct repo *r, int op, const char *name,
 		goto out;
 	snprintf(msg, sizeof(msg), "%u member%s", n, n == 1 ? "" : "s");
 	rc = history_add(r,
-	                 op == 'd'   ? "group define"
-	                 : op == 'a' ? "group add"
-	                             : "group remove",
-	                 g.name, 0, msg);
+			 op == 'd'   ? "group define"
+			 : op == 'a' ? "group add"
+				     : "group remove",
+			 g.name, 0, msg);
 	if (rc < 0)
 		goto out;
 	rc = repo_commit(r);
@@ -217,19 +217,19 @@ out_free:
 }
 
 int group_define(struct repo *r, const char *name, const char *const *dsns,
-                 unsigned n)
+		 unsigned n)
 {
 	return group_change(r, 'd', name, dsns, n);
 }
 
 int group_add(struct repo *r, const char *name, const char *const *dsns,
-              unsigned n)
+	      unsigned n)
 {
 	return group_change(r, 'a', name, dsns, n);
 }
 
 int group_remove(struct repo *r, const char *name, const char *const *dsns,
-                 unsigned n)
+		 unsigned n)
 {
 	return group_change(r, 'r', name, dsns, n);
 }
@@ -265,17 +265,17 @@ out:
 }
 
 int group_list(struct repo *r, const char *after, unsigned limit,
-               int (*cb)(const struct group_info *, void *), void *arg)
+	       int (*cb)(const struct group_info *, void *), void *arg)
 {
 	struct group_info g;
 	sqlite3_stmt *st = NULL;
 	int src, rc;
 
 	rc = repo_prepare(r,
-	                  "SELECT id, name, created_us, (SELECT count(*)"
-	                  " FROM grp_member WHERE grp_id = grp.id)"
-	                  " FROM grp WHERE name > ? ORDER BY name LIMIT ?",
-	                  &st);
+			  "SELECT id, name, created_us, (SELECT count(*)"
+			  " FROM grp_member WHERE grp_id = grp.id)"
+			  " FROM grp WHERE name > ? ORDER BY name LIMIT ?",
+			  &st);
 	if (rc < 0)
 		return rc;
 	repo_bind_text(st, 1, after ? after : "");
@@ -297,7 +297,7 @@ out:
 }
 
 int group_members(struct repo *r, const char *name, const char *after,
-                  unsigned limit, int (*cb)(const char *dsn, void *), void *arg)
+		  unsigned limit, int (*cb)(const char *dsn, void *), void *arg)
 {
 	struct group_info g;
 	sqlite3_stmt *st = NULL;
@@ -308,10 +308,10 @@ int group_members(struct repo *r, const char *name, const char *after,
 	if (rc < 0)
 		return rc;
 	rc = repo_prepare(r,
-	                  "SELECT f.dsn FROM grp_member m JOIN file f"
-	                  " ON f.id = m.file_id WHERE m.grp_id = ?"
-	                  " AND f.dsn > ? ORDER BY f.dsn LIMIT ?",
-	                  &st);
+			  "SELECT f.dsn FROM grp_member m JOIN file f"
+			  " ON f.id = m.file_id WHERE m.grp_id = ?"
+			  " AND f.dsn > ? ORDER BY f.dsn LIMIT ?",
+			  &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, g.id);

@@ -25,15 +25,15 @@ struct group_info {
 /* Create a group with optional members.  -EEXIST the group exists,
  * -ENOENT a DSN is not registered, -EINVAL a bad name or a DSN twice. */
 int group_define(struct repo *r, const char *name, const char *const *dsns,
-                 unsigned n);
+		 unsigned n);
 
 /* Add members.  -ENOENT unknown group or DSN, -EEXIST already a member. */
 int group_add(struct repo *r, const char *name, const char *const *dsns,
-              unsigned n);
+	      unsigned n);
 
 /* Remove members.  -ENOENT unknown group or DSN, or DSN not a member. */
 int group_remove(struct repo *r, const char *name, const char *const *dsns,
-                 unsigned n);
+		 unsigned n);
 
 /* Delete a group (its files stay registered).  -ENOENT unknown. */
 int group_delete(struct repo *r, const char *name);
@@ -42,11 +42,11 @@ int group_lookup(struct repo *r, const char *name, struct group_info *out);
 
 /* Groups with name > after, by name, at most limit (0: all). */
 int group_list(struct repo *r, const char *after, unsigned limit,
-               int (*cb)(const struct group_info *, void *), void *arg);
+	       int (*cb)(const struct group_info *, void *), void *arg);
 
 /* Member DSNs of a group with DSN > after, by DSN.  -ENOENT unknown. */
 int group_members(struct repo *r, const char *name, const char *after,
-                  unsigned limit, int (*cb)(const char *dsn, void *),
-                  void *arg);
+		  unsigned limit, int (*cb)(const char *dsn, void *),
+		  void *arg);
 
 #endif

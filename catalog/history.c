@@ -12,15 +12,15 @@
 #include "rtime.h"
 
 int history_add(struct repo *r, const char *action, const char *subject, int rc,
-                const char *message)
+		const char *message)
 {
 	sqlite3_stmt *st = NULL;
 	int err;
 
 	err = repo_prepare(r,
-	                   "INSERT INTO history(time_us, action, subject,"
-	                   " outcome, message) VALUES (?, ?, ?, ?, ?)",
-	                   &st);
+			   "INSERT INTO history(time_us, action, subject,"
+			   " outcome, message) VALUES (?, ?, ?, ?, ?)",
+			   &st);
 	if (err < 0)
 		return err;
 	sqlite3_bind_int64(st, 1, rtime_now());
@@ -34,7 +34,7 @@ int history_add(struct repo *r, const char *action, const char *subject, int rc,
 }
 
 int history_list(struct repo *r, int64_t after_id, unsigned limit,
-                 int (*cb)(const struct history_entry *, void *), void *arg)
+		 int (*cb)(const struct history_entry *, void *), void *arg)
 {
 	struct history_entry e;
 	sqlite3_stmt *st = NULL;
@@ -42,10 +42,10 @@ int history_list(struct repo *r, int64_t after_id, unsigned limit,
 	int src, rc;
 
 	rc = repo_prepare(r,
-	                  "SELECT id, time_us, action, subject, outcome,"
-	                  " message FROM history WHERE id > ?"
-	                  " ORDER BY id LIMIT ?",
-	                  &st);
+			  "SELECT id, time_us, action, subject, outcome,"
+			  " message FROM history WHERE id > ?"
+			  " ORDER BY id LIMIT ?",
+			  &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, after_id);
@@ -78,9 +78,9 @@ int history_tail_start(struct repo *r, unsigned limit, int64_t *after_id)
 	if (!limit)
 		return 0;
 	rc = repo_prepare(r,
-	                  "SELECT coalesce(min(id) - 1, 0) FROM (SELECT id"
-	                  " FROM history ORDER BY id DESC LIMIT ?)",
-	                  &st);
+			  "SELECT coalesce(min(id) - 1, 0) FROM (SELECT id"
+			  " FROM history ORDER BY id DESC LIMIT ?)",
+			  &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, limit);

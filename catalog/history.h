@@ -26,14 +26,14 @@ struct history_entry {
 /* Append a row (inside the caller's transaction, or on its own).  rc < 0
  * marks the action failed. */
 int history_add(struct repo *r, const char *action, const char *subject, int rc,
-                const char *message);
+		const char *message);
 
 /*
  * Call cb for each entry with id > after_id, oldest first, at most limit
  * (0: all).  A nonzero cb return stops the walk and is returned.
  */
 int history_list(struct repo *r, int64_t after_id, unsigned limit,
-                 int (*cb)(const struct history_entry *, void *), void *arg);
+		 int (*cb)(const struct history_entry *, void *), void *arg);
 
 /* The id of the entry limit rows before the newest, for "the last N". */
 int history_tail_start(struct repo *r, unsigned limit, int64_t *after_id);

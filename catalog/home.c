@@ -34,7 +34,7 @@ int home_path(const char *home, const char *name, char *buf, size_t len)
 
 	if (n < 0 || (size_t)n >= len)
 		return ruv_fail(-ENAMETOOLONG, "path '%s/%s' too long", home,
-		                name);
+				name);
 	return 0;
 }
 
@@ -54,7 +54,7 @@ static int check_vacant(const char *path)
 	}
 	if (!S_ISDIR(sb.st_mode))
 		return ruv_fail(-EEXIST, "'%s' exists and is not a directory",
-		                path);
+				path);
 	d = opendir(path);
 	if (!d) {
 		rc = -errno;
@@ -65,10 +65,10 @@ static int check_vacant(const char *path)
 			continue;
 		if (!strcmp(de->d_name, HOME_REPOSITORY))
 			rc = ruv_fail(-EEXIST, "'%s' is already a RUV home",
-			              path);
+				      path);
 		else
 			rc = ruv_fail(-EEXIST, "'%s' exists and is not empty",
-			              path);
+				      path);
 		break;
 	}
 	closedir(d);
@@ -117,9 +117,9 @@ static int insert_pools(struct repo *r, const struct config *cfg)
 	int rc;
 
 	rc = repo_prepare(r,
-	                  "INSERT OR IGNORE INTO location(name, active,"
-	                  " created_us) VALUES (?, 0, ?)",
-	                  &st);
+			  "INSERT OR IGNORE INTO location(name, active,"
+			  " created_us) VALUES (?, 0, ?)",
+			  &st);
 	for (i = 0; rc == 0 && i < cfg->npools; i++) {
 		repo_bind_text(st, 1, cfg->pools[i].location);
 		sqlite3_bind_int64(st, 2, rtime_now());
@@ -131,10 +131,10 @@ static int insert_pools(struct repo *r, const struct config *cfg)
 	if (rc < 0)
 		return rc;
 	rc = repo_prepare(r,
-	                  "INSERT INTO pool(name, directory, prefix,"
-	                  " capacity, location_id) SELECT ?, ?, ?, ?, id"
-	                  " FROM location WHERE name = ?",
-	                  &st);
+			  "INSERT INTO pool(name, directory, prefix,"
+			  " capacity, location_id) SELECT ?, ?, ?, ?, id"
+			  " FROM location WHERE name = ?",
+			  &st);
 	for (i = 0; rc == 0 && i < cfg->npools; i++) {
 		repo_bind_text(st, 1, cfg->pools[i].name);
 		repo_bind_text(st, 2, cfg->pools[i].directory);
@@ -149,9 +149,9 @@ static int insert_pools(struct repo *r, const struct config *cfg)
 }
 
 static int build_home(const char *tmp, const char *final,
-                      const struct config *cfg)
+		      const struct config *cfg)
 {
-	static const char *const dirs[] = {"jcl", "logs"};
+	static const char *const dirs[] = { "jcl", "logs" };
 	char path[PATH_MAX];
 	struct repo *r = NULL;
 	unsigned i;
@@ -168,9 +168,9 @@ static int build_home(const char *tmp, const char *final,
 	for (i = 0; i < cfg->npools; i++) {
 		/* Relative pool directories are made inside the new home. */
 		rc = config_pool_dir(&cfg->pools[i],
-		                     cfg->pools[i].directory[0] == '/' ? final
-		                                                       : tmp,
-		                     path, sizeof(path));
+				     cfg->pools[i].directory[0] == '/' ? final
+								       : tmp,
+				     path, sizeof(path));
 		if (rc < 0)
 			return rc;
 		rc = mkdir_p(path, 0700);
@@ -188,9 +188,9 @@ static int build_home(const char *tmp, const char *final,
 		goto out;
 	rc = insert_pools(r, cfg);
 	if (rc == 0)
-		rc =
-		    history_add(r, "init", final, 0,
-		                cfg->path[0] ? cfg->path : "built-in defaults");
+		rc = history_add(r, "init", final, 0,
+				 cfg->path[0] ? cfg->path
+					      : "built-in defaults");
 	if (rc == 0)
 		rc = repo_commit(r);
 	else
@@ -236,11 +236,11 @@ int home_init(const char *path, const struct config *cfg)
 	if (!real) {
 		rc = -errno;
 		return ruv_fail(rc, "cannot create home '%s': parent '%s': %s",
-		                path, dir, strerror(-rc));
+				path, dir, strerror(-rc));
 	}
 	snprintf(parent, sizeof(parent), "%s", path);
 	rc = snprintf(abs, sizeof(abs), "%s/%s", strcmp(real, "/") ? real : "",
-	              basename(parent));
+		      basename(parent));
 	free(real);
 	if (rc < 0 || (size_t)rc >= sizeof(abs))
 		return ruv_fail(-ENAMETOOLONG, "home path too long");
@@ -248,7 +248,7 @@ int home_init(const char *path, const struct config *cfg)
 	if (!mkdtemp(tmp)) {
 		rc = -errno;
 		return ruv_fail(rc, "cannot create home '%s': %s", path,
-		                strerror(-rc));
+				strerror(-rc));
 	}
 	rc = build_home(tmp, abs, cfg);
 	if (rc < 0)
@@ -256,7 +256,7 @@ int home_init(const char *path, const struct config *cfg)
 	if (sync_path(tmp) < 0 || rename(tmp, abs) < 0) {
 		rc = -errno;
 		ruv_fail(rc, "cannot create home '%s': %s", path,
-		         strerror(-rc));
+			 strerror(-rc));
 		goto fail;
 	}
 	snprintf(parent, sizeof(parent), "%s", abs);
@@ -278,14 +278,14 @@ int home_open(const char *path, struct repo **out)
 		rc = -errno;
 		if (rc == -ENOENT)
 			return ruv_fail(rc,
-			                "RUV home '%s' does not exist "
-			                "(create it with 'ruv init')",
-			                path);
+					"RUV home '%s' does not exist "
+					"(create it with 'ruv init')",
+					path);
 		return ruv_fail(rc, "RUV home '%s': %s", path, strerror(-rc));
 	}
 	if (!S_ISDIR(sb.st_mode))
 		return ruv_fail(-ENOTDIR, "RUV home '%s' is not a directory",
-		                path);
+				path);
 	if ((statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) ||
 	    access(path, W_OK) < 0)
 		return ruv_fail(-EROFS, "RUV home '%s' is read-only", path);
@@ -294,9 +294,9 @@ int home_open(const char *path, struct repo **out)
 		return rc;
 	if (access(repo_path, F_OK) < 0)
 		return ruv_fail(
-		    -ENOENT,
-		    "RUV home '%s' has no repository "
-		    "(run 'ruv init', or 'ruvreprs' to restore one)",
-		    path);
+			-ENOENT,
+			"RUV home '%s' has no repository "
+			"(run 'ruv init', or 'ruvreprs' to restore one)",
+			path);
 	return repo_open(repo_path, 0, out);
 }

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "catalog_int.h"
 #include "errmsg.h"
@@ -38,9 +39,9 @@ int location_define(struct repo *r, const char *name, int active)
 	if (rc < 0)
 		return rc;
 	rc = repo_prepare(r,
-	                  "INSERT INTO location(name, active, created_us)"
-	                  " VALUES (?, ?, ?)",
-	                  &st);
+			  "INSERT INTO location(name, active, created_us)"
+			  " VALUES (?, ?, ?)",
+			  &st);
 	if (rc < 0)
 		goto out;
 	repo_bind_text(st, 1, lname);
@@ -52,7 +53,7 @@ int location_define(struct repo *r, const char *name, int active)
 	if (rc < 0)
 		goto out;
 	rc = history_add(r, "location define", lname, 0,
-	                 active ? "active" : "inactive");
+			 active ? "active" : "inactive");
 	if (rc < 0)
 		goto out;
 	rc = repo_commit(r);
@@ -87,7 +88,7 @@ int location_lookup(struct repo *r, const char *name, struct location_info *out)
 }
 
 int location_list(struct repo *r,
-                  int (*cb)(const struct location_info *, void *), void *arg)
+		  int (*cb)(const struct location_info *, void *), void *arg)
 {
 	struct location_info li;
 	sqlite3_stmt *st = NULL;
@@ -106,5 +107,78 @@ int location_list(struct repo *r,
 		rc = repo_errno(r, src);
 out:
 	sqlite3_finalize(st);
+	return rc;
+}
+
+static int set_active(struct repo *r, int64_t id, int active)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = repo_prepare(r, "UPDATE location SET active = ? WHERE id = ?",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int(st, 1, active);
+	sqlite3_bind_int64(st, 2, id);
+	rc = repo_step_done(r, st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int location_toggle(struct repo *r, const char *const *off, unsigned noff,
+		    const char *const *on, unsigned non, int dry_run,
+		    void (*cb)(const struct location_info *, int active,
+			       void *),
+		    void *arg)
+{
+	struct location_info li;
+	unsigned i, j, pass;
+	int rc;
+
+	for (i = 0; i < noff; i++)
+		for (j = 0; j < non; j++)
+			if (!strcasecmp(off[i], on[j]))
+				return ruv_fail(-EINVAL,
+						"location '%s' cannot"
+						" be both inactivated and "
+						"activated",
+						on[j]);
+	rc = repo_begin(r);
+	if (rc < 0)
+		return rc;
+	/* Pass 0 resolves every name; pass 1 changes. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < noff + non; i++) {
+			int want = i >= noff;
+			const char *name = want ? on[i - noff] : off[i];
+
+			rc = location_lookup(r, name, &li);
+			if (rc < 0)
+				goto out;
+			if (pass == 0 || li.active == want)
+				continue;
+			if (!dry_run) {
+				rc = set_active(r, li.id, want);
+				if (rc == 0)
+					rc = history_add(r, "toggle", li.name,
+							 0,
+							 want ? "activated"
+							      : "inactivated");
+				if (rc < 0)
+					goto out;
+			}
+			if (cb)
+				cb(&li, want, arg);
+		}
+	}
+	if (dry_run) {
+		repo_rollback(r);
+		return 0;
+	}
+	rc = repo_commit(r);
+out:
+	if (rc < 0)
+		repo_rollback(r);
 	return rc;
 }

@@ -28,10 +28,24 @@ int location_define(struct repo *r, const char *name, int active);
 
 /* -ENOENT unknown. */
 int location_lookup(struct repo *r, const char *name,
-                    struct location_info *out);
+		    struct location_info *out);
 
 /* All locations by name. */
 int location_list(struct repo *r,
-                  int (*cb)(const struct location_info *, void *), void *arg);
+		  int (*cb)(const struct location_info *, void *), void *arg);
+
+/*
+ * The toggle: in one transaction, inactivate every location named in
+ * off[] and activate every one in on[].  -ENOENT (nothing changed) if any
+ * is unknown, -EINVAL if one is named in both.  cb (may be NULL) hears
+ * each location whose state actually changed; a location already in the
+ * wanted state is left alone, so running it twice changes nothing the
+ * second time.  dry_run: report, change nothing.
+ */
+int location_toggle(struct repo *r, const char *const *off, unsigned noff,
+		    const char *const *on, unsigned non, int dry_run,
+		    void (*cb)(const struct location_info *, int active,
+			       void *),
+		    void *arg);
 
 #endif

@@ -84,46 +84,46 @@ int names_dsn_check(const char *in, char *out, size_t outlen)
 		return ruv_fail(-EINVAL, "empty DSN");
 	if (n > NAMES_DSN_MAX)
 		return ruv_fail(-EINVAL,
-		                "DSN '%s' is too long: %zu characters,"
-		                " at most %d",
-		                quote(in, q, sizeof(q)), n, NAMES_DSN_MAX);
+				"DSN '%s' is too long: %zu characters,"
+				" at most %d",
+				quote(in, q, sizeof(q)), n, NAMES_DSN_MAX);
 	for (i = 0; i <= n; i++) {
 		if (i < n && in[i] != '.')
 			continue;
 		if (i == start)
 			return ruv_fail(-EINVAL,
-			                "DSN '%s': empty qualifier "
-			                "(qualifiers are 1-%d characters "
-			                "between dots)",
-			                quote(in, q, sizeof(q)),
-			                NAMES_QUALIFIER_MAX);
+					"DSN '%s': empty qualifier "
+					"(qualifiers are 1-%d characters "
+					"between dots)",
+					quote(in, q, sizeof(q)),
+					NAMES_QUALIFIER_MAX);
 		snprintf(qual, sizeof(qual), "%.*s", (int)(i - start),
-		         in + start);
+			 in + start);
 		if (i - start > NAMES_QUALIFIER_MAX)
 			return ruv_fail(-EINVAL,
-			                "DSN '%s': qualifier '%s' is "
-			                "longer than %d characters",
-			                quote(in, q, sizeof(q)), qual,
-			                NAMES_QUALIFIER_MAX);
+					"DSN '%s': qualifier '%s' is "
+					"longer than %d characters",
+					quote(in, q, sizeof(q)), qual,
+					NAMES_QUALIFIER_MAX);
 		c = (unsigned char)in[start];
 		if (!is_alpha(c) && !strchr("@#$", c))
 			return ruv_fail(-EINVAL,
-			                "DSN '%s': bad first character"
-			                " '%s' in qualifier '%s' (a letter or "
-			                "@#$)",
-			                quote(in, q, sizeof(q)),
-			                show((unsigned char)c, b),
-			                quote(qual, q + 80, 80));
+					"DSN '%s': bad first character"
+					" '%s' in qualifier '%s' (a letter or "
+					"@#$)",
+					quote(in, q, sizeof(q)),
+					show((unsigned char)c, b),
+					quote(qual, q + 80, 80));
 		start = i + 1;
 	}
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)in[i];
 		if (!is_alpha(c) && !is_digit(c) && !strchr("@#$-.", c))
 			return ruv_fail(-EINVAL,
-			                "DSN '%s': bad character '%s'"
-			                " (letters, digits, @#$- only)",
-			                quote(in, q, sizeof(q)),
-			                show((unsigned char)c, b));
+					"DSN '%s': bad character '%s'"
+					" (letters, digits, @#$- only)",
+					quote(in, q, sizeof(q)),
+					show((unsigned char)c, b));
 	}
 	return put(in, n, 1, out, outlen);
 }
@@ -131,8 +131,8 @@ int names_dsn_check(const char *in, char *out, size_t outlen)
 /* A name of 1..max characters of letters/digits and the extra set,
  * optionally requiring a letter first. */
 static int simple_check(const char *what, const char *in, size_t max,
-                        const char *extra, int letter_first, int upper,
-                        char *out, size_t outlen)
+			const char *extra, int letter_first, int upper,
+			char *out, size_t outlen)
 {
 	size_t n = strlen(in), i;
 	char q[160], b[8];
@@ -142,23 +142,23 @@ static int simple_check(const char *what, const char *in, size_t max,
 		return ruv_fail(-EINVAL, "empty %s name", what);
 	if (n > max)
 		return ruv_fail(-EINVAL,
-		                "%s name '%s' is too long: %zu "
-		                "characters, at most %zu",
-		                what, quote(in, q, sizeof(q)), n, max);
+				"%s name '%s' is too long: %zu "
+				"characters, at most %zu",
+				what, quote(in, q, sizeof(q)), n, max);
 	if (letter_first && !is_alpha((unsigned char)in[0]))
 		return ruv_fail(-EINVAL,
-		                "%s name '%s' must start with a "
-		                "letter",
-		                what, quote(in, q, sizeof(q)));
+				"%s name '%s' must start with a "
+				"letter",
+				what, quote(in, q, sizeof(q)));
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)in[i];
 		if (!is_alpha(c) && !is_digit(c) && !(c && strchr(extra, c)))
 			return ruv_fail(-EINVAL,
-			                "%s name '%s': bad character "
-			                "'%s' (letters, digits%s%s only)",
-			                what, quote(in, q, sizeof(q)),
-			                show((unsigned char)c, b),
-			                *extra ? ", " : "", extra);
+					"%s name '%s': bad character "
+					"'%s' (letters, digits%s%s only)",
+					what, quote(in, q, sizeof(q)),
+					show((unsigned char)c, b),
+					*extra ? ", " : "", extra);
 	}
 	return put(in, n, upper, out, outlen);
 }
@@ -166,19 +166,19 @@ static int simple_check(const char *what, const char *in, size_t max,
 int names_group_check(const char *in, char *out, size_t outlen)
 {
 	return simple_check("group", in, NAMES_GROUP_MAX, "@#$_-", 0, 1, out,
-	                    outlen);
+			    outlen);
 }
 
 int names_location_check(const char *in, char *out, size_t outlen)
 {
 	return simple_check("location", in, NAMES_LOCATION_MAX, "_-", 1, 0, out,
-	                    outlen);
+			    outlen);
 }
 
 int names_pool_prefix_check(const char *in, char *out, size_t outlen)
 {
 	return simple_check("VOLSER prefix", in, NAMES_PREFIX_MAX, "", 1, 1,
-	                    out, outlen);
+			    out, outlen);
 }
 
 int names_volser_check(const char *in, char *out, size_t outlen)
@@ -186,13 +186,13 @@ int names_volser_check(const char *in, char *out, size_t outlen)
 	char q[160];
 	int rc;
 
-	rc =
-	    simple_check("VOLSER", in, NAMES_VOLSER_LEN, "", 1, 1, out, outlen);
+	rc = simple_check("VOLSER", in, NAMES_VOLSER_LEN, "", 1, 1, out,
+			  outlen);
 	if (rc == 0 && strlen(in) != NAMES_VOLSER_LEN)
 		return ruv_fail(-EINVAL,
-		                "VOLSER '%s' must be exactly %d "
-		                "characters",
-		                quote(in, q, sizeof(q)), NAMES_VOLSER_LEN);
+				"VOLSER '%s' must be exactly %d "
+				"characters",
+				quote(in, q, sizeof(q)), NAMES_VOLSER_LEN);
 	return rc;
 }
 
@@ -203,8 +203,8 @@ int names_member_check(const char *in)
 
 	if (in[0] == '.')
 		return ruv_fail(-EINVAL, "member name '%s' starts with a dot",
-		                quote(in, q, sizeof(q)));
+				quote(in, q, sizeof(q)));
 	rc = simple_check("member", in, NAMES_MEMBER_MAX, "._-@#$+", 0, 0, NULL,
-	                  0);
+			  0);
 	return rc;
 }

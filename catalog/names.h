@@ -11,9 +11,9 @@
  * -ENAMETOOLONG when out (which may be NULL) is too small.
  */
 
-#define NAMES_DSN_MAX       44
+#define NAMES_DSN_MAX	    44
 #define NAMES_QUALIFIER_MAX 8
-#define NAMES_GROUP_MAX     32
+#define NAMES_GROUP_MAX	    32
 #define NAMES_LOCATION_MAX  16
 #define NAMES_VOLSER_LEN    6
 #define NAMES_PREFIX_MAX    3

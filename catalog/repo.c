@@ -35,159 +35,160 @@
  * lives in exactly one data set on one volume.
  */
 static const char schema_v1[] =
-    "CREATE TABLE file ("
-    " id INTEGER PRIMARY KEY,"
-    " dsn TEXT NOT NULL UNIQUE,"
-    " path TEXT NOT NULL UNIQUE,"
-    " uid INTEGER NOT NULL, gid INTEGER NOT NULL, mode INTEGER NOT NULL,"
-    " registered_us INTEGER NOT NULL);"
-    "CREATE TABLE grp ("
-    " id INTEGER PRIMARY KEY,"
-    " name TEXT NOT NULL UNIQUE,"
-    " created_us INTEGER NOT NULL);"
-    "CREATE TABLE grp_member ("
-    " grp_id INTEGER NOT NULL REFERENCES grp(id) ON DELETE CASCADE,"
-    " file_id INTEGER NOT NULL REFERENCES file(id) ON DELETE CASCADE,"
-    " PRIMARY KEY (grp_id, file_id)) WITHOUT ROWID;"
-    "CREATE INDEX grp_member_file ON grp_member(file_id);"
-    "CREATE TABLE location ("
-    " id INTEGER PRIMARY KEY,"
-    " name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
-    " active INTEGER NOT NULL CHECK (active IN (0, 1)),"
-    " created_us INTEGER NOT NULL);"
-    "CREATE TABLE pool ("
-    " id INTEGER PRIMARY KEY,"
-    " name TEXT NOT NULL UNIQUE,"
-    " directory TEXT NOT NULL,"
-    " prefix TEXT NOT NULL UNIQUE,"
-    " capacity INTEGER NOT NULL,"
-    " location_id INTEGER NOT NULL REFERENCES location(id),"
-    " next_volno INTEGER NOT NULL DEFAULT 1);"
-    "CREATE TABLE shipment ("
-    " id INTEGER PRIMARY KEY,"
-    " created_us INTEGER NOT NULL,"
-    " report TEXT NOT NULL DEFAULT '');"
-    "CREATE TABLE volume ("
-    " id INTEGER PRIMARY KEY,"
-    " volser TEXT NOT NULL UNIQUE,"
-    " pool_id INTEGER NOT NULL REFERENCES pool(id),"
-    " state TEXT NOT NULL CHECK (state IN ('open', 'sealed', 'shipped')),"
-    " path TEXT NOT NULL,"
-    " size INTEGER NOT NULL DEFAULT 0,"
-    " created_us INTEGER NOT NULL,"
-    " sealed_us INTEGER,"
-    " shipment_id INTEGER REFERENCES shipment(id));"
-    "CREATE INDEX volume_pool_state ON volume(pool_id, state);"
-    "CREATE INDEX volume_shipment ON volume(shipment_id);"
-    "CREATE TABLE dataset ("
-    " id INTEGER PRIMARY KEY,"
-    " volume_id INTEGER NOT NULL REFERENCES volume(id),"
-    " seq INTEGER NOT NULL,"
-    " kind TEXT NOT NULL CHECK (kind IN ('backup', 'archive', 'uow',"
-    "  'accum', 'accum-uow', 'repository', 'jcl')),"
-    " name TEXT NOT NULL,"
-    " vol_offset INTEGER NOT NULL,"
-    " length INTEGER NOT NULL,"
-    " raw_size INTEGER NOT NULL,"
-    " stored_size INTEGER NOT NULL,"
-    " chunk_size INTEGER NOT NULL,"
-    " nchunks INTEGER NOT NULL,"
-    " checksum INTEGER NOT NULL,"
-    " created_us INTEGER NOT NULL,"
-    " UNIQUE (volume_id, seq));"
-    "CREATE TABLE backup ("
-    " id INTEGER PRIMARY KEY,"
-    " file_id INTEGER NOT NULL REFERENCES file(id),"
-    " start_us INTEGER NOT NULL,"
-    " end_us INTEGER NOT NULL,"
-    " size INTEGER NOT NULL,"
-    " uid INTEGER NOT NULL, gid INTEGER NOT NULL, mode INTEGER NOT NULL,"
-    " mtime_us INTEGER NOT NULL,"
-    " changed INTEGER NOT NULL DEFAULT 0);"
-    "CREATE INDEX backup_file_time ON backup(file_id, start_us);"
-    "CREATE TABLE log_stream ("
-    " id INTEGER PRIMARY KEY,"
-    " name TEXT NOT NULL UNIQUE,"
-    " directory TEXT NOT NULL,"
-    " kind TEXT NOT NULL CHECK (kind IN ('journal', 'application')),"
-    " archived_lsn INTEGER NOT NULL DEFAULT 0,"
-    " archived_us INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE archive ("
-    " id INTEGER PRIMARY KEY,"
-    " kind TEXT NOT NULL CHECK (kind IN ('user', 'uow')),"
-    " consolidated INTEGER NOT NULL DEFAULT 0,"
-    " first_us INTEGER NOT NULL,"
-    " last_us INTEGER NOT NULL,"
-    " created_us INTEGER NOT NULL,"
-    " consolidated_into INTEGER REFERENCES archive(id));"
-    "CREATE INDEX archive_kind_time ON archive(kind, consolidated, last_us);"
-    "CREATE TABLE archive_range ("
-    " archive_id INTEGER NOT NULL REFERENCES archive(id) ON DELETE CASCADE,"
-    " stream_id INTEGER NOT NULL REFERENCES log_stream(id),"
-    " first_lsn INTEGER NOT NULL,"
-    " last_lsn INTEGER NOT NULL,"
-    " PRIMARY KEY (archive_id, stream_id)) WITHOUT ROWID;"
-    "CREATE TABLE repo_backup ("
-    " id INTEGER PRIMARY KEY,"
-    " created_us INTEGER NOT NULL,"
-    " size INTEGER NOT NULL,"
-    " schema_version INTEGER NOT NULL);"
-    "CREATE TABLE jcl_backup ("
-    " id INTEGER PRIMARY KEY,"
-    " created_us INTEGER NOT NULL,"
-    " members INTEGER NOT NULL,"
-    " size INTEGER NOT NULL);"
-    "CREATE TABLE copy ("
-    " id INTEGER PRIMARY KEY,"
-    " backup_id INTEGER REFERENCES backup(id),"
-    " archive_id INTEGER REFERENCES archive(id),"
-    " repo_backup_id INTEGER REFERENCES repo_backup(id),"
-    " jcl_backup_id INTEGER REFERENCES jcl_backup(id),"
-    " copy_no INTEGER NOT NULL CHECK (copy_no BETWEEN 1 AND 9),"
-    " dataset_id INTEGER NOT NULL UNIQUE REFERENCES dataset(id),"
-    " location_id INTEGER NOT NULL REFERENCES location(id),"
-    " usable INTEGER NOT NULL DEFAULT 1 CHECK (usable IN (0, 1)),"
-    " CHECK ((backup_id IS NOT NULL) + (archive_id IS NOT NULL) +"
-    "  (repo_backup_id IS NOT NULL) + (jcl_backup_id IS NOT NULL) = 1));"
-    "CREATE UNIQUE INDEX copy_backup ON copy(backup_id, copy_no)"
-    " WHERE backup_id IS NOT NULL;"
-    "CREATE UNIQUE INDEX copy_archive ON copy(archive_id, copy_no)"
-    " WHERE archive_id IS NOT NULL;"
-    "CREATE UNIQUE INDEX copy_repo_backup ON copy(repo_backup_id, copy_no)"
-    " WHERE repo_backup_id IS NOT NULL;"
-    "CREATE UNIQUE INDEX copy_jcl_backup ON copy(jcl_backup_id, copy_no)"
-    " WHERE jcl_backup_id IS NOT NULL;"
-    "CREATE INDEX copy_location ON copy(location_id, id);"
-    "CREATE TABLE recovery_point ("
-    " id INTEGER PRIMARY KEY,"
-    " pit_us INTEGER NOT NULL,"
-    " source TEXT NOT NULL,"
-    " detail TEXT NOT NULL DEFAULT '',"
-    " set_us INTEGER NOT NULL);"
-    "CREATE TABLE history ("
-    " id INTEGER PRIMARY KEY,"
-    " time_us INTEGER NOT NULL,"
-    " action TEXT NOT NULL,"
-    " subject TEXT NOT NULL DEFAULT '',"
-    " outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed')),"
-    " message TEXT NOT NULL DEFAULT '');"
-    "CREATE INDEX history_time ON history(time_us);"
-    "INSERT INTO location(name, active, created_us) VALUES"
-    " ('Local', 1, 0), ('Staging', 0, 0), ('Offsite', 0, 0);";
+	"CREATE TABLE file ("
+	" id INTEGER PRIMARY KEY,"
+	" dsn TEXT NOT NULL UNIQUE,"
+	" path TEXT NOT NULL UNIQUE,"
+	" uid INTEGER NOT NULL, gid INTEGER NOT NULL, mode INTEGER NOT NULL,"
+	" registered_us INTEGER NOT NULL);"
+	"CREATE TABLE grp ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" created_us INTEGER NOT NULL);"
+	"CREATE TABLE grp_member ("
+	" grp_id INTEGER NOT NULL REFERENCES grp(id) ON DELETE CASCADE,"
+	" file_id INTEGER NOT NULL REFERENCES file(id) ON DELETE CASCADE,"
+	" PRIMARY KEY (grp_id, file_id)) WITHOUT ROWID;"
+	"CREATE INDEX grp_member_file ON grp_member(file_id);"
+	"CREATE TABLE location ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	" active INTEGER NOT NULL CHECK (active IN (0, 1)),"
+	" created_us INTEGER NOT NULL);"
+	"CREATE TABLE pool ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" directory TEXT NOT NULL,"
+	" prefix TEXT NOT NULL UNIQUE,"
+	" capacity INTEGER NOT NULL,"
+	" location_id INTEGER NOT NULL REFERENCES location(id),"
+	" next_volno INTEGER NOT NULL DEFAULT 1);"
+	"CREATE TABLE shipment ("
+	" id INTEGER PRIMARY KEY,"
+	" created_us INTEGER NOT NULL,"
+	" report TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE volume ("
+	" id INTEGER PRIMARY KEY,"
+	" volser TEXT NOT NULL UNIQUE,"
+	" pool_id INTEGER NOT NULL REFERENCES pool(id),"
+	" state TEXT NOT NULL CHECK (state IN ('open', 'sealed', 'shipped')),"
+	" path TEXT NOT NULL,"
+	" size INTEGER NOT NULL DEFAULT 0,"
+	" created_us INTEGER NOT NULL,"
+	" sealed_us INTEGER,"
+	" shipment_id INTEGER REFERENCES shipment(id));"
+	"CREATE INDEX volume_pool_state ON volume(pool_id, state);"
+	"CREATE INDEX volume_shipment ON volume(shipment_id);"
+	"CREATE TABLE dataset ("
+	" id INTEGER PRIMARY KEY,"
+	" volume_id INTEGER NOT NULL REFERENCES volume(id),"
+	" seq INTEGER NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind IN ('backup', 'archive', 'uow',"
+	"  'accum', 'accum-uow', 'repository', 'jcl')),"
+	" name TEXT NOT NULL,"
+	" vol_offset INTEGER NOT NULL,"
+	" length INTEGER NOT NULL,"
+	" raw_size INTEGER NOT NULL,"
+	" stored_size INTEGER NOT NULL,"
+	" chunk_size INTEGER NOT NULL,"
+	" nchunks INTEGER NOT NULL,"
+	" checksum INTEGER NOT NULL,"
+	" created_us INTEGER NOT NULL,"
+	" UNIQUE (volume_id, seq));"
+	"CREATE TABLE backup ("
+	" id INTEGER PRIMARY KEY,"
+	" file_id INTEGER NOT NULL REFERENCES file(id),"
+	" start_us INTEGER NOT NULL,"
+	" end_us INTEGER NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" uid INTEGER NOT NULL, gid INTEGER NOT NULL, mode INTEGER NOT NULL,"
+	" mtime_us INTEGER NOT NULL,"
+	" changed INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX backup_file_time ON backup(file_id, start_us);"
+	"CREATE TABLE log_stream ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" directory TEXT NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind IN ('journal', 'application')),"
+	" archived_lsn INTEGER NOT NULL DEFAULT 0,"
+	" archived_us INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE archive ("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK (kind IN ('user', 'uow')),"
+	" consolidated INTEGER NOT NULL DEFAULT 0,"
+	" first_us INTEGER NOT NULL,"
+	" last_us INTEGER NOT NULL,"
+	" created_us INTEGER NOT NULL,"
+	" consolidated_into INTEGER REFERENCES archive(id));"
+	"CREATE INDEX archive_kind_time ON archive(kind, consolidated, "
+	"last_us);"
+	"CREATE TABLE archive_range ("
+	" archive_id INTEGER NOT NULL REFERENCES archive(id) ON DELETE CASCADE,"
+	" stream_id INTEGER NOT NULL REFERENCES log_stream(id),"
+	" first_lsn INTEGER NOT NULL,"
+	" last_lsn INTEGER NOT NULL,"
+	" PRIMARY KEY (archive_id, stream_id)) WITHOUT ROWID;"
+	"CREATE TABLE repo_backup ("
+	" id INTEGER PRIMARY KEY,"
+	" created_us INTEGER NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" schema_version INTEGER NOT NULL);"
+	"CREATE TABLE jcl_backup ("
+	" id INTEGER PRIMARY KEY,"
+	" created_us INTEGER NOT NULL,"
+	" members INTEGER NOT NULL,"
+	" size INTEGER NOT NULL);"
+	"CREATE TABLE copy ("
+	" id INTEGER PRIMARY KEY,"
+	" backup_id INTEGER REFERENCES backup(id),"
+	" archive_id INTEGER REFERENCES archive(id),"
+	" repo_backup_id INTEGER REFERENCES repo_backup(id),"
+	" jcl_backup_id INTEGER REFERENCES jcl_backup(id),"
+	" copy_no INTEGER NOT NULL CHECK (copy_no BETWEEN 1 AND 9),"
+	" dataset_id INTEGER NOT NULL UNIQUE REFERENCES dataset(id),"
+	" location_id INTEGER NOT NULL REFERENCES location(id),"
+	" usable INTEGER NOT NULL DEFAULT 1 CHECK (usable IN (0, 1)),"
+	" CHECK ((backup_id IS NOT NULL) + (archive_id IS NOT NULL) +"
+	"  (repo_backup_id IS NOT NULL) + (jcl_backup_id IS NOT NULL) = 1));"
+	"CREATE UNIQUE INDEX copy_backup ON copy(backup_id, copy_no)"
+	" WHERE backup_id IS NOT NULL;"
+	"CREATE UNIQUE INDEX copy_archive ON copy(archive_id, copy_no)"
+	" WHERE archive_id IS NOT NULL;"
+	"CREATE UNIQUE INDEX copy_repo_backup ON copy(repo_backup_id, copy_no)"
+	" WHERE repo_backup_id IS NOT NULL;"
+	"CREATE UNIQUE INDEX copy_jcl_backup ON copy(jcl_backup_id, copy_no)"
+	" WHERE jcl_backup_id IS NOT NULL;"
+	"CREATE INDEX copy_location ON copy(location_id, id);"
+	"CREATE TABLE recovery_point ("
+	" id INTEGER PRIMARY KEY,"
+	" pit_us INTEGER NOT NULL,"
+	" source TEXT NOT NULL,"
+	" detail TEXT NOT NULL DEFAULT '',"
+	" set_us INTEGER NOT NULL);"
+	"CREATE TABLE history ("
+	" id INTEGER PRIMARY KEY,"
+	" time_us INTEGER NOT NULL,"
+	" action TEXT NOT NULL,"
+	" subject TEXT NOT NULL DEFAULT '',"
+	" outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed')),"
+	" message TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX history_time ON history(time_us);"
+	"INSERT INTO location(name, active, created_us) VALUES"
+	" ('Local', 1, 0), ('Staging', 0, 0), ('Offsite', 0, 0);";
 
 /* migrations[i] takes the schema from version i to i + 1. */
 static const char *const migrations[] = {
-    schema_v1,
+	schema_v1,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
-                   REPO_SCHEMA_VERSION,
-               "one migration per schema version");
+		       REPO_SCHEMA_VERSION,
+	       "one migration per schema version");
 
 int repo_errno(struct repo *r, int src)
 {
 	const char *msg =
-	    r && r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(src);
+		r && r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(src);
 	const char *path = r ? r->path : "";
 	int rc;
 
@@ -213,8 +214,8 @@ int repo_errno(struct repo *r, int src)
 		return ruv_fail(-EIO, "repository '%s': %s", path, msg);
 	case SQLITE_CANTOPEN:
 		rc = r && r->db && sqlite3_system_errno(r->db)
-		         ? -sqlite3_system_errno(r->db)
-		         : -EIO;
+			     ? -sqlite3_system_errno(r->db)
+			     : -EIO;
 		break;
 	default:
 		rc = -EIO;
@@ -302,9 +303,9 @@ void repo_rollback(struct repo *r)
 static int count_tables(struct repo *r, int *n)
 {
 	return pragma_int(r,
-	                  "SELECT count(*) FROM sqlite_schema"
-	                  " WHERE type = 'table'",
-	                  n);
+			  "SELECT count(*) FROM sqlite_schema"
+			  " WHERE type = 'table'",
+			  n);
 }
 
 static int migrate(struct repo *r, int create)
@@ -332,9 +333,9 @@ static int migrate(struct repo *r, int create)
 	}
 	if (version > REPO_SCHEMA_VERSION) {
 		rc = ruv_fail(-ENOTSUP,
-		              "repository '%s' has schema version %d,"
-		              " newer than this ruv understands (%d)",
-		              r->path, version, REPO_SCHEMA_VERSION);
+			      "repository '%s' has schema version %d,"
+			      " newer than this ruv understands (%d)",
+			      r->path, version, REPO_SCHEMA_VERSION);
 		goto out;
 	}
 	if (version == REPO_SCHEMA_VERSION) {
@@ -347,12 +348,12 @@ static int migrate(struct repo *r, int create)
 			goto out;
 	}
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d;",
-	         REPO_SCHEMA_VERSION);
+		 REPO_SCHEMA_VERSION);
 	rc = repo_exec(r, sql);
 	if (rc < 0)
 		goto out;
 	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d;",
-	         REPO_APPLICATION_ID);
+		 REPO_APPLICATION_ID);
 	rc = repo_exec(r, sql);
 	if (rc < 0)
 		goto out;
@@ -373,11 +374,11 @@ int repo_open(const char *path, int flags, struct repo **out)
 		rc = -errno;
 		if (rc != -ENOENT || !(flags & REPO_CREATE))
 			return ruv_fail(rc, "repository '%s': %s", path,
-			                strerror(-rc));
+					strerror(-rc));
 		oflags |= SQLITE_OPEN_CREATE;
 	} else if (!S_ISREG(sb.st_mode)) {
 		return ruv_fail(-EINVAL,
-		                "repository '%s' is not a regular file", path);
+				"repository '%s' is not a regular file", path);
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r)
@@ -395,8 +396,8 @@ int repo_open(const char *path, int flags, struct repo **out)
 	sqlite3_extended_result_codes(r->db, 1);
 	sqlite3_busy_timeout(r->db, BUSY_TIMEOUT_MS);
 	rc = repo_exec(r, "PRAGMA foreign_keys = ON;"
-	                  "PRAGMA journal_mode = WAL;"
-	                  "PRAGMA synchronous = FULL;");
+			  "PRAGMA journal_mode = WAL;"
+			  "PRAGMA synchronous = FULL;");
 	if (rc < 0)
 		goto out;
 	rc = migrate(r, flags & REPO_CREATE);
@@ -436,7 +437,7 @@ static int check_rows(struct repo *r, const char *sql, const char *what)
 		if (t && !strcmp((const char *)t, "ok"))
 			continue;
 		rc = ruv_fail(-EIO, "repository '%s': %s: %s", r->path, what,
-		              t ? (const char *)t : "violation");
+			      t ? (const char *)t : "violation");
 		goto out;
 	}
 	if (src != SQLITE_DONE)
@@ -453,9 +454,9 @@ int repo_check(struct repo *r)
 	if (rc < 0)
 		return rc;
 	return check_rows(
-	    r,
-	    "SELECT \"table\" || ' row ' || coalesce(rowid, '?') || "
-	    "' refers to a missing ' || parent"
-	    " FROM pragma_foreign_key_check",
-	    "foreign key check");
+		r,
+		"SELECT \"table\" || ' row ' || coalesce(rowid, '?') || "
+		"' refers to a missing ' || parent"
+		" FROM pragma_foreign_key_check",
+		"foreign key check");
 }

@@ -16,8 +16,8 @@
 #define US 1000000LL
 
 static const char *const month_names[] = {
-    "January", "February", "March",     "April",   "May",      "June",
-    "July",    "August",   "September", "October", "November", "December",
+	"January", "February", "March",	    "April",   "May",	   "June",
+	"July",	   "August",   "September", "October", "November", "December",
 };
 
 static int leap(int y)
@@ -27,7 +27,9 @@ static int leap(int y)
 
 static int days_in_month(int y, int m)
 {
-	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const int d[] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
 
 	return m == 2 && leap(y) ? 29 : d[m - 1];
 }
@@ -61,7 +63,7 @@ static void civil_from_days(int64_t z, int *y, int *m, int *d)
 }
 
 int64_t rtime_from_civil(int y, int mon, int d, int h, int mi, int s,
-                         int64_t frac_us)
+			 int64_t frac_us)
 {
 	return ((days_from_civil(y, mon, d) * 24 + h) * 60 + mi) * 60 * US +
 	       (int64_t)s * US + frac_us;
@@ -129,35 +131,35 @@ static int digits(const char **p, int n, int *out)
 }
 
 static int check_fields(const char *s, int y, int mon, int d, int h, int mi,
-                        int sec)
+			int sec)
 {
 	if (y < 1900 || y > 9999)
 		return ruv_fail(-EINVAL,
-		                "time '%s': year %d out of range "
-		                "(1900-9999)",
-		                s, y);
+				"time '%s': year %d out of range "
+				"(1900-9999)",
+				s, y);
 	if (mon < 1 || mon > 12)
 		return ruv_fail(-EINVAL, "time '%s': month %d out of range", s,
-		                mon);
+				mon);
 	if (d < 1 || d > days_in_month(y, mon))
 		return ruv_fail(-EINVAL,
-		                "time '%s': day %d out of range for "
-		                "%s %d",
-		                s, d, month_names[mon - 1], y);
+				"time '%s': day %d out of range for "
+				"%s %d",
+				s, d, month_names[mon - 1], y);
 	if (h > 23)
 		return ruv_fail(-EINVAL, "time '%s': hour %d out of range", s,
-		                h);
+				h);
 	if (mi > 59)
 		return ruv_fail(-EINVAL, "time '%s': minute %d out of range", s,
-		                mi);
+				mi);
 	if (sec > 59)
 		return ruv_fail(-EINVAL, "time '%s': second %d out of range", s,
-		                sec);
+				sec);
 	return 0;
 }
 
 static int ruv_fields(const char *s, int *y, int *mon, int *d, int *h, int *mi,
-                      int *sec, int *tenths)
+		      int *sec, int *tenths)
 {
 	const char *p = s;
 	size_t n = strlen(s);
@@ -170,14 +172,14 @@ static int ruv_fields(const char *s, int *y, int *mon, int *d, int *h, int *mi,
 		return ruv_fail(-EINVAL, "time '%s': not yyyyjjjhhmmsst", s);
 	if (*y < 1900 || *y > 9999)
 		return ruv_fail(-EINVAL,
-		                "time '%s': year %d out of range "
-		                "(1900-9999)",
-		                s, *y);
+				"time '%s': year %d out of range "
+				"(1900-9999)",
+				s, *y);
 	if (jd < 1 || jd > (leap(*y) ? 366 : 365))
 		return ruv_fail(-EINVAL,
-		                "time '%s': Julian day %03d out of "
-		                "range (001-%d in %d)",
-		                s, jd, leap(*y) ? 366 : 365, *y);
+				"time '%s': Julian day %03d out of "
+				"range (001-%d in %d)",
+				s, jd, leap(*y) ? 366 : 365, *y);
 	*mon = 1;
 	while (jd > days_in_month(*y, *mon))
 		jd -= days_in_month(*y, (*mon)++);
@@ -259,9 +261,9 @@ static int parse_iso(const char *s, int64_t *us)
 	rc = parse_zone(&p, &off, &have_zone);
 	if (rc == -2)
 		return ruv_fail(-EINVAL,
-		                "time '%s': offset out of range "
-		                "(at most 18:00)",
-		                s);
+				"time '%s': offset out of range "
+				"(at most 18:00)",
+				s);
 	if (rc < 0 || *p)
 		goto syntax;
 	rc = check_fields(s, y, mon, d, h, mi, sec);
@@ -272,10 +274,10 @@ static int parse_iso(const char *s, int64_t *us)
 	return 0;
 syntax:
 	return ruv_fail(-EINVAL,
-	                "time '%s': not ISO 8601 "
-	                "(yyyy-mm-ddThh:mm:ss[.f][Z|+hh:mm]) nor "
-	                "yyyyjjjhhmmsst",
-	                s);
+			"time '%s': not ISO 8601 "
+			"(yyyy-mm-ddThh:mm:ss[.f][Z|+hh:mm]) nor "
+			"yyyyjjjhhmmsst",
+			s);
 }
 
 int rtime_parse(const char *s, int64_t *us)
@@ -292,7 +294,7 @@ int rtime_parse(const char *s, int64_t *us)
 		if (rc < 0)
 			return rc;
 		*us = local_to_utc(
-		    rtime_from_civil(y, mon, d, h, mi, sec, t * 100000LL));
+			rtime_from_civil(y, mon, d, h, mi, sec, t * 100000LL));
 		return 0;
 	}
 	return parse_iso(s, us);
@@ -306,11 +308,11 @@ size_t rtime_format_iso(int64_t us, char *buf, size_t len)
 	rtime_to_civil(us, &c);
 	if (c.usec)
 		n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-		             c.year, c.month, c.day, c.hour, c.min, c.sec,
-		             c.usec);
+			     c.year, c.month, c.day, c.hour, c.min, c.sec,
+			     c.usec);
 	else
 		n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year,
-		             c.month, c.day, c.hour, c.min, c.sec);
+			     c.month, c.day, c.hour, c.min, c.sec);
 	return n < 0 ? 0 : (size_t)n;
 }
 
@@ -321,7 +323,7 @@ size_t rtime_format_ruv(int64_t us, int offset_sec, char *buf, size_t len)
 
 	rtime_to_civil(us + (int64_t)offset_sec * US, &c);
 	n = snprintf(buf, len, "%04d%03d%02d%02d%02d%d", c.year, c.yday, c.hour,
-	             c.min, c.sec, c.usec / 100000);
+		     c.min, c.sec, c.usec / 100000);
 	return n < 0 ? 0 : (size_t)n;
 }
 
@@ -332,6 +334,6 @@ size_t rtime_format_stamp(int64_t us, char *buf, size_t len)
 
 	rtime_to_civil(us, &c);
 	n = snprintf(buf, len, "D%04d%02d%02d.T%02d%02d%02d", c.year, c.month,
-	             c.day, c.hour, c.min, c.sec);
+		     c.day, c.hour, c.min, c.sec);
 	return n < 0 ? 0 : (size_t)n;
 }

@@ -51,7 +51,7 @@ int rtime_local_offset(int64_t us);
 
 /* UTC civil time <-> µs.  No range checks: callers validate. */
 int64_t rtime_from_civil(int y, int mon, int d, int h, int mi, int s,
-                         int64_t frac_us);
+			 int64_t frac_us);
 void rtime_to_civil(int64_t us, struct rtime_civil *out);
 
 #endif

@@ -65,7 +65,7 @@ int ruv_setup(int need_home)
 		if (!need_home)
 			return RUV_OK;
 		fprintf(stderr, "ruv: no RUV home: give --home DIR, set "
-		                "RUV_HOME, or set home in the configuration\n");
+				"RUV_HOME, or set home in the configuration\n");
 		return RUV_FAILED;
 	}
 	if (snprintf(ruv.home, sizeof(ruv.home), "%s", home) >=
@@ -89,17 +89,17 @@ int ruv_open(struct repo **out)
 }
 
 int ruv_simple_opts(int argc, char **argv, const char *usage,
-                    const char *const *flags, int **vals, int *rc)
+		    const char *const *flags, int **vals, int *rc)
 {
 	struct option opts[8];
 	unsigned n = 0, i;
 	int c;
 
-	opts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	for (i = 0; flags && flags[i] && n < 7; i++)
-		opts[n++] =
-		    (struct option){flags[i], no_argument, NULL, 256 + (int)i};
-	opts[n] = (struct option){NULL, 0, NULL, 0};
+		opts[n++] = (struct option){ flags[i], no_argument, NULL,
+					     256 + (int)i };
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -112,7 +112,7 @@ int ruv_simple_opts(int argc, char **argv, const char *usage,
 			continue;
 		}
 		*rc = ruv_usage_error(usage, "unknown option '%s'",
-		                      argv[optind - 1]);
+				      argv[optind - 1]);
 		return -1;
 	}
 	return optind;
@@ -122,4 +122,55 @@ const char *ruv_mode_str(unsigned mode, char buf[8])
 {
 	snprintf(buf, 8, "%04o", mode & 07777);
 	return buf;
+}
+
+/* Take the value of --opt VALUE or --opt=VALUE at argv[*i]. */
+static int take_value(int argc, char **argv, int *i, const char *opt,
+		      const char **out)
+{
+	size_t n = strlen(opt);
+
+	if (strncmp(argv[*i], opt, n))
+		return 0;
+	if (argv[*i][n] == '=') {
+		*out = argv[*i] + n + 1;
+		return 1;
+	}
+	if (argv[*i][n])
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*out = argv[++*i];
+	return 1;
+}
+
+/* Remove the global options from argv; returns the new argc or -1. */
+int ruv_take_globals(int argc, char **argv, const char *usage)
+{
+	int i, j = 1, t;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			while (i < argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if ((t = take_value(argc, argv, &i, "--home", &ruv.home_opt)) ||
+		    (t = take_value(argc, argv, &i, "--config",
+				    &ruv.config_opt))) {
+			if (t < 0) {
+				ruv_usage_error(usage, "'%s' needs a value",
+						argv[i]);
+				return -1;
+			}
+			continue;
+		}
+		if (!strcmp(argv[i], "--json")) {
+			ruv.json = 1;
+			continue;
+		}
+		argv[j++] = argv[i];
+	}
+	argv[j] = NULL;
+	return j;
 }

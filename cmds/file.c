@@ -12,18 +12,18 @@
 #include "ruv.h"
 
 static const char usage[] =
-    "usage: ruv file register DSN PATH\n"
-    "       ruv file unregister DSN\n"
-    "       ruv file list [--json]\n"
-    "\n"
-    "DSN: 1-44 characters, qualifiers of 1-8 separated by dots, each\n"
-    "starting with a letter or @#$, then letters, digits, @#$-; folded\n"
-    "to upper case.  PATH: a readable regular file, stored canonical.\n"
-    "A file with backups in the repository cannot be unregistered.\n"
-    "\n"
-    "--json: {\"files\": [{\"dsn\", \"path\", \"uid\", \"gid\", \"mode\",\n"
-    "        \"registered\"}]} with mode an octal string, registered ISO\n"
-    "        8601 UTC.\n";
+	"usage: ruv file register DSN PATH\n"
+	"       ruv file unregister DSN\n"
+	"       ruv file list [--json]\n"
+	"\n"
+	"DSN: 1-44 characters, qualifiers of 1-8 separated by dots, each\n"
+	"starting with a letter or @#$, then letters, digits, @#$-; folded\n"
+	"to upper case.  PATH: a readable regular file, stored canonical.\n"
+	"A file with backups in the repository cannot be unregistered.\n"
+	"\n"
+	"--json: {\"files\": [{\"dsn\", \"path\", \"uid\", \"gid\", \"mode\",\n"
+	"        \"registered\"}]} with mode an octal string, registered ISO\n"
+	"        8601 UTC.\n";
 
 static int print_text(const struct file_info *fi, void *arg)
 {
@@ -99,20 +99,20 @@ int cmd_file(int argc, char **argv)
 	if (!strcmp(sub, "register")) {
 		if (argc - i != 2)
 			return ruv_usage_error(usage, "file register: needs "
-			                              "DSN and PATH");
+						      "DSN and PATH");
 	} else if (!strcmp(sub, "unregister")) {
 		if (argc - i != 1)
 			return ruv_usage_error(usage, "file unregister: needs "
-			                              "one DSN");
+						      "one DSN");
 	} else if (!strcmp(sub, "list")) {
 		if (argc - i != 0)
 			return ruv_usage_error(usage,
-			                       "file list: unexpected "
-			                       "argument '%s'",
-			                       argv[i]);
+					       "file list: unexpected "
+					       "argument '%s'",
+					       argv[i]);
 	} else {
 		return ruv_usage_error(usage, "file: unknown subcommand '%s'",
-		                       sub);
+				       sub);
 	}
 	rc = ruv_open(&r);
 	if (rc != RUV_OK)

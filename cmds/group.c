@@ -12,18 +12,19 @@
 #include "ruv.h"
 
 static const char usage[] =
-    "usage: ruv group define G [DSN...]\n"
-    "       ruv group add G DSN...\n"
-    "       ruv group remove G DSN...\n"
-    "       ruv group delete G\n"
-    "       ruv group list [G] [--json]\n"
-    "\n"
-    "G: 1-32 letters, digits, @#$_-; folded to upper case.  Every DSN\n"
-    "must be registered.  Each command changes all or nothing.  Deleting\n"
-    "a group leaves its files registered.\n"
-    "\n"
-    "--json: {\"groups\": [{\"name\", \"members\", \"created\"}]}, or with G\n"
-    "        {\"group\": G, \"members\": [DSN...]}\n";
+	"usage: ruv group define G [DSN...]\n"
+	"       ruv group add G DSN...\n"
+	"       ruv group remove G DSN...\n"
+	"       ruv group delete G\n"
+	"       ruv group list [G] [--json]\n"
+	"\n"
+	"G: 1-32 letters, digits, @#$_-; folded to upper case.  Every DSN\n"
+	"must be registered.  Each command changes all or nothing.  Deleting\n"
+	"a group leaves its files registered.\n"
+	"\n"
+	"--json: {\"groups\": [{\"name\", \"members\", \"created\"}]}, or with "
+	"G\n"
+	"        {\"group\": G, \"members\": [DSN...]}\n";
 
 static int print_group_text(const struct group_info *g, void *arg)
 {
@@ -78,7 +79,7 @@ static int list(struct repo *r, const char *name)
 	if (!ruv.json) {
 		if (name) {
 			rc = group_members(r, g.name, NULL, 0,
-			                   print_member_text, NULL);
+					   print_member_text, NULL);
 		} else {
 			printf("%-32s %7s %s\n", "GROUP", "MEMBERS", "CREATED");
 			rc = group_list(r, NULL, 0, print_group_text, NULL);
@@ -126,20 +127,20 @@ int cmd_group(int argc, char **argv)
 	} else if (!strcmp(sub, "add") || !strcmp(sub, "remove")) {
 		if (n < 2)
 			return ruv_usage_error(usage,
-			                       "group %s: needs G and "
-			                       "at least one DSN",
-			                       sub);
+					       "group %s: needs G and "
+					       "at least one DSN",
+					       sub);
 	} else if (!strcmp(sub, "delete")) {
 		if (n != 1)
 			return ruv_usage_error(usage, "group delete: needs "
-			                              "one G");
+						      "one G");
 	} else if (!strcmp(sub, "list")) {
 		if (n > 1)
 			return ruv_usage_error(usage, "group list: at most "
-			                              "one G");
+						      "one G");
 	} else {
 		return ruv_usage_error(usage, "group: unknown subcommand '%s'",
-		                       sub);
+				       sub);
 	}
 	rc = ruv_open(&r);
 	if (rc != RUV_OK)
@@ -151,15 +152,15 @@ int cmd_group(int argc, char **argv)
 	}
 	if (!strcmp(sub, "define"))
 		rc = group_define(r, argv[i],
-		                  (const char *const *)(argv + i + 1),
-		                  (unsigned)n - 1);
+				  (const char *const *)(argv + i + 1),
+				  (unsigned)n - 1);
 	else if (!strcmp(sub, "add"))
 		rc = group_add(r, argv[i], (const char *const *)(argv + i + 1),
-		               (unsigned)n - 1);
+			       (unsigned)n - 1);
 	else if (!strcmp(sub, "remove"))
 		rc = group_remove(r, argv[i],
-		                  (const char *const *)(argv + i + 1),
-		                  (unsigned)n - 1);
+				  (const char *const *)(argv + i + 1),
+				  (unsigned)n - 1);
 	else
 		rc = group_delete(r, argv[i]);
 	rc = rc < 0 ? ruv_error(what, rc) : RUV_OK;

@@ -14,13 +14,14 @@
 #include "ruv.h"
 
 static const char usage[] =
-    "usage: ruv history [--last N] [--json]\n"
-    "\n"
-    "Every action the repository took, with its time (UTC), outcome and\n"
-    "message.  --last N shows only the newest N.\n"
-    "\n"
-    "--json: {\"history\": [{\"id\", \"time\", \"action\", \"subject\",\n"
-    "        \"outcome\", \"message\"}]} with outcome \"ok\" or \"failed\".\n";
+	"usage: ruv history [--last N] [--json]\n"
+	"\n"
+	"Every action the repository took, with its time (UTC), outcome and\n"
+	"message.  --last N shows only the newest N.\n"
+	"\n"
+	"--json: {\"history\": [{\"id\", \"time\", \"action\", \"subject\",\n"
+	"        \"outcome\", \"message\"}]} with outcome \"ok\" or "
+	"\"failed\".\n";
 
 static int print_text(const struct history_entry *e, void *arg)
 {
@@ -57,9 +58,9 @@ static int print_json(const struct history_entry *e, void *arg)
 int cmd_history(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"help", no_argument, NULL, 'h'},
-	    {"last", required_argument, NULL, 'n'},
-	    {NULL, 0, NULL, 0},
+		{ "help", no_argument, NULL, 'h' },
+		{ "last", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct repo *r = NULL;
 	struct jsonw *j = NULL;
@@ -80,18 +81,18 @@ int cmd_history(int argc, char **argv)
 			if (*end || !*optarg || *optarg == '-' || errno ||
 			    last > 1000000000)
 				return ruv_usage_error(usage,
-				                       "--last '%s': "
-				                       "not a count",
-				                       optarg);
+						       "--last '%s': "
+						       "not a count",
+						       optarg);
 			break;
 		default:
 			return ruv_usage_error(usage, "unknown option '%s'",
-			                       argv[optind - 1]);
+					       argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return ruv_usage_error(usage, "unexpected argument '%s'",
-		                       argv[optind]);
+				       argv[optind]);
 	rc = ruv_open(&r);
 	if (rc != RUV_OK)
 		return rc;

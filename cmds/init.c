@@ -8,13 +8,13 @@
 #include "ruv.h"
 
 static const char usage[] =
-    "usage: ruv init [--home DIR]\n"
-    "\n"
-    "Create a RUV home at DIR (or $RUV_HOME, or home= in the\n"
-    "configuration): the repository with the configured pools and the\n"
-    "locations Local (active), Staging and Offsite (inactive), the pool\n"
-    "directories, jcl/ and logs/.  DIR must not exist or be an empty\n"
-    "directory; an existing home is never touched.\n";
+	"usage: ruv init [--home DIR]\n"
+	"\n"
+	"Create a RUV home at DIR (or $RUV_HOME, or home= in the\n"
+	"configuration): the repository with the configured pools and the\n"
+	"locations Local (active), Staging and Offsite (inactive), the pool\n"
+	"directories, jcl/ and logs/.  DIR must not exist or be an empty\n"
+	"directory; an existing home is never touched.\n";
 
 int cmd_init(int argc, char **argv)
 {
@@ -25,7 +25,7 @@ int cmd_init(int argc, char **argv)
 		return rc;
 	if (i < argc)
 		return ruv_usage_error(usage, "unexpected argument '%s'",
-		                       argv[i]);
+				       argv[i]);
 	rc = ruv_setup(1);
 	if (rc != RUV_OK)
 		return rc;

@@ -11,14 +11,14 @@
 #include "ruv.h"
 
 static const char usage[] =
-    "usage: ruv location list [--json]\n"
-    "       ruv location define LOC [--active]\n"
-    "\n"
-    "LOC: 1-16 letters, digits, _ or -, starting with a letter; case is\n"
-    "kept and ignored when comparing.  A new location is inactive unless\n"
-    "--active is given.\n"
-    "\n"
-    "--json: {\"locations\": [{\"name\", \"active\", \"copies\"}]}\n";
+	"usage: ruv location list [--json]\n"
+	"       ruv location define LOC [--active]\n"
+	"\n"
+	"LOC: 1-16 letters, digits, _ or -, starting with a letter; case is\n"
+	"kept and ignored when comparing.  A new location is inactive unless\n"
+	"--active is given.\n"
+	"\n"
+	"--json: {\"locations\": [{\"name\", \"active\", \"copies\"}]}\n";
 
 static int print_text(const struct location_info *li, void *arg)
 {
@@ -68,10 +68,10 @@ static int list(struct repo *r)
 
 int cmd_location(int argc, char **argv)
 {
-	static const char *const flags[] = {"active", NULL};
+	static const char *const flags[] = { "active", NULL };
 	struct repo *r = NULL;
 	int active = 0;
-	int *vals[] = {&active};
+	int *vals[] = { &active };
 	const char *sub;
 	int rc, i;
 
@@ -84,16 +84,16 @@ int cmd_location(int argc, char **argv)
 	if (!strcmp(sub, "list")) {
 		if (i != argc || active)
 			return ruv_usage_error(usage, "location list: takes "
-			                              "no arguments");
+						      "no arguments");
 	} else if (!strcmp(sub, "define")) {
 		if (argc - i != 1)
 			return ruv_usage_error(usage, "location define: needs "
-			                              "one LOC");
+						      "one LOC");
 	} else {
 		return ruv_usage_error(usage,
-		                       "location: unknown subcommand "
-		                       "'%s'",
-		                       sub);
+				       "location: unknown subcommand "
+				       "'%s'",
+				       sub);
 	}
 	rc = ruv_open(&r);
 	if (rc != RUV_OK)

@@ -23,28 +23,29 @@ struct verb {
 
 /* Sorted by name: looked up with bsearch. */
 static const struct verb verbs[] = {
-    {"file", cmd_file, "register, unregister and list protected files"},
-    {"group", cmd_group, "define groups of files and change members"},
-    {"help", cmd_help, "list the verbs, or show one verb's usage"},
-    {"history", cmd_history, "show the action history"},
-    {"init", cmd_init, "create a RUV home"},
-    {"location", cmd_location, "list and define locations"},
-    {"version", cmd_version, "print the version"},
+	{ "file", cmd_file, "register, unregister and list protected files" },
+	{ "group", cmd_group, "define groups of files and change members" },
+	{ "help", cmd_help, "list the verbs, or show one verb's usage" },
+	{ "history", cmd_history, "show the action history" },
+	{ "init", cmd_init, "create a RUV home" },
+	{ "location", cmd_location, "list and define locations" },
+	{ "toggle", cmd_toggle, "inactivate/activate locations (ruvtogl)" },
+	{ "version", cmd_version, "print the version" },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
 
 static const char usage[] =
-    "usage: ruv [--home DIR] [--config FILE] [--json] VERB [ARGS...]\n"
-    "       ruv help [VERB]\n"
-    "\n"
-    "  --home DIR     the RUV home (default: $RUV_HOME, then home= in\n"
-    "                 the configuration)\n"
-    "  --config FILE  the configuration (default: $RUV_CONFIG, then\n"
-    "                 HOME/ruv.ini, then /etc/ruv/ruv.ini, then built-in)\n"
-    "  --json         reports and listings as JSON\n"
-    "\n"
-    "Exit status: 0 done, 1 failed, 2 usage error.\n";
+	"usage: ruv [--home DIR] [--config FILE] [--json] VERB [ARGS...]\n"
+	"       ruv help [VERB]\n"
+	"\n"
+	"  --home DIR     the RUV home (default: $RUV_HOME, then home= in\n"
+	"                 the configuration)\n"
+	"  --config FILE  the configuration (default: $RUV_CONFIG, then\n"
+	"                 HOME/ruv.ini, then /etc/ruv/ruv.ini, then built-in)\n"
+	"  --json         reports and listings as JSON\n"
+	"\n"
+	"Exit status: 0 done, 1 failed, 2 usage error.\n";
 
 static int verb_cmp(const void *key, const void *elem)
 {
@@ -59,14 +60,14 @@ static const struct verb *find_verb(const char *name)
 int cmd_help(int argc, char **argv)
 {
 	const struct verb *v;
-	char *help_argv[] = {NULL, (char *)"--help", NULL};
+	char *help_argv[] = { NULL, (char *)"--help", NULL };
 	size_t i;
 
 	if (argc > 1) {
 		v = find_verb(argv[1]);
 		if (!v)
 			return ruv_usage_error(usage, "unknown verb '%s'",
-			                       argv[1]);
+					       argv[1]);
 		help_argv[0] = argv[1];
 		return v->fn(2, help_argv);
 	}
@@ -86,62 +87,11 @@ int cmd_version(int argc, char **argv)
 	return RUV_OK;
 }
 
-/* Take the value of --opt VALUE or --opt=VALUE at argv[*i]. */
-static int take_value(int argc, char **argv, int *i, const char *opt,
-                      const char **out)
-{
-	size_t n = strlen(opt);
-
-	if (strncmp(argv[*i], opt, n))
-		return 0;
-	if (argv[*i][n] == '=') {
-		*out = argv[*i] + n + 1;
-		return 1;
-	}
-	if (argv[*i][n])
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*out = argv[++*i];
-	return 1;
-}
-
-/* Remove the global options from argv; returns the new argc or -1. */
-static int take_globals(int argc, char **argv)
-{
-	int i, j = 1, t;
-
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--")) {
-			while (i < argc)
-				argv[j++] = argv[i++];
-			break;
-		}
-		if ((t = take_value(argc, argv, &i, "--home", &ruv.home_opt)) ||
-		    (t = take_value(argc, argv, &i, "--config",
-		                    &ruv.config_opt))) {
-			if (t < 0) {
-				ruv_usage_error(usage, "'%s' needs a value",
-				                argv[i]);
-				return -1;
-			}
-			continue;
-		}
-		if (!strcmp(argv[i], "--json")) {
-			ruv.json = 1;
-			continue;
-		}
-		argv[j++] = argv[i];
-	}
-	argv[j] = NULL;
-	return j;
-}
-
 int main(int argc, char **argv)
 {
 	const struct verb *v;
 
-	argc = take_globals(argc, argv);
+	argc = ruv_take_globals(argc, argv, usage);
 	if (argc < 0)
 		return RUV_USAGE;
 	if (argc < 2)
@@ -153,8 +103,8 @@ int main(int argc, char **argv)
 	v = find_verb(argv[1]);
 	if (!v)
 		return ruv_usage_error(usage,
-		                       "unknown verb '%s' (see 'ruv "
-		                       "help')",
-		                       argv[1]);
+				       "unknown verb '%s' (see 'ruv "
+				       "help')",
+				       argv[1]);
 	return v->fn(argc - 1, argv + 1);
 }

@@ -17,11 +17,11 @@ struct repo;
 enum { RUV_OK = 0, RUV_FAILED = 1, RUV_USAGE = 2 };
 
 struct ruv_globals {
-	const char *home_opt;   /* --home, or NULL */
+	const char *home_opt;	/* --home, or NULL */
 	const char *config_opt; /* --config, or NULL */
-	int json;               /* --json */
-	struct config cfg;      /* after ruv_setup() */
-	char home[PATH_MAX];    /* after ruv_setup() */
+	int json;		/* --json */
+	struct config cfg;	/* after ruv_setup() */
+	char home[PATH_MAX];	/* after ruv_setup() */
 };
 
 extern struct ruv_globals ruv;
@@ -39,7 +39,7 @@ int ruv_error(const char *what, int rc);
 
 /* "ruv: msg" and the usage text on stderr; returns RUV_USAGE. */
 int ruv_usage_error(const char *usage, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 /* Print usage on stdout; returns RUV_OK.  For --help. */
 int ruv_help(const char *usage);
@@ -51,7 +51,14 @@ int ruv_help(const char *usage);
  * (*rc set to the exit code).
  */
 int ruv_simple_opts(int argc, char **argv, const char *usage,
-                    const char *const *flags, int **vals, int *rc);
+		    const char *const *flags, int **vals, int *rc);
+
+/*
+ * Take the global options (--home, --config, --json) out of argv wherever
+ * they stand before "--"; returns the new argc, or -1 after a usage
+ * message.
+ */
+int ruv_take_globals(int argc, char **argv, const char *usage);
 
 /* Mode bits as "0644". */
 const char *ruv_mode_str(unsigned mode, char buf[8]);
@@ -65,6 +72,7 @@ int cmd_init(int argc, char **argv);
 int cmd_location(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_toggle(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_volume(int argc, char **argv);

@@ -28,7 +28,7 @@ struct fixture {
 };
 
 static inline void fixture_file(struct fixture *fx, const char *name,
-                                const char *content, char *path, size_t len)
+				const char *content, char *path, size_t len)
 {
 	FILE *f;
 

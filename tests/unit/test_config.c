@@ -26,7 +26,7 @@ static void assert_same_config(const struct config *a, const struct config *b)
 	for (i = 0; i < a->npools; i++) {
 		assert_string_equal(a->pools[i].name, b->pools[i].name);
 		assert_string_equal(a->pools[i].directory,
-		                    b->pools[i].directory);
+				    b->pools[i].directory);
 		assert_string_equal(a->pools[i].prefix, b->pools[i].prefix);
 		assert_int_equal(a->pools[i].capacity, b->pools[i].capacity);
 		assert_string_equal(a->pools[i].location, b->pools[i].location);
@@ -54,14 +54,14 @@ static void test_every_key(void **state)
 	(void)state;
 	config_defaults(&cfg);
 	assert_int_equal(
-	    config_load_string("[ruv]\nhome = /srv/ruv\nworkers = 8\n"
-	                       "[backup]\ncopies = 3\ncopy3 = tape\n"
-	                       "chunk_size = 256K\n"
-	                       "[pool tape]\ndirectory = /mnt/tape\n"
-	                       "prefix = t9\ncapacity = 10G\n"
-	                       "location = Vault\n",
-	                       "t.ini", &cfg),
-	    0);
+		config_load_string("[ruv]\nhome = /srv/ruv\nworkers = 8\n"
+				   "[backup]\ncopies = 3\ncopy3 = tape\n"
+				   "chunk_size = 256K\n"
+				   "[pool tape]\ndirectory = /mnt/tape\n"
+				   "prefix = t9\ncapacity = 10G\n"
+				   "location = Vault\n",
+				   "t.ini", &cfg),
+		0);
 	assert_string_equal(cfg.home, "/srv/ruv");
 	assert_int_equal(cfg.workers, 8);
 	assert_int_equal(cfg.copies, 3);
@@ -145,7 +145,7 @@ static void test_sizes(void **state)
 	assert_int_equal(config_parse_size("1MB", &v), -EINVAL);
 	assert_int_equal(config_parse_size("M", &v), -EINVAL);
 	assert_int_equal(config_parse_size("99999999999999999999", &v),
-	                 -ERANGE);
+			 -ERANGE);
 	assert_int_equal(config_parse_size("99999999999T", &v), -ERANGE);
 }
 
@@ -157,25 +157,25 @@ static void test_pool_dir(void **state)
 	(void)state;
 	config_defaults(&cfg);
 	assert_int_equal(config_pool_dir(&cfg.pools[0], "/h", buf, sizeof(buf)),
-	                 0);
+			 0);
 	assert_string_equal(buf, "/h/pools/local");
 	strcpy(cfg.pools[0].directory, "/abs");
 	assert_int_equal(config_pool_dir(&cfg.pools[0], "/h", buf, sizeof(buf)),
-	                 0);
+			 0);
 	assert_string_equal(buf, "/abs");
 	assert_int_equal(config_pool_dir(&cfg.pools[0], "/h", buf, 3),
-	                 -ENAMETOOLONG);
+			 -ENAMETOOLONG);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_shipped_file_is_the_defaults),
-	    cmocka_unit_test(test_every_key),
-	    cmocka_unit_test(test_refusals_name_the_line),
-	    cmocka_unit_test(test_missing_file),
-	    cmocka_unit_test(test_sizes),
-	    cmocka_unit_test(test_pool_dir),
+		cmocka_unit_test(test_shipped_file_is_the_defaults),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_refusals_name_the_line),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_pool_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

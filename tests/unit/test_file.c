@@ -70,7 +70,7 @@ static void test_refusals_change_nothing(void **state)
 	assert_int_equal(file_register(fx->r, "C.D", dir, NULL), -ENOENT);
 	assert_int_equal(file_register(fx->r, "C.D", fx->dir, NULL), -EISDIR);
 	assert_int_equal(file_register(fx->r, "C.D", "/dev/null", NULL),
-	                 -EINVAL);
+			 -EINVAL);
 	assert_int_equal(file_register(fx->r, "C.D", "", NULL), -ENOENT);
 	assert_int_equal(nfiles(fx->r), 1);
 }
@@ -109,7 +109,7 @@ static int stop_at_once(const struct file_info *fi, void *arg)
 static void test_list_paged_by_key(void **state)
 {
 	struct fixture *fx = *state;
-	static const char *const names[] = {"C.A", "A.A", "B.A", "A.B"};
+	static const char *const names[] = { "C.A", "A.A", "B.A", "A.B" };
 	char path[160], got[128] = "", name[16];
 	unsigned i;
 
@@ -129,14 +129,16 @@ static void test_list_paged_by_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_register_lookup, fixture_setup,
-	                                    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_refusals_change_nothing,
-	                                    fixture_setup, fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_unregister, fixture_setup,
-	                                    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_list_paged_by_key,
-	                                    fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_register_lookup, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_refusals_change_nothing,
+						fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_unregister, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_list_paged_by_key,
+						fixture_setup,
+						fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,8 +43,8 @@ static int setup(void **state)
 static void test_define_add_remove(void **state)
 {
 	struct fixture *fx = *state;
-	const char *two[] = {"f.n2", "F.N0"};
-	const char *one[] = {"F.N1"};
+	const char *two[] = { "f.n2", "F.N0" };
+	const char *one[] = { "F.N1" };
 	struct group_info g;
 
 	assert_int_equal(group_define(fx->r, "pay-roll_1", two, 2), 0);
@@ -62,10 +62,10 @@ static void test_define_add_remove(void **state)
 static void test_all_or_nothing(void **state)
 {
 	struct fixture *fx = *state;
-	const char *good_bad[] = {"F.N0", "NO.SUCH"};
-	const char *twice[] = {"F.N0", "f.n0"};
-	const char *n0[] = {"F.N0"};
-	const char *n1n0[] = {"F.N1", "F.N0"};
+	const char *good_bad[] = { "F.N0", "NO.SUCH" };
+	const char *twice[] = { "F.N0", "f.n0" };
+	const char *n0[] = { "F.N0" };
+	const char *n1n0[] = { "F.N1", "F.N0" };
 	struct group_info g;
 
 	assert_int_equal(group_define(fx->r, "G", good_bad, 2), -ENOENT);
@@ -91,7 +91,7 @@ static void test_all_or_nothing(void **state)
 static void test_delete_and_unregister_cascade(void **state)
 {
 	struct fixture *fx = *state;
-	const char *all[] = {"F.N0", "F.N1"};
+	const char *all[] = { "F.N0", "F.N1" };
 	struct file_info fi;
 
 	assert_int_equal(group_define(fx->r, "A", all, 2), 0);
@@ -130,14 +130,15 @@ static void test_list_by_name(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_define_add_remove, setup,
-	                                    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_all_or_nothing, setup,
-	                                    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_delete_and_unregister_cascade,
-	                                    setup, fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_list_by_name, setup,
-	                                    fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_define_add_remove, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_all_or_nothing, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_delete_and_unregister_cascade, setup,
+			fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_list_by_name, setup,
+						fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,7 +27,7 @@ static void dsn_bad(const char *in, const char *why)
 	assert_int_equal(names_dsn_check(in, out, sizeof(out)), -EINVAL);
 	if (!strstr(ruv_lasterr(), why))
 		fail_msg("'%s': message '%s' lacks '%s'", in, ruv_lasterr(),
-		         why);
+			 why);
 	assert_string_equal(out, "unchanged");
 }
 
@@ -42,7 +42,7 @@ static void test_dsn(void **state)
 	dsn_ok("AAAAAAAA.BBBBBBBB.CCCCCCCC.DDDDDDDD.EEEE.FFF",
 	       "AAAAAAAA.BBBBBBBB.CCCCCCCC.DDDDDDDD.EEEE.FFF");
 	dsn_bad("AAAAAAAA.BBBBBBBB.CCCCCCCC.DDDDDDDD.EEEE.FFFF",
-	        "too long: 45");
+		"too long: 45");
 	dsn_bad("", "empty DSN");
 	dsn_bad("PAY..X", "empty qualifier");
 	dsn_bad(".PAY", "empty qualifier");
@@ -62,7 +62,7 @@ static void test_out_buffer(void **state)
 
 	(void)state;
 	assert_int_equal(names_dsn_check("ABCD", small, sizeof(small)),
-	                 -ENAMETOOLONG);
+			 -ENAMETOOLONG);
 	assert_int_equal(names_dsn_check("ABC", small, sizeof(small)), 0);
 	assert_int_equal(names_dsn_check("A.B", NULL, 0), 0);
 }
@@ -75,11 +75,11 @@ static void test_group(void **state)
 	assert_int_equal(names_group_check("pay-roll_#1", out, sizeof(out)), 0);
 	assert_string_equal(out, "PAY-ROLL_#1");
 	assert_int_equal(names_group_check("ABCDEFGHIJKLMNOPQRSTUVWXYZ012345",
-	                                   out, sizeof(out)),
-	                 0);
+					   out, sizeof(out)),
+			 0);
 	assert_int_equal(names_group_check("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456",
-	                                   out, sizeof(out)),
-	                 -EINVAL);
+					   out, sizeof(out)),
+			 -EINVAL);
 	assert_non_null(strstr(ruv_lasterr(), "too long"));
 	assert_int_equal(names_group_check("", out, sizeof(out)), -EINVAL);
 	assert_int_equal(names_group_check("A.B", out, sizeof(out)), -EINVAL);
@@ -92,13 +92,13 @@ static void test_location_volser_prefix_member(void **state)
 
 	(void)state;
 	assert_int_equal(names_location_check("Off-site_2", out, sizeof(out)),
-	                 0);
+			 0);
 	assert_string_equal(out, "Off-site_2");
 	assert_int_equal(names_location_check("9Vault", NULL, 0), -EINVAL);
 	assert_non_null(strstr(ruv_lasterr(), "start with a letter"));
 	assert_int_equal(names_location_check("ABCDEFGHIJKLMNOP", NULL, 0), 0);
 	assert_int_equal(names_location_check("ABCDEFGHIJKLMNOPQ", NULL, 0),
-	                 -EINVAL);
+			 -EINVAL);
 	assert_int_equal(names_volser_check("l00001", out, sizeof(out)), 0);
 	assert_string_equal(out, "L00001");
 	assert_int_equal(names_volser_check("L0001", NULL, 0), -EINVAL);
@@ -118,10 +118,10 @@ static void test_location_volser_prefix_member(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_dsn),
-	    cmocka_unit_test(test_out_buffer),
-	    cmocka_unit_test(test_group),
-	    cmocka_unit_test(test_location_volser_prefix_member),
+		cmocka_unit_test(test_dsn),
+		cmocka_unit_test(test_out_buffer),
+		cmocka_unit_test(test_group),
+		cmocka_unit_test(test_location_volser_prefix_member),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,15 +37,15 @@ static void test_created_schema(void **state)
 
 	assert_int_equal(repo_schema_version_found(fx->r), 0);
 	assert_int_equal(sql_int(fx->db, "PRAGMA user_version"),
-	                 REPO_SCHEMA_VERSION);
+			 REPO_SCHEMA_VERSION);
 	assert_int_equal(sql_int(fx->db, "PRAGMA application_id"),
-	                 REPO_APPLICATION_ID);
+			 REPO_APPLICATION_ID);
 	assert_int_equal(sql_int(fx->db, "SELECT count(*) FROM location"), 3);
 	assert_int_equal(sql_int(fx->db, "SELECT active FROM location"
-	                                 " WHERE name = 'Local'"),
-	                 1);
+					 " WHERE name = 'Local'"),
+			 1);
 	assert_int_equal(sql_int(fx->db, "SELECT sum(active) FROM location"),
-	                 1);
+			 1);
 	assert_int_equal(repo_check(fx->r), 0);
 }
 
@@ -90,9 +90,9 @@ static void test_not_a_database(void **state)
 	char path[160];
 
 	fixture_file(fx, "junk.db",
-	             "0123456789012345678901234567890123456789012345678901234"
-	             "5678901234567890123456789012345678901234567890123456789",
-	             path, sizeof(path));
+		     "0123456789012345678901234567890123456789012345678901234"
+		     "5678901234567890123456789012345678901234567890123456789",
+		     path, sizeof(path));
 	assert_int_equal(repo_open(path, 0, &r), -EIO);
 	assert_non_null(strstr(ruv_lasterr(), "not a database"));
 	assert_int_equal(repo_open(path, REPO_CREATE, &r), -EIO);
@@ -110,7 +110,7 @@ static void test_foreign_database(void **state)
 	assert_non_null(strstr(ruv_lasterr(), "not a ruv repository"));
 	/* Nothing of ours was added to it. */
 	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_schema"),
-	                 1);
+			 1);
 }
 
 static void test_check_finds_broken_reference(void **state)
@@ -118,7 +118,7 @@ static void test_check_finds_broken_reference(void **state)
 	struct fixture *fx = *state;
 
 	sql_exec(fx->db, "PRAGMA foreign_keys = OFF;"
-	                 "INSERT INTO grp_member VALUES (77, 88);");
+			 "INSERT INTO grp_member VALUES (77, 88);");
 	assert_int_equal(repo_check(fx->r), -EIO);
 	assert_non_null(strstr(ruv_lasterr(), "grp_member"));
 	sql_exec(fx->db, "DELETE FROM grp_member");
@@ -144,22 +144,26 @@ static void test_transactions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_created_schema, fixture_setup,
-	                                    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_reopen_keeps_version,
-	                                    fixture_setup, fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_missing_without_create,
-	                                    fixture_setup, fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_newer_schema_refused,
-	                                    fixture_setup, fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_not_a_database, fixture_setup,
-	                                    fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_foreign_database,
-	                                    fixture_setup, fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_check_finds_broken_reference,
-	                                    fixture_setup, fixture_teardown),
-	    cmocka_unit_test_setup_teardown(test_transactions, fixture_setup,
-	                                    fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_created_schema, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_keeps_version,
+						fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_missing_without_create,
+						fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_refused,
+						fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_not_a_database, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_foreign_database, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_check_finds_broken_reference, fixture_setup,
+			fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_transactions, fixture_setup, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

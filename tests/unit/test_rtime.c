@@ -33,7 +33,7 @@ static void refused(const char *s, const char *why)
 	assert_int_equal(got, 12345);
 	if (!strstr(ruv_lasterr(), why))
 		fail_msg("'%s': message '%s' lacks '%s'", s, ruv_lasterr(),
-		         why);
+			 why);
 }
 
 static void iso(int64_t us, const char *want)
@@ -75,7 +75,7 @@ static void test_calendar_refusals(void **state)
 	parses("2024-02-29T00:00:00Z", 1709164800 * US);
 	parses("2000-02-29T00:00:00Z", 951782400 * US);
 	refused("2025-02-29T00:00:00Z", "day 29 out of range for February "
-	                                "2025");
+					"2025");
 	refused("1900-02-29T00:00:00Z", "day 29");
 	refused("2026-04-31", "day 31 out of range for April");
 	refused("2026-13-01", "month 13");
@@ -157,8 +157,8 @@ static void test_civil_round_trip(void **state)
 	     us += 86400LL * 997 * US + 1234567) {
 		rtime_to_civil(us, &c);
 		assert_int_equal(rtime_from_civil(c.year, c.month, c.day,
-		                                  c.hour, c.min, c.sec, c.usec),
-		                 us);
+						  c.hour, c.min, c.sec, c.usec),
+				 us);
 	}
 	rtime_to_civil(rtime_from_civil(2024, 12, 31, 0, 0, 0, 0), &c);
 	assert_int_equal(c.yday, 366);
@@ -167,13 +167,13 @@ static void test_civil_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_iso_forms),
-	    cmocka_unit_test(test_fractions),
-	    cmocka_unit_test(test_calendar_refusals),
-	    cmocka_unit_test(test_ruv_form),
-	    cmocka_unit_test(test_local_time),
-	    cmocka_unit_test(test_formats),
-	    cmocka_unit_test(test_civil_round_trip),
+		cmocka_unit_test(test_iso_forms),
+		cmocka_unit_test(test_fractions),
+		cmocka_unit_test(test_calendar_refusals),
+		cmocka_unit_test(test_ruv_form),
+		cmocka_unit_test(test_local_time),
+		cmocka_unit_test(test_formats),
+		cmocka_unit_test(test_civil_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
