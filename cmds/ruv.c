@@ -23,14 +23,19 @@ struct verb {
 
 /* Sorted by name: looked up with bsearch. */
 static const struct verb verbs[] = {
+	{ "backup", cmd_backup, "back up files and groups (local + offsite)" },
 	{ "file", cmd_file, "register, unregister and list protected files" },
 	{ "group", cmd_group, "define groups of files and change members" },
 	{ "help", cmd_help, "list the verbs, or show one verb's usage" },
 	{ "history", cmd_history, "show the action history" },
 	{ "init", cmd_init, "create a RUV home" },
 	{ "location", cmd_location, "list and define locations" },
+	{ "report", cmd_report, "the Backup report" },
+	{ "restore", cmd_restore, "restore a file from a backup copy" },
 	{ "toggle", cmd_toggle, "inactivate/activate locations (ruvtogl)" },
+	{ "verify", cmd_verify, "check every chunk of backup copies" },
 	{ "version", cmd_version, "print the version" },
+	{ "volume", cmd_volume, "scan volume files; seal volumes" },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))

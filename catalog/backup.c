@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The backup process.
+ *
+ * One file: open it, read chunk_size bytes at a time, compress each chunk
+ * once into an independent lz4 frame, append that frame to the data set
+ * of every copy, commit (fsync) every data set, then register backup,
+ * data sets and copies in one transaction.  A failure before the commit
+ * cuts every data set back; a failure of the commit itself cuts them back
+ * too, and a crash in between leaves complete but unregistered data sets
+ * that the next writer of the volume cuts back (pool_acquire).  So a copy
+ * in the repository always refers to complete, durable data.
+ *
+ * Several files: a queue shared by up to cfg->workers threads.  A worker
+ * holds its volumes (one per copy) across the files it takes, so a group
+ * backup appends to as many volumes per pool as there are workers.
+ *
+ * Cost: one read and one compression of each byte, one write per copy of
+ * the compressed bytes, one fdatasync per data set, one transaction per
+ * file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backup.h"
+#include "catalog_int.h"
+#include "config.h"
+#include "errmsg.h"
+#include "file.h"
+#include "history.h"
+#include "home.h"
+#include "pool.h"
+#include "rtime.h"
+#include "volume.h"
+
+struct worker_state {
+	struct repo *r;
+	struct pool_writer *w[CONFIG_MAX_COPIES];
+	unsigned char *raw;   /* chunk_size */
+	unsigned char *frame; /* volume_chunk_bound(chunk_size) */
+	size_t frame_cap;
+};
+
+struct job {
+	const struct backup_request *req;
+	char *const *dsns;
+	struct backup_result *results;
+	unsigned n;
+	unsigned next; /* under lock */
+	pthread_mutex_t lock;
+};
+
+/* One copy being written. */
+struct copy_out {
+	struct volume_writer *vw;
+	struct volume_dataset_info info;
+};
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+static int changed_since(const struct stat *a, const struct stat *b)
+{
+	return a->st_size != b->st_size ||
+	       a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+	       a->st_mtim.tv_nsec != b->st_mtim.tv_nsec ||
+	       a->st_ctim.tv_sec != b->st_ctim.tv_sec ||
+	       a->st_ctim.tv_nsec != b->st_ctim.tv_nsec;
+}
+
+static int64_t timespec_us(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000 + ts->tv_nsec / 1000;
+}
+
+/* Read until buf is full or end of file; returns bytes read or -errno. */
+static ssize_t read_full(int fd, unsigned char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = read(fd, buf + got, len - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+static int open_source(const struct file_info *fi, int *fd_out, struct stat *sb)
+{
+	int fd, rc;
+
+	fd = open(fi->path,
+		  O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		rc = -errno;
+		if (rc == -ELOOP)
+			return ruv_fail(rc,
+					"'%s' (%s) has been replaced by a "
+					"symbolic link",
+					fi->path, fi->dsn);
+		return ruv_fail(rc, "cannot open '%s' (%s): %s", fi->path,
+				fi->dsn, strerror(-rc));
+	}
+	if (fstat(fd, sb) < 0) {
+		rc = -errno;
+		close(fd);
+		return ruv_fail(rc, "'%s': %s", fi->path, strerror(-rc));
+	}
+	if (!S_ISREG(sb->st_mode)) {
+		close(fd);
+		return ruv_fail(-EINVAL,
+				"'%s' (%s) is no longer a regular "
+				"file",
+				fi->path, fi->dsn);
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	*fd_out = fd;
+	return 0;
+}
+
+/* Self-description of the data set, kept on the volume with it. */
+static int backup_meta(const struct file_info *fi, const struct stat *sb,
+		       int64_t start_us, unsigned copy_no, char *buf,
+		       size_t len)
+{
+	char when[RTIME_ISO_MAX];
+	int n;
+
+	rtime_format_iso(start_us, when, sizeof(when));
+	n = snprintf(buf, len,
+		     "dsn=%s\npath=%s\nstart=%s\ncopy=%u\nuid=%u\ngid=%u\n"
+		     "mode=%04o\nmtime=%lld\n",
+		     fi->dsn, fi->path, when, copy_no, (unsigned)sb->st_uid,
+		     (unsigned)sb->st_gid, (unsigned)(sb->st_mode & 07777),
+		     (long long)timespec_us(&sb->st_mtim));
+	if (n < 0 || (size_t)n >= len)
+		return ruv_fail(-ENAMETOOLONG,
+				"'%s': path too long to "
+				"describe on a volume",
+				fi->path);
+	return 0;
+}
+
+static int acquire_writers(struct worker_state *ws,
+			   const struct backup_request *req)
+{
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < req->cfg->copies; i++) {
+		if (ws->w[i])
+			continue;
+		rc = pool_acquire(ws->r, req->home, req->cfg->copy_pool[i],
+				  &ws->w[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void abort_copies(struct copy_out *co, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (co[i].vw)
+			volume_dataset_abort(co[i].vw);
+}
+
+/* Copy the whole source into the open data sets. */
+static int copy_data(struct worker_state *ws, const struct backup_request *req,
+		     const struct file_info *fi, int fd, uint64_t total,
+		     struct copy_out *co, struct backup_result *res)
+{
+	uint32_t chunk = req->cfg->chunk_size;
+	size_t flen;
+	ssize_t n;
+	unsigned i;
+	int rc;
+
+	for (;;) {
+		n = read_full(fd, ws->raw, chunk);
+		if (n < 0)
+			return ruv_fail((int)n, "cannot read '%s' (%s): %s",
+					fi->path, fi->dsn, strerror((int)-n));
+		/* An empty file still gets its (empty) data set. */
+		if (n == 0 && res->size > 0)
+			break;
+		if (n > 0) {
+			rc = volume_chunk_compress(ws->raw, (size_t)n,
+						   ws->frame, ws->frame_cap,
+						   &flen);
+			if (rc < 0)
+				return rc;
+			for (i = 0; i < req->cfg->copies; i++) {
+				rc = volume_dataset_put(co[i].vw, ws->frame,
+							flen, (size_t)n);
+				if (rc < 0)
+					return rc;
+			}
+			res->size += (uint64_t)n;
+			res->stored += flen;
+		}
+		if (req->progress)
+			req->progress(req->progress_arg, fi->dsn, res->size,
+				      total);
+		if ((size_t)n < chunk)
+			break;
+	}
+	return 0;
+}
+
+static int insert_backup(struct repo *r, const struct file_info *fi,
+			 const struct stat *sb, const struct backup_result *res,
+			 int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = repo_prepare(r,
+			  "INSERT INTO backup(file_id, start_us, end_us,"
+			  " size, uid, gid, mode, mtime_us, changed)"
+			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, fi->id);
+	sqlite3_bind_int64(st, 2, res->start_us);
+	sqlite3_bind_int64(st, 3, res->end_us);
+	sqlite3_bind_int64(st, 4, (int64_t)res->size);
+	sqlite3_bind_int64(st, 5, sb->st_uid);
+	sqlite3_bind_int64(st, 6, sb->st_gid);
+	sqlite3_bind_int64(st, 7, sb->st_mode);
+	sqlite3_bind_int64(st, 8, timespec_us(&sb->st_mtim));
+	sqlite3_bind_int(st, 9, res->changed);
+	rc = repo_step_done(r, st);
+	sqlite3_finalize(st);
+	*id = sqlite3_last_insert_rowid(r->db);
+	return rc;
+}
+
+int backup_insert_dataset(struct repo *r, int64_t volume_id,
+			  const struct volume_dataset_info *di,
+			  const char *kind, int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = repo_prepare(r,
+			  "INSERT INTO dataset(volume_id, seq, kind, name,"
+			  " vol_offset, length, raw_size, stored_size,"
+			  " chunk_size, nchunks, checksum, created_us)"
+			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, volume_id);
+	sqlite3_bind_int64(st, 2, di->seq);
+	repo_bind_text(st, 3, kind);
+	repo_bind_text(st, 4, di->name);
+	sqlite3_bind_int64(st, 5, (int64_t)di->offset);
+	sqlite3_bind_int64(st, 6, (int64_t)di->length);
+	sqlite3_bind_int64(st, 7, (int64_t)di->raw_size);
+	sqlite3_bind_int64(st, 8, (int64_t)di->stored_size);
+	sqlite3_bind_int64(st, 9, di->chunk_size);
+	sqlite3_bind_int64(st, 10, di->nchunks);
+	sqlite3_bind_int64(st, 11, di->checksum);
+	sqlite3_bind_int64(st, 12, di->created_us);
+	rc = repo_step_done(r, st);
+	sqlite3_finalize(st);
+	*id = sqlite3_last_insert_rowid(r->db);
+	return rc;
+}
+
+static int insert_copy(struct repo *r, int64_t backup_id, unsigned copy_no,
+		       int64_t dataset_id, int64_t location_id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = repo_prepare(r,
+			  "INSERT INTO copy(backup_id, copy_no, dataset_id,"
+			  " location_id) VALUES (?, ?, ?, ?)",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, backup_id);
+	sqlite3_bind_int(st, 2, (int)copy_no);
+	sqlite3_bind_int64(st, 3, dataset_id);
+	sqlite3_bind_int64(st, 4, location_id);
+	rc = repo_step_done(r, st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int register_backup(struct worker_state *ws, unsigned ncopies,
+			   const struct file_info *fi, const struct stat *sb,
+			   const struct copy_out *co, struct backup_result *res)
+{
+	struct repo *r = ws->r;
+	int64_t ds_id;
+	unsigned i;
+	char msg[96];
+	int rc;
+
+	rc = repo_begin(r);
+	if (rc < 0)
+		return rc;
+	rc = insert_backup(r, fi, sb, res, &res->backup_id);
+	for (i = 0; rc == 0 && i < ncopies; i++) {
+		rc = backup_insert_dataset(r, ws->w[i]->volume_id, &co[i].info,
+					   "backup", &ds_id);
+		if (rc == 0)
+			rc = insert_copy(r, res->backup_id, i + 1, ds_id,
+					 ws->w[i]->location_id);
+		if (rc == 0)
+			rc = pool_note_written(r, ws->w[i]);
+	}
+	if (rc == 0) {
+		snprintf(msg, sizeof(msg), "%llu bytes%s",
+			 (unsigned long long)res->size,
+			 res->changed ? ", changed while read" : "");
+		rc = history_add(r, "backup", fi->dsn, 0, msg);
+	}
+	if (rc == 0)
+		rc = repo_commit(r);
+	if (rc < 0)
+		repo_rollback(r);
+	return rc;
+}
+
+/* Cut committed but unregistered data sets back off their volumes. */
+static void unwrite(struct worker_state *ws, unsigned ncopies,
+		    const struct copy_out *co)
+{
+	unsigned i;
+
+	for (i = 0; i < ncopies; i++)
+		if (co[i].info.length)
+			volume_truncate_after(ws->w[i]->vol, co[i].info.offset);
+}
+
+static void release_full_volumes(struct worker_state *ws, unsigned ncopies)
+{
+	unsigned i;
+	int sealed;
+
+	for (i = 0; i < ncopies; i++) {
+		if (pool_seal_if_full(ws->w[i], &sealed) < 0 || sealed) {
+			pool_release(ws->w[i]);
+			ws->w[i] = NULL;
+		}
+	}
+}
+
+static int backup_one(struct worker_state *ws, const struct backup_request *req,
+		      const char *dsn, struct backup_result *res)
+{
+	struct copy_out co[CONFIG_MAX_COPIES];
+	unsigned ncopies = req->cfg->copies, i;
+	struct stat before, after, now;
+	struct file_info fi;
+	char meta[VOLUME_META_MAX], name[VOLUME_NAME_MAX + 1], stamp[24];
+	int fd = -1, rc;
+
+	memset(co, 0, sizeof(co));
+	rc = file_lookup(ws->r, dsn, &fi);
+	if (rc < 0)
+		return rc;
+	snprintf(res->dsn, sizeof(res->dsn), "%s", fi.dsn);
+	rc = open_source(&fi, &fd, &before);
+	if (rc < 0)
+		return rc;
+	rc = acquire_writers(ws, req);
+	if (rc < 0)
+		goto out;
+	res->start_us = rtime_now();
+	rtime_format_stamp(res->start_us, stamp, sizeof(stamp));
+	if (snprintf(name, sizeof(name), "%s.%s", fi.dsn, stamp) >=
+	    (int)sizeof(name)) {
+		rc = -ENAMETOOLONG;
+		goto out;
+	}
+	for (i = 0; i < ncopies; i++) {
+		rc = backup_meta(&fi, &before, res->start_us, i + 1, meta,
+				 sizeof(meta));
+		if (rc < 0)
+			goto out;
+		rc = volume_dataset_begin(ws->w[i]->vol, VOLUME_KIND_BACKUP,
+					  name, fi.dsn, req->cfg->chunk_size,
+					  meta, strlen(meta) + 1, &co[i].vw);
+		if (rc < 0)
+			goto out;
+	}
+	rc = copy_data(ws, req, &fi, fd, (uint64_t)before.st_size, co, res);
+	if (rc < 0)
+		goto out;
+	if (fstat(fd, &after) < 0 || stat(fi.path, &now) < 0 ||
+	    !same_file(&after, &now)) {
+		rc = ruv_fail(-ESTALE,
+			      "'%s' (%s) was removed or replaced "
+			      "while it was backed up",
+			      fi.path, fi.dsn);
+		goto out;
+	}
+	res->changed = changed_since(&before, &after) ||
+		       res->size != (uint64_t)before.st_size;
+	for (i = 0; i < ncopies; i++) {
+		rc = volume_dataset_commit(co[i].vw, &co[i].info);
+		co[i].vw = NULL;
+		if (rc < 0)
+			goto out_unwrite;
+	}
+	res->end_us = rtime_now();
+	rc = register_backup(ws, ncopies, &fi, &before, co, res);
+	if (rc < 0)
+		goto out_unwrite;
+	release_full_volumes(ws, ncopies);
+	goto out;
+out_unwrite:
+	unwrite(ws, ncopies, co);
+out:
+	abort_copies(co, ncopies);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static void worker_free(struct worker_state *ws)
+{
+	unsigned i;
+
+	for (i = 0; i < CONFIG_MAX_COPIES; i++)
+		pool_release(ws->w[i]);
+	repo_close(ws->r);
+	free(ws->raw);
+	free(ws->frame);
+}
+
+static void *worker(void *arg)
+{
+	struct job *job = arg;
+	const struct backup_request *req = job->req;
+	struct worker_state ws = { 0 };
+	struct backup_result *res;
+	unsigned i;
+	int rc;
+
+	rc = home_open(req->home, &ws.r);
+	if (rc == 0) {
+		ws.frame_cap = volume_chunk_bound(req->cfg->chunk_size);
+		ws.raw = malloc(req->cfg->chunk_size);
+		ws.frame = malloc(ws.frame_cap);
+		if (!ws.raw || !ws.frame)
+			rc = ruv_fail(-ENOMEM, "out of memory");
+	}
+	for (;;) {
+		pthread_mutex_lock(&job->lock);
+		i = job->next++;
+		pthread_mutex_unlock(&job->lock);
+		if (i >= job->n)
+			break;
+		res = &job->results[i];
+		ruv_clearerr();
+		res->rc = rc < 0 ? rc : backup_one(&ws, req, job->dsns[i], res);
+		if (res->rc < 0)
+			snprintf(res->message, sizeof(res->message), "%s",
+				 *ruv_lasterr() ? ruv_lasterr()
+						: strerror(-res->rc));
+	}
+	worker_free(&ws);
+	return NULL;
+}
+
+/* Every DSN must be registered before anything is written. */
+static int check_all(const struct backup_request *req, char *const *dsns,
+		     unsigned n, struct backup_result *results)
+{
+	struct file_info fi;
+	struct repo *r;
+	unsigned i;
+	int rc;
+
+	rc = home_open(req->home, &r);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < n && rc == 0; i++) {
+		memset(&results[i], 0, sizeof(results[i]));
+		rc = file_lookup(r, dsns[i], &fi);
+		if (rc == 0)
+			snprintf(results[i].dsn, sizeof(results[i].dsn), "%s",
+				 fi.dsn);
+	}
+	repo_close(r);
+	return rc;
+}
+
+int backup_run(const struct backup_request *req, char *const *dsns, unsigned n,
+	       struct backup_result *results)
+{
+	pthread_t tids[64];
+	int started[64] = { 0 };
+	struct job job = {
+		.req = req,
+		.dsns = dsns,
+		.results = results,
+		.n = n,
+	};
+	unsigned nthreads = req->cfg->workers, i;
+	int rc;
+
+	rc = check_all(req, dsns, n, results);
+	if (rc < 0)
+		return rc;
+	if (nthreads > n)
+		nthreads = n;
+	if (nthreads > 64)
+		nthreads = 64;
+	pthread_mutex_init(&job.lock, NULL);
+	/* The calling thread is worker 0. */
+	for (i = 1; i < nthreads; i++)
+		started[i] = pthread_create(&tids[i], NULL, worker, &job) == 0;
+	worker(&job);
+	for (i = 1; i < nthreads; i++)
+		if (started[i])
+			pthread_join(tids[i], NULL);
+	pthread_mutex_destroy(&job.lock);
+	for (i = 0; i < n; i++)
+		if (results[i].rc < 0)
+			return results[i].rc;
+	return 0;
+}

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Backup copies: listing, choosing one for a restore, checking, restoring.
+ *
+ * Listing is one indexed join ordered by (DSN, start, copy).  Restoring
+ * streams the data set a chunk at a time through a volume reader, which
+ * checks each chunk's checksums before its bytes are used, into a
+ * temporary file that is renamed over the target only once complete and
+ * synced: a damaged copy never leaves a partial file behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog_int.h"
+#include "copy.h"
+#include "errmsg.h"
+#include "file.h"
+#include "location.h"
+#include "rtime.h"
+#include "volume.h"
+
+#define COPY_SELECT                                                            \
+	"SELECT c.id, b.id, d.id, v.id, f.dsn, b.start_us, b.end_us, b.size,"  \
+	" d.stored_size, c.copy_no, l.name, l.active, c.usable, b.changed,"    \
+	" b.uid, b.gid, b.mode, v.volser, v.path, d.seq, d.vol_offset,"        \
+	" d.length"                                                            \
+	" FROM copy c JOIN backup b ON b.id = c.backup_id"                     \
+	" JOIN file f ON f.id = b.file_id"                                     \
+	" JOIN location l ON l.id = c.location_id"                             \
+	" JOIN dataset d ON d.id = c.dataset_id"                               \
+	" JOIN volume v ON v.id = d.volume_id"
+
+static void row_to_copy(sqlite3_stmt *st, struct copy_info *ci)
+{
+	ci->copy_id = sqlite3_column_int64(st, 0);
+	ci->backup_id = sqlite3_column_int64(st, 1);
+	ci->dataset_id = sqlite3_column_int64(st, 2);
+	ci->volume_id = sqlite3_column_int64(st, 3);
+	repo_column_text(st, 4, ci->dsn, sizeof(ci->dsn));
+	ci->start_us = sqlite3_column_int64(st, 5);
+	ci->end_us = sqlite3_column_int64(st, 6);
+	ci->size = (uint64_t)sqlite3_column_int64(st, 7);
+	ci->stored = (uint64_t)sqlite3_column_int64(st, 8);
+	ci->copy_no = (unsigned)sqlite3_column_int(st, 9);
+	repo_column_text(st, 10, ci->location, sizeof(ci->location));
+	ci->location_active = sqlite3_column_int(st, 11);
+	ci->usable = sqlite3_column_int(st, 12);
+	ci->changed = sqlite3_column_int(st, 13);
+	ci->uid = (uid_t)sqlite3_column_int64(st, 14);
+	ci->gid = (gid_t)sqlite3_column_int64(st, 15);
+	ci->mode = (mode_t)sqlite3_column_int64(st, 16);
+	repo_column_text(st, 17, ci->volser, sizeof(ci->volser));
+	repo_column_text(st, 18, ci->volume_path, sizeof(ci->volume_path));
+	ci->seq = (uint32_t)sqlite3_column_int64(st, 19);
+	ci->vol_offset = (uint64_t)sqlite3_column_int64(st, 20);
+	ci->ds_length = (uint64_t)sqlite3_column_int64(st, 21);
+}
+
+static int volume_exists(struct repo *r, const char *volser)
+{
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(r, "SELECT 1 FROM volume WHERE volser = ?", &st);
+	if (rc < 0)
+		return rc;
+	repo_bind_text(st, 1, volser);
+	src = sqlite3_step(st);
+	if (src == SQLITE_DONE)
+		rc = ruv_fail(-ENOENT, "volume '%s' is not in the repository",
+			      volser);
+	else if (src != SQLITE_ROW)
+		rc = repo_errno(r, src);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Resolve the filter's names so an unknown one is an error, not "none". */
+static int check_filter(struct repo *r, const struct copy_filter *f, char *dsn,
+			char *volser)
+{
+	struct location_info li;
+	struct file_info fi;
+	int rc;
+
+	if (f->dsn) {
+		rc = file_lookup(r, f->dsn, &fi);
+		if (rc < 0)
+			return rc;
+		strcpy(dsn, fi.dsn);
+	}
+	if (f->location) {
+		rc = location_lookup(r, f->location, &li);
+		if (rc < 0)
+			return rc;
+	}
+	if (f->volser) {
+		rc = names_volser_check(f->volser, volser,
+					NAMES_VOLSER_LEN + 1);
+		if (rc < 0)
+			return rc;
+		rc = volume_exists(r, volser);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int copy_list(struct repo *r, const struct copy_filter *f,
+	      int (*cb)(const struct copy_info *, void *), void *arg)
+{
+	char dsn[NAMES_DSN_MAX + 1], volser[NAMES_VOLSER_LEN + 1];
+	struct copy_info ci;
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = check_filter(r, f, dsn, volser);
+	if (rc < 0)
+		return rc;
+	rc = repo_prepare(r,
+			  COPY_SELECT
+			  " WHERE (?1 IS NULL OR f.dsn = ?1)"
+			  " AND (?2 IS NULL OR l.name = ?2)"
+			  " AND (?3 IS NULL OR v.volser = ?3)"
+			  " AND (?4 = 0 OR b.id = ?4)"
+			  " AND (?5 = 0 OR c.copy_no = ?5)"
+			  " ORDER BY f.dsn, b.start_us, b.id, c.copy_no",
+			  &st);
+	if (rc < 0)
+		return rc;
+	repo_bind_text(st, 1, f->dsn ? dsn : NULL);
+	repo_bind_text(st, 2, f->location);
+	repo_bind_text(st, 3, f->volser ? volser : NULL);
+	sqlite3_bind_int64(st, 4, f->backup_id);
+	sqlite3_bind_int(st, 5, (int)f->copy_no);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		row_to_copy(st, &ci);
+		rc = cb(&ci, arg);
+		if (rc)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Say precisely why nothing was selected. */
+static int explain_none(struct repo *r, const struct file_info *fi,
+			int64_t at_us, unsigned copy_no)
+{
+	char when[RTIME_ISO_MAX];
+	sqlite3_stmt *st = NULL;
+	int64_t nbackups = 0, before = 0, with_copy = 0;
+	int src, rc;
+
+	rc = repo_prepare(r,
+			  "SELECT count(*), count(*) FILTER (WHERE"
+			  " start_us <= ?2), (SELECT count(*) FROM copy c"
+			  " JOIN backup b2 ON b2.id = c.backup_id WHERE"
+			  " b2.file_id = ?1 AND b2.start_us <= ?2 AND"
+			  " c.copy_no = ?3) FROM backup WHERE file_id = ?1",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, fi->id);
+	sqlite3_bind_int64(st, 2, at_us);
+	sqlite3_bind_int(st, 3, (int)copy_no);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		nbackups = sqlite3_column_int64(st, 0);
+		before = sqlite3_column_int64(st, 1);
+		with_copy = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (src != SQLITE_ROW)
+		return repo_errno(r, src);
+	rtime_format_iso(at_us, when, sizeof(when));
+	if (!nbackups)
+		return ruv_fail(-ENOENT, "'%s' has no backups", fi->dsn);
+	if (!before)
+		return ruv_fail(-ENOENT,
+				"'%s' has no backup started at or "
+				"before %s",
+				fi->dsn, when);
+	if (copy_no && !with_copy)
+		return ruv_fail(-ENOENT,
+				"'%s' has no copy %u of a backup at "
+				"or before %s",
+				fi->dsn, copy_no, when);
+	if (copy_no)
+		return ruv_fail(-ENOENT,
+				"copy %u of the backups of '%s' at or "
+				"before %s is in an inactive location or "
+				"marked unusable",
+				copy_no, fi->dsn, when);
+	return ruv_fail(-ENOENT,
+			"no backup of '%s' at or before %s has a "
+			"copy in an active location",
+			fi->dsn, when);
+}
+
+int copy_select(struct repo *r, const char *dsn, int64_t at_us,
+		unsigned copy_no, struct copy_info *out)
+{
+	struct file_info fi;
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = file_lookup(r, dsn, &fi);
+	if (rc < 0)
+		return rc;
+	rc = repo_prepare(r,
+			  COPY_SELECT
+			  " WHERE b.file_id = ?1 AND b.start_us <= ?2"
+			  " AND l.active = 1 AND c.usable = 1"
+			  " AND (?3 = 0 OR c.copy_no = ?3)"
+			  " ORDER BY b.start_us DESC, b.id DESC, c.copy_no"
+			  " LIMIT 1",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, fi.id);
+	sqlite3_bind_int64(st, 2, at_us);
+	sqlite3_bind_int(st, 3, (int)copy_no);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		row_to_copy(st, out);
+	sqlite3_finalize(st);
+	if (src == SQLITE_DONE)
+		return explain_none(r, &fi, at_us, copy_no);
+	return src == SQLITE_ROW ? 0 : repo_errno(r, src);
+}
+
+static int open_reader(const struct copy_info *ci, struct volume_reader **out)
+{
+	int rc = volume_reader_open(ci->volume_path, ci->vol_offset,
+				    ci->ds_length, out);
+
+	if (rc < 0)
+		return ruv_fail(rc,
+				"copy %u of '%s' (volume %s, data set %u):"
+				" %s",
+				ci->copy_no, ci->dsn, ci->volser, ci->seq,
+				*ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
+	return 0;
+}
+
+int copy_verify(const struct copy_info *ci)
+{
+	struct volume_reader *vr = NULL;
+	int rc;
+
+	rc = open_reader(ci, &vr);
+	if (rc < 0)
+		return rc;
+	rc = volume_reader_verify(vr);
+	if (rc < 0)
+		ruv_fail(rc, "copy %u of '%s' (volume %s, data set %u): %s",
+			 ci->copy_no, ci->dsn, ci->volser, ci->seq,
+			 *ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
+	else if (volume_reader_info(vr)->raw_size != ci->size)
+		rc = ruv_fail(
+			-EIO,
+			"copy %u of '%s' (volume %s, data set %u):"
+			" holds %llu bytes, the repository says %llu",
+			ci->copy_no, ci->dsn, ci->volser, ci->seq,
+			(unsigned long long)volume_reader_info(vr)->raw_size,
+			(unsigned long long)ci->size);
+	volume_reader_close(vr);
+	return rc;
+}
+
+static int all_zero(const unsigned char *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n, off_t off)
+{
+	ssize_t w;
+
+	while (n) {
+		w = pwrite(fd, p, n, off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		n -= (size_t)w;
+		off += w;
+	}
+	return 0;
+}
+
+/*
+ * Write buf at off, leaving holes for 4 KiB blocks of zeros: a sparse file
+ * comes back sparse, and runs of data are still written in one call.
+ */
+static int write_nonzero(int fd, const unsigned char *buf, size_t n,
+			 uint64_t off)
+{
+	const size_t blk = 4096;
+	size_t i = 0, start, len;
+	int rc;
+
+	while (i < n) {
+		len = n - i < blk ? n - i : blk;
+		if (all_zero(buf + i, len)) {
+			i += len;
+			continue;
+		}
+		start = i;
+		while (i < n) {
+			len = n - i < blk ? n - i : blk;
+			if (all_zero(buf + i, len))
+				break;
+			i += len;
+		}
+		rc = write_all(fd, buf + start, i - start,
+			       (off_t)(off + start));
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int stream_out(const struct copy_info *ci, struct volume_reader *vr,
+		      int fd)
+{
+	const size_t bufsz = 1 << 20;
+	unsigned char *buf = malloc(bufsz);
+	uint64_t off = 0;
+	ssize_t n;
+	int rc = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (off < ci->size) {
+		n = volume_reader_pread(vr, buf, bufsz, off);
+		if (n <= 0) {
+			rc = n < 0 ? (int)n
+				   : ruv_fail(-EIO,
+					      "copy %u of '%s' ends "
+					      "early",
+					      ci->copy_no, ci->dsn);
+			break;
+		}
+		rc = write_nonzero(fd, buf, (size_t)n, off);
+		if (rc < 0)
+			break;
+		off += (uint64_t)n;
+	}
+	if (rc == 0 && ftruncate(fd, (off_t)ci->size) < 0)
+		rc = -errno;
+	free(buf);
+	return rc;
+}
+
+int copy_restore(const struct copy_info *ci, const char *target)
+{
+	char tmp[PATH_MAX], dirbuf[PATH_MAX];
+	struct volume_reader *vr = NULL;
+	char *dir;
+	int fd = -1, dfd, rc;
+
+	if (snprintf(dirbuf, sizeof(dirbuf), "%s", target) >=
+		    (int)sizeof(dirbuf) ||
+	    snprintf(tmp, sizeof(tmp), "%s.ruv-restore-XXXXXX", target) >=
+		    (int)sizeof(tmp))
+		return ruv_fail(-ENAMETOOLONG, "'%s': path too long", target);
+	dir = dirname(dirbuf);
+	rc = open_reader(ci, &vr);
+	if (rc < 0)
+		return rc;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		ruv_fail(rc, "cannot write in '%s': %s", dir, strerror(-rc));
+		goto out;
+	}
+	rc = stream_out(ci, vr, fd);
+	if (rc < 0) {
+		if (!*ruv_lasterr() || rc != -EIO)
+			ruv_fail(rc, "restore of '%s' to '%s': %s", ci->dsn,
+				 target,
+				 *ruv_lasterr() ? ruv_lasterr()
+						: strerror(-rc));
+		goto out;
+	}
+	if (fchown(fd, ci->uid, ci->gid) < 0 && geteuid() == 0) {
+		rc = -errno;
+		ruv_fail(rc, "cannot set owner of '%s': %s", target,
+			 strerror(-rc));
+		goto out;
+	}
+	if (fchmod(fd, ci->mode & 07777) < 0 || fsync(fd) < 0) {
+		rc = -errno;
+		ruv_fail(rc, "cannot write '%s': %s", target, strerror(-rc));
+		goto out;
+	}
+	if (rename(tmp, target) < 0) {
+		rc = -errno;
+		ruv_fail(rc, "cannot replace '%s': %s", target, strerror(-rc));
+		goto out;
+	}
+	tmp[0] = '\0';
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && tmp[0] && fd >= 0)
+		unlink(tmp);
+	volume_reader_close(vr);
+	return rc;
+}

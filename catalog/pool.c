@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Volume allocation for writers.
+ *
+ * Locking: the exclusive flock on a volume file is the writer's claim.  It
+ * is taken on a descriptor of its own before the volume is opened for
+ * appending, so the tail repair that volume_open() does can never cut
+ * another writer's data set in flight.  Rows change in short
+ * transactions; no transaction is held while data is written.
+ *
+ * VOLSERs are the pool prefix and a zero-padded number from the pool's
+ * next_volno, which only grows: a VOLSER is never reused, even for a
+ * volume whose creation was interrupted (its file, if any, is found
+ * empty and adopted, or skipped).
+ *
+ * Cost: acquiring scans the headers of the volume's data sets once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog_int.h"
+#include "config.h"
+#include "errmsg.h"
+#include "history.h"
+#include "names.h"
+#include "pool.h"
+#include "rtime.h"
+#include "volume.h"
+
+struct pool_row {
+	int64_t id;
+	int64_t location_id;
+	uint64_t capacity;
+	char name[CONFIG_NAME_MAX + 1];
+	char prefix[4];
+	char directory[PATH_MAX];
+};
+
+static int pool_lookup(struct repo *r, const char *name, struct pool_row *p)
+{
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(r,
+			  "SELECT id, location_id, capacity, name, prefix,"
+			  " directory FROM pool WHERE name = ?",
+			  &st);
+	if (rc < 0)
+		return rc;
+	repo_bind_text(st, 1, name);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		p->id = sqlite3_column_int64(st, 0);
+		p->location_id = sqlite3_column_int64(st, 1);
+		p->capacity = (uint64_t)sqlite3_column_int64(st, 2);
+		repo_column_text(st, 3, p->name, sizeof(p->name));
+		repo_column_text(st, 4, p->prefix, sizeof(p->prefix));
+		repo_column_text(st, 5, p->directory, sizeof(p->directory));
+	} else if (src == SQLITE_DONE) {
+		rc = ruv_fail(-ENOENT, "pool '%s' is not in the repository",
+			      name);
+	} else {
+		rc = repo_errno(r, src);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Where the repository says the volume's data ends (0: no data sets). */
+static int registered_end(struct repo *r, int64_t volume_id, uint64_t *end)
+{
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(r,
+			  "SELECT coalesce(max(vol_offset + length), 0)"
+			  " FROM dataset WHERE volume_id = ?",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, volume_id);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		*end = (uint64_t)sqlite3_column_int64(st, 0);
+	else
+		rc = repo_errno(r, src);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int lock_file(const char *path, int *fd_out)
+{
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc == -EWOULDBLOCK ? -EBUSY : rc;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+void pool_release(struct pool_writer *w)
+{
+	if (!w)
+		return;
+	volume_close(w->vol);
+	if (w->lock_fd >= 0)
+		close(w->lock_fd);
+	free(w);
+}
+
+/*
+ * Open a locked volume for appending and cut it back to what the
+ * repository registered.
+ */
+static int open_for_append(struct repo *r, struct pool_writer *w)
+{
+	uint64_t end;
+	int rc;
+
+	rc = volume_open(w->path, 1, &w->vol);
+	if (rc < 0)
+		return rc;
+	rc = registered_end(r, w->volume_id, &end);
+	if (rc < 0)
+		return rc;
+	return volume_truncate_after(w->vol, end);
+}
+
+/* Try the open volumes of the pool, oldest first. */
+static int take_open_volume(struct repo *r, const struct pool_row *p,
+			    struct pool_writer *w)
+{
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(r,
+			  "SELECT id, volser, path FROM volume"
+			  " WHERE pool_id = ? AND state = 'open'"
+			  " ORDER BY id",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, p->id);
+	rc = -ENOENT;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		w->volume_id = sqlite3_column_int64(st, 0);
+		repo_column_text(st, 1, w->volser, sizeof(w->volser));
+		repo_column_text(st, 2, w->path, sizeof(w->path));
+		if (lock_file(w->path, &w->lock_fd) < 0)
+			continue; /* busy with another writer, or missing */
+		rc = open_for_append(r, w);
+		if (rc == 0 && volume_size(w->vol) < p->capacity)
+			break;
+		/* Full, sealed on disk, or damaged: leave it, try the next. */
+		volume_close(w->vol);
+		w->vol = NULL;
+		close(w->lock_fd);
+		w->lock_fd = -1;
+		rc = -ENOENT;
+	}
+	if (src != SQLITE_ROW && src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int next_volser(struct repo *r, const struct pool_row *p, int64_t *volno,
+		       char volser[7])
+{
+	sqlite3_stmt *st = NULL;
+	int64_t max = 1;
+
+	*volno = 0;
+	int digits = 6 - (int)strlen(p->prefix), i, src, rc;
+
+	for (i = 0; i < digits; i++)
+		max *= 10;
+	rc = repo_prepare(r,
+			  "UPDATE pool SET next_volno = next_volno + 1"
+			  " WHERE id = ? RETURNING next_volno - 1",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, p->id);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		*volno = sqlite3_column_int64(st, 0);
+	else
+		rc = repo_errno(r, src);
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return rc;
+	if (*volno >= max)
+		return ruv_fail(-ENOSPC,
+				"pool '%s': all %lld VOLSERs with "
+				"prefix %s are used",
+				p->name, (long long)max - 1, p->prefix);
+	if (snprintf(volser, 7, "%s%0*lld", p->prefix, digits,
+		     (long long)*volno) != 6)
+		return ruv_fail(-EINVAL, "pool '%s': bad VOLSER prefix",
+				p->name);
+	return 0;
+}
+
+/* A file left by an interrupted creation: adopt it if it holds nothing. */
+static int clear_leftover(const char *path)
+{
+	if (access(path, F_OK) < 0)
+		return 0;
+	if (volume_scan(path, NULL, NULL, NULL) != 0)
+		return ruv_fail(-EEXIST,
+				"volume file '%s' exists and is not "
+				"in the repository; move it aside",
+				path);
+	return unlink(path) == 0 ? 0 : -errno;
+}
+
+static int create_volume(struct repo *r, const char *home,
+			 const struct pool_row *p, struct pool_writer *w)
+{
+	struct config_pool cp = { 0 };
+	char dir[PATH_MAX];
+	sqlite3_stmt *st = NULL;
+	int64_t volno = 0;
+	int rc;
+
+	snprintf(cp.directory, sizeof(cp.directory), "%s", p->directory);
+	rc = config_pool_dir(&cp, home, dir, sizeof(dir));
+	if (rc < 0)
+		return rc;
+	if (access(dir, F_OK) < 0) {
+		rc = -errno;
+		return ruv_fail(rc, "pool '%s': directory '%s': %s", p->name,
+				dir, strerror(-rc));
+	}
+	rc = repo_begin(r);
+	if (rc < 0)
+		return rc;
+	rc = next_volser(r, p, &volno, w->volser);
+	if (rc < 0)
+		goto out;
+	if (snprintf(w->path, sizeof(w->path), "%s/%s", dir, w->volser) >=
+	    (int)sizeof(w->path)) {
+		rc = ruv_fail(-ENAMETOOLONG, "pool '%s': path too long",
+			      p->name);
+		goto out;
+	}
+	rc = repo_prepare(r,
+			  "INSERT INTO volume(volser, pool_id, state, path,"
+			  " created_us) VALUES (?, ?, 'open', ?, ?)",
+			  &st);
+	if (rc < 0)
+		goto out;
+	repo_bind_text(st, 1, w->volser);
+	sqlite3_bind_int64(st, 2, p->id);
+	repo_bind_text(st, 3, w->path);
+	sqlite3_bind_int64(st, 4, rtime_now());
+	rc = repo_step_done(r, st);
+	if (rc < 0)
+		goto out;
+	w->volume_id = sqlite3_last_insert_rowid(r->db);
+	rc = clear_leftover(w->path);
+	if (rc < 0)
+		goto out;
+	rc = volume_create(w->path, w->volser, p->name, p->capacity, &w->vol);
+	if (rc < 0)
+		goto out;
+	rc = lock_file(w->path, &w->lock_fd);
+	if (rc < 0)
+		goto out;
+	rc = repo_commit(r);
+	if (rc < 0)
+		unlink(w->path);
+out:
+	sqlite3_finalize(st);
+	if (rc < 0)
+		repo_rollback(r);
+	return rc;
+}
+
+int pool_acquire(struct repo *r, const char *home, const char *name,
+		 struct pool_writer **out)
+{
+	struct pool_writer *w;
+	struct pool_row p;
+	int rc;
+
+	rc = pool_lookup(r, name, &p);
+	if (rc < 0)
+		return rc;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->lock_fd = -1;
+	w->pool_id = p.id;
+	w->location_id = p.location_id;
+	w->capacity = p.capacity;
+	rc = take_open_volume(r, &p, w);
+	if (rc == -ENOENT)
+		rc = create_volume(r, home, &p, w);
+	if (rc < 0) {
+		pool_release(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+int pool_note_written(struct repo *r, struct pool_writer *w)
+{
+	sqlite3_stmt *st = NULL;
+	uint64_t size = volume_size(w->vol);
+	int rc;
+
+	/* sealed_us stays NULL while the volume is below capacity. */
+	rc = repo_prepare(r,
+			  "UPDATE volume SET size = ?1,"
+			  " state = CASE WHEN ?1 >= ?2 THEN 'sealed'"
+			  "  ELSE state END,"
+			  " sealed_us = CASE WHEN ?1 >= ?2 THEN ?3"
+			  "  ELSE sealed_us END"
+			  " WHERE id = ?4",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (int64_t)size);
+	sqlite3_bind_int64(st, 2, (int64_t)w->capacity);
+	sqlite3_bind_int64(st, 3, rtime_now());
+	sqlite3_bind_int64(st, 4, w->volume_id);
+	rc = repo_step_done(r, st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int pool_seal_if_full(struct pool_writer *w, int *sealed)
+{
+	*sealed = volume_size(w->vol) >= w->capacity;
+	if (!*sealed)
+		return 0;
+	return volume_seal(w->vol);
+}
+
+int pool_volume_path(struct repo *r, const char *volser, char *buf, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(r, "SELECT path FROM volume WHERE volser = ?", &st);
+	if (rc < 0)
+		return rc;
+	repo_bind_text(st, 1, volser);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		repo_column_text(st, 0, buf, len);
+	else if (src == SQLITE_DONE)
+		rc = ruv_fail(-ENOENT, "volume '%s' is not in the repository",
+			      volser);
+	else
+		rc = repo_errno(r, src);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int pool_seal_volume(struct repo *r, const char *volser)
+{
+	char name[NAMES_VOLSER_LEN + 1], state[16] = "";
+	struct pool_writer w = { .lock_fd = -1 };
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = names_volser_check(volser, name, sizeof(name));
+	if (rc < 0)
+		return rc;
+	rc = repo_prepare(r,
+			  "SELECT id, path, state FROM volume"
+			  " WHERE volser = ?",
+			  &st);
+	if (rc < 0)
+		return rc;
+	repo_bind_text(st, 1, name);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		w.volume_id = sqlite3_column_int64(st, 0);
+		repo_column_text(st, 1, w.path, sizeof(w.path));
+		repo_column_text(st, 2, state, sizeof(state));
+	}
+	sqlite3_finalize(st);
+	if (src == SQLITE_DONE)
+		return ruv_fail(-ENOENT, "volume '%s' is not in the repository",
+				name);
+	if (src != SQLITE_ROW)
+		return repo_errno(r, src);
+	if (strcmp(state, "open"))
+		return 0;
+	/* Wait for a writer to finish, then repair, mark the end, record. */
+	w.lock_fd = open(w.path, O_RDONLY | O_CLOEXEC);
+	if (w.lock_fd < 0 || flock(w.lock_fd, LOCK_EX) < 0) {
+		rc = -errno;
+		ruv_fail(rc, "volume '%s' (%s): %s", name, w.path,
+			 strerror(-rc));
+		goto out;
+	}
+	rc = open_for_append(r, &w);
+	if (rc < 0)
+		goto out;
+	rc = volume_seal(w.vol);
+	if (rc < 0)
+		goto out;
+	rc = repo_begin(r);
+	if (rc < 0)
+		goto out;
+	rc = repo_prepare(r,
+			  "UPDATE volume SET state = 'sealed', size = ?,"
+			  " sealed_us = ? WHERE id = ?",
+			  &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, (int64_t)volume_size(w.vol));
+		sqlite3_bind_int64(st, 2, rtime_now());
+		sqlite3_bind_int64(st, 3, w.volume_id);
+		rc = repo_step_done(r, st);
+		sqlite3_finalize(st);
+	}
+	if (rc == 0)
+		rc = history_add(r, "volume seal", name, 0, "");
+	if (rc == 0)
+		rc = repo_commit(r);
+	else
+		repo_rollback(r);
+out:
+	volume_close(w.vol);
+	if (w.lock_fd >= 0)
+		close(w.lock_fd);
+	return rc;
+}

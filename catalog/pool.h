@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef RUV_POOL_H
+#define RUV_POOL_H
+
+#include <limits.h>
+#include <stdint.h>
+
+struct repo;
+struct volume;
+
+/*
+ * Pools of stacked volumes, and the volumes a writer holds.
+ *
+ * A writer takes a volume of a pool for appending with pool_acquire():
+ * an open volume nobody else is writing (an exclusive flock on the file,
+ * so two processes or two threads never append to one volume), or a new
+ * one.  Acquiring repairs the volume: a torn tail is cut back, and so are
+ * complete data sets that the repository never registered (a crash
+ * between the volume fsync and the repository commit), so the volume
+ * ends where the repository says it does.
+ */
+
+struct pool_writer {
+	struct volume *vol;
+	int lock_fd;	   /* holds the flock */
+	int64_t volume_id; /* volume row */
+	int64_t pool_id;
+	int64_t location_id; /* where copies written here start */
+	uint64_t capacity;   /* bytes: seal at or past it */
+	char volser[7];
+	char path[PATH_MAX];
+};
+
+/*
+ * Take a volume of pool `name` for appending.  Creates the volume file
+ * (mode 0600) and its row when no open volume is free.  Errors: -ENOENT
+ * unknown pool or missing pool directory, -EIO damaged volume, with a
+ * message.
+ */
+int pool_acquire(struct repo *r, const char *home, const char *name,
+		 struct pool_writer **out);
+
+/* Let go of a volume; accepts NULL. */
+void pool_release(struct pool_writer *w);
+
+/*
+ * Within the caller's transaction, after registering data sets on w:
+ * record the volume's size, and seal it when it has reached capacity
+ * (the end mark is written after the commit by pool_seal_if_full()).
+ */
+int pool_note_written(struct repo *r, struct pool_writer *w);
+
+/* After the commit: write the end mark if the volume is full.  A volume
+ * sealed here is no longer appendable; the writer must be released. */
+int pool_seal_if_full(struct pool_writer *w, int *sealed);
+
+/*
+ * Seal a volume by VOLSER (state open -> sealed, end mark written).
+ * Waits for its writer to finish.  -ENOENT unknown, 0 if already sealed.
+ */
+int pool_seal_volume(struct repo *r, const char *volser);
+
+/* Resolve where the volume file of volser is at this site. */
+int pool_volume_path(struct repo *r, const char *volser, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ruv report: the reports of the catalog.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "copy.h"
+#include "repo.h"
+#include "report.h"
+#include "ruv.h"
+
+static const char usage[] =
+	"usage: ruv report backups [--location L] [--dsn DSN] [--json]\n"
+	"\n"
+	"backups: the Backup report, one row per backup copy: DSN, backup\n"
+	"time, copy, location, whether the location is active, VOLSER, data\n"
+	"set sequence number on the volume, size, stored size, ratio.\n"
+	"--json: {\"backups\": [{\"dsn\", \"backup_id\", \"time\", \"end\",\n"
+	"        \"copy\", \"location\", \"active\", \"usable\", \"volser\",\n"
+	"        \"seq\", \"size\", \"stored\", \"ratio\", \"changed\"}]}\n";
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "location", required_argument, NULL, 'l' },
+		{ "dsn", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct copy_filter f = { 0 };
+	struct repo *r = NULL;
+	int c, rc;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hl:d:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			return ruv_help(usage);
+		case 'l':
+			f.location = optarg;
+			break;
+		case 'd':
+			f.dsn = optarg;
+			break;
+		default:
+			return ruv_usage_error(usage, "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1 || strcmp(argv[optind], "backups"))
+		return ruv_usage_error(usage, "report: name the report "
+					      "(backups)");
+	rc = ruv_open(&r);
+	if (rc != RUV_OK)
+		return rc;
+	rc = report_backups(r, &f, ruv.json, stdout);
+	repo_close(r);
+	return rc < 0 ? ruv_error("report backups", rc) : RUV_OK;
+}
