@@ -19,7 +19,7 @@
  *               u32 kind, u32 chunk size, i64 created, u16 + name,
  *               u16 + source DSN, u32 + meta (the writer's blob), u32 CRC
  *               of everything before it in the header
- *     chunks    each "RUVC", u32 compressed length, u32 content length,
+ *     chunks    each "RUVC", u32 content length, u32 compressed length,
  *               u32 CRC of the compressed bytes, u32 CRC of these 16
  *               bytes; then one independent lz4 frame (content size,
  *               content checksum, block checksums) of chunk-size content
@@ -469,7 +469,7 @@ static int walk_dataset(int fd, uint64_t off, uint64_t size,
 			return VOLUME_DS_TORN;
 		if (!check_chunk_header(h, di->chunk_size))
 			return VOLUME_DS_DAMAGED;
-		if (get32(h + 4) > size - p - CHUNK_HDR)
+		if (get32(h + 8) > size - p - CHUNK_HDR)
 			return VOLUME_DS_TORN;
 		p += CHUNK_HDR + get32(h + 8);
 		di->length = p - off;
