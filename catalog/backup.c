@@ -500,6 +500,7 @@ static int check_all(const struct backup_request *req, char *const *dsns,
 	rc = home_open(req->home, &r);
 	if (rc < 0)
 		return rc;
+	rc = pool_sync(r, req->cfg);
 	for (i = 0; i < n && rc == 0; i++) {
 		memset(&results[i], 0, sizeof(results[i]));
 		rc = file_lookup(r, dsns[i], &fi);

@@ -278,6 +278,8 @@ int copy_verify(const struct copy_info *ci)
 	return rc;
 }
 
+#define WRITEBACK_STEP (16ULL << 20)
+
 static int all_zero(const unsigned char *p, size_t n)
 {
 	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
@@ -357,6 +359,14 @@ static int stream_out(const struct copy_info *ci, struct volume_reader *vr,
 		rc = write_nonzero(fd, buf, (size_t)n, off);
 		if (rc < 0)
 			break;
+		/* Start writeback as we go so the final fsync is short and
+		 * the disk works while the next chunks decompress. */
+		if ((off + (uint64_t)n) / WRITEBACK_STEP !=
+		    off / WRITEBACK_STEP)
+			sync_file_range(fd,
+					(off_t)((off / WRITEBACK_STEP) *
+						WRITEBACK_STEP),
+					WRITEBACK_STEP, SYNC_FILE_RANGE_WRITE);
 		off += (uint64_t)n;
 	}
 	if (rc == 0 && ftruncate(fd, (off_t)ci->size) < 0)

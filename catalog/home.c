@@ -26,6 +26,7 @@
 #include "history.h"
 #include "home.h"
 #include "names.h"
+#include "pool.h"
 #include "rtime.h"
 
 int home_path(const char *home, const char *name, char *buf, size_t len)
@@ -110,44 +111,6 @@ static int sync_path(const char *path)
 	return rc;
 }
 
-static int insert_pools(struct repo *r, const struct config *cfg)
-{
-	sqlite3_stmt *st = NULL;
-	unsigned i;
-	int rc;
-
-	rc = repo_prepare(r,
-			  "INSERT OR IGNORE INTO location(name, active,"
-			  " created_us) VALUES (?, 0, ?)",
-			  &st);
-	for (i = 0; rc == 0 && i < cfg->npools; i++) {
-		repo_bind_text(st, 1, cfg->pools[i].location);
-		sqlite3_bind_int64(st, 2, rtime_now());
-		rc = repo_step_done(r, st);
-		sqlite3_reset(st);
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc < 0)
-		return rc;
-	rc = repo_prepare(r,
-			  "INSERT INTO pool(name, directory, prefix,"
-			  " capacity, location_id) SELECT ?, ?, ?, ?, id"
-			  " FROM location WHERE name = ?",
-			  &st);
-	for (i = 0; rc == 0 && i < cfg->npools; i++) {
-		repo_bind_text(st, 1, cfg->pools[i].name);
-		repo_bind_text(st, 2, cfg->pools[i].directory);
-		repo_bind_text(st, 3, cfg->pools[i].prefix);
-		sqlite3_bind_int64(st, 4, (int64_t)cfg->pools[i].capacity);
-		repo_bind_text(st, 5, cfg->pools[i].location);
-		rc = repo_step_done(r, st);
-		sqlite3_reset(st);
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 static int build_home(const char *tmp, const char *final,
 		      const struct config *cfg)
 {
@@ -186,7 +149,7 @@ static int build_home(const char *tmp, const char *final,
 	rc = repo_begin(r);
 	if (rc < 0)
 		goto out;
-	rc = insert_pools(r, cfg);
+	rc = pool_sync(r, cfg);
 	if (rc == 0)
 		rc = history_add(r, "init", final, 0,
 				 cfg->path[0] ? cfg->path

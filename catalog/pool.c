@@ -444,3 +444,56 @@ out:
 		close(w.lock_fd);
 	return rc;
 }
+
+int pool_sync(struct repo *r, const struct config *cfg)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned i;
+	int rc;
+
+	rc = repo_prepare(r,
+			  "INSERT INTO location(name, active, created_us)"
+			  " SELECT ?1, 0, ?2 WHERE NOT EXISTS (SELECT 1 FROM"
+			  " location WHERE name = ?1)",
+			  &st);
+	for (i = 0; rc == 0 && i < cfg->npools; i++) {
+		repo_bind_text(st, 1, cfg->pools[i].location);
+		sqlite3_bind_int64(st, 2, rtime_now());
+		rc = repo_step_done(r, st);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc < 0)
+		return rc;
+	rc = repo_prepare(r,
+			  "INSERT INTO pool(name, directory, prefix,"
+			  " capacity, location_id) SELECT ?1, ?2, ?3, ?4, id"
+			  " FROM location WHERE name = ?5"
+			  " ON CONFLICT(name) DO UPDATE SET"
+			  " directory = excluded.directory,"
+			  " prefix = excluded.prefix,"
+			  " capacity = excluded.capacity,"
+			  " location_id = excluded.location_id"
+			  " WHERE directory IS NOT excluded.directory"
+			  " OR prefix IS NOT excluded.prefix"
+			  " OR capacity IS NOT excluded.capacity"
+			  " OR location_id IS NOT excluded.location_id",
+			  &st);
+	for (i = 0; rc == 0 && i < cfg->npools; i++) {
+		repo_bind_text(st, 1, cfg->pools[i].name);
+		repo_bind_text(st, 2, cfg->pools[i].directory);
+		repo_bind_text(st, 3, cfg->pools[i].prefix);
+		sqlite3_bind_int64(st, 4, (int64_t)cfg->pools[i].capacity);
+		repo_bind_text(st, 5, cfg->pools[i].location);
+		rc = repo_step_done(r, st);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc == -EEXIST)
+		rc = ruv_fail(-EEXIST,
+			      "the configuration gives a pool a VOLSER"
+			      " prefix that another pool in the repository "
+			      "has");
+	return rc;
+}

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdint.h>
 
+struct config;
 struct repo;
 struct volume;
 
@@ -59,6 +60,15 @@ int pool_seal_if_full(struct pool_writer *w, int *sealed);
  * Waits for its writer to finish.  -ENOENT unknown, 0 if already sealed.
  */
 int pool_seal_volume(struct repo *r, const char *volser);
+
+/*
+ * Make the pool rows match the configuration's pools (added or updated by
+ * name; a pool that left the configuration keeps its row, its volumes
+ * still being catalogued).  A location a pool names is created, inactive,
+ * if missing.  Within the caller's transaction if one is open.  Rows that
+ * already match are not written.
+ */
+int pool_sync(struct repo *r, const struct config *cfg);
 
 /* Resolve where the volume file of volser is at this site. */
 int pool_volume_path(struct repo *r, const char *volser, char *buf, size_t len);

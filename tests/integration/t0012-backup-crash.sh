@@ -21,10 +21,12 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$ms" -ge 10 ] || ms=10
 kills=0
 bad=0
-for round in $(seq 1 24); do
+round=0
+while [ "$kills" -lt 20 ] && [ "$round" -lt 80 ]; do
+	round=$((round + 1))
 	"$RUV" backup --group CRASH >/dev/null 2>&1 &
 	pid=$!
-	sleep "$(shuf -i 0-$((ms * 9 / 10)) -n 1 | awk '{ printf "%.3f", $1 / 1000 }')"
+	sleep "$(shuf -i 0-$((ms * 7 / 10)) -n 1 | awk '{ printf "%.3f", $1 / 1000 }')"
 	if kill -9 "$pid" 2>/dev/null; then
 		kills=$((kills + 1))
 	fi
