@@ -14,10 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "catalog_int.h"
+#include "history.h"
+#include "pool.h"
 #include "copy.h"
 #include "errmsg.h"
 #include "file.h"
@@ -139,6 +142,9 @@ int copy_list(struct repo *r, const struct copy_filter *f,
 	repo_bind_text(st, 3, f->volser ? volser : NULL);
 	sqlite3_bind_int64(st, 4, f->backup_id);
 	sqlite3_bind_int(st, 5, (int)f->copy_no);
+	sqlite3_bind_int64(st, 6, f->after_id);
+	sqlite3_bind_int(st, 7, f->limit != 0);
+	sqlite3_bind_int64(st, 8, f->limit ? (int64_t)f->limit : -1);
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		row_to_copy(st, &ci);
 		rc = cb(&ci, arg);
@@ -434,5 +440,160 @@ out:
 	if (rc < 0 && tmp[0] && fd >= 0)
 		unlink(tmp);
 	volume_reader_close(vr);
+	return rc;
+}
+
+int copy_name(const struct copy_info *ci, char *buf, size_t len)
+{
+	char stamp[24];
+	int n;
+
+	rtime_format_stamp(ci->start_us, stamp, sizeof(stamp));
+	n = snprintf(buf, len, "%s.%s.B%lld.C%u", ci->dsn, stamp,
+		     (long long)ci->backup_id, ci->copy_no);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int copy_name_parse(const char *name, int64_t *backup_id, unsigned *copy_no)
+{
+	const char *c = strrchr(name, '.'), *b;
+	char *end;
+	long long id;
+	unsigned long no;
+
+	if (!c || c == name || c[1] != 'C')
+		goto bad;
+	for (b = c - 1; b > name && *b != '.'; b--)
+		;
+	if (b == name || b[1] != 'B')
+		goto bad;
+	id = strtoll(b + 2, &end, 10);
+	if (end != c || id <= 0 || b[2] < '1' || b[2] > '9')
+		goto bad;
+	no = strtoul(c + 2, &end, 10);
+	if (*end || no < 1 || no > 9 || c[2] < '1' || c[2] > '9')
+		goto bad;
+	*backup_id = id;
+	*copy_no = (unsigned)no;
+	return 0;
+bad:
+	return ruv_fail(-EINVAL,
+			"'%s' is not a copy name "
+			"(DSN.Dyyyymmdd.Thhmmss.Bn.Cn)",
+			name);
+}
+
+static int copy_one(struct repo *r, const char *where, int64_t a, int64_t b,
+		    struct copy_info *out)
+{
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(r, where, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		row_to_copy(st, out);
+	sqlite3_finalize(st);
+	if (src == SQLITE_DONE)
+		return -ENOENT;
+	return src == SQLITE_ROW ? 0 : repo_errno(r, src);
+}
+
+int copy_get(struct repo *r, int64_t copy_id, struct copy_info *out)
+{
+	return copy_one(r, COPY_SELECT " WHERE c.id = ?1 AND ?2 = 0", copy_id,
+			0, out);
+}
+
+int copy_lookup(struct repo *r, const char *name, struct copy_info *out)
+{
+	char want[COPY_NAME_MAX];
+	int64_t backup_id;
+	unsigned copy_no;
+	int rc;
+
+	rc = copy_name_parse(name, &backup_id, &copy_no);
+	if (rc < 0)
+		return rc;
+	rc = copy_one(r,
+		      COPY_SELECT " WHERE c.backup_id = ?1"
+				  " AND c.copy_no = ?2",
+		      backup_id, copy_no, out);
+	/* The whole name must match, not just its keys. */
+	if (rc == 0 &&
+	    (copy_name(out, want, sizeof(want)) < 0 || strcmp(want, name)))
+		rc = -ENOENT;
+	if (rc == -ENOENT)
+		return ruv_fail(-ENOENT, "no copy '%s'", name);
+	return rc;
+}
+
+static int move_one(struct repo *r, const struct copy_info *ci,
+		    const struct location_info *to)
+{
+	sqlite3_stmt *st = NULL;
+	char name[COPY_NAME_MAX], msg[64];
+	int rc;
+
+	rc = repo_prepare(r, "UPDATE copy SET location_id = ? WHERE id = ?",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, to->id);
+	sqlite3_bind_int64(st, 2, ci->copy_id);
+	rc = repo_step_done(r, st);
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return rc;
+	copy_name(ci, name, sizeof(name));
+	snprintf(msg, sizeof(msg), "%s -> %s", ci->location, to->name);
+	return history_add(r, "relocate", name, 0, msg);
+}
+
+int copy_relocate(struct repo *r, const char *const *names, unsigned n,
+		  const char *location)
+{
+	struct location_info to;
+	struct copy_info *cis;
+	unsigned i;
+	int rc;
+
+	rc = location_lookup(r, location, &to);
+	if (rc < 0)
+		return rc;
+	cis = calloc(n ? n : 1, sizeof(*cis));
+	if (!cis)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		rc = copy_lookup(r, names[i], &cis[i]);
+		if (rc < 0)
+			goto out;
+		if (!strcasecmp(cis[i].location, to.name)) {
+			rc = ruv_fail(-EEXIST, "copy '%s' is already in %s",
+				      names[i], to.name);
+			goto out;
+		}
+	}
+	/* Seal outside the transaction: sealing waits for a writer. */
+	for (i = 0; i < n; i++) {
+		rc = pool_seal_volume(r, cis[i].volser);
+		if (rc < 0)
+			goto out;
+	}
+	rc = repo_begin(r);
+	if (rc < 0)
+		goto out;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = move_one(r, &cis[i], &to);
+	if (rc == 0)
+		rc = repo_commit(r);
+	else
+		repo_rollback(r);
+out:
+	free(cis);
 	return rc;
 }

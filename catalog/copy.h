@@ -3,6 +3,7 @@
 #define RUV_COPY_H
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -41,8 +42,37 @@ struct copy_info {
 	uint64_t ds_length; /* bytes of the data set on the volume */
 };
 
+/*
+ * The name of a copy in the tree and on the command line:
+ * DSN.Dyyyymmdd.Thhmmss.B<backup id>.C<copy number>, e.g.
+ * PAY.MASTER.D20261124.T080000.B42.C2.  Unique and stable (from catalog
+ * keys), sorts by DSN then time, shell-safe.
+ */
+#define COPY_NAME_MAX (NAMES_DSN_MAX + 48)
+int copy_name(const struct copy_info *ci, char *buf, size_t len);
+
+/* Backup id and copy number from a copy name; -EINVAL if not one. */
+int copy_name_parse(const char *name, int64_t *backup_id, unsigned *copy_no);
+
+/* One copy by name.  -EINVAL not a copy name, -ENOENT no such copy. */
+int copy_lookup(struct repo *r, const char *name, struct copy_info *out);
+
+/* One copy by its row id. */
+int copy_get(struct repo *r, int64_t copy_id, struct copy_info *out);
+
+/*
+ * Move copies to another location, all in one transaction, each move in
+ * the history.  The volumes holding them are sealed first (a volume that
+ * has physically moved takes no more data).  -ENOENT unknown copy or
+ * location, -EEXIST a copy is already there (nothing moved).
+ */
+int copy_relocate(struct repo *r, const char *const *names, unsigned n,
+		  const char *location);
+
 /* Which copies copy_list() walks; zero/NULL fields do not filter. */
 struct copy_filter {
+	int64_t after_id; /* copies with a larger row id: paging by key */
+	unsigned limit;	  /* 0: all */
 	const char *dsn;
 	const char *location;
 	const char *volser;

@@ -4,6 +4,7 @@
  * its module and formats rows as they come: memory does not grow with
  * the number of rows.
  */
+#include <errno.h>
 #include <stdio.h>
 
 #include "copy.h"
@@ -26,22 +27,25 @@ static int backup_row(const struct copy_info *ci, void *arg)
 {
 	struct backup_rows *br = arg;
 	struct jsonw *j = br->j;
-	char when[RTIME_ISO_MAX];
+	char when[RTIME_ISO_MAX], name[COPY_NAME_MAX];
 
 	br->n++;
+	copy_name(ci, name, sizeof(name));
 	if (!j) {
 		rtime_format_iso(ci->start_us, when, sizeof(when));
 		fprintf(br->out,
 			"%-44s %-27s %4u %-10s %-3s %-6s %5u %14llu "
-			"%14llu %6.2f%s\n",
+			"%14llu %6.2f %s%s\n",
 			ci->dsn, when, ci->copy_no, ci->location,
 			ci->location_active ? "yes" : "no", ci->volser, ci->seq,
 			(unsigned long long)ci->size,
-			(unsigned long long)ci->stored, ratio(ci),
+			(unsigned long long)ci->stored, ratio(ci), name,
 			ci->usable ? "" : " unusable");
 		return 0;
 	}
 	jsonw_object_open(j);
+	jsonw_key(j, "name");
+	jsonw_string(j, name);
 	jsonw_key(j, "dsn");
 	jsonw_string(j, ci->dsn);
 	jsonw_key(j, "backup_id");
@@ -86,14 +90,14 @@ int report_backups(struct repo *r, const struct copy_filter *f, int json,
 	if (!json) {
 		fprintf(out,
 			"%-44s %-27s %4s %-10s %-3s %-6s %5s %14s %14s "
-			"%6s\n",
+			"%6s %s\n",
 			"DSN", "BACKUP", "COPY", "LOCATION", "ACT", "VOLSER",
-			"SEQ", "SIZE", "STORED", "RATIO");
+			"SEQ", "SIZE", "STORED", "RATIO", "NAME");
 		return copy_list(r, f, backup_row, &br);
 	}
 	br.j = jsonw_new(out);
 	if (!br.j)
-		return -12;
+		return -ENOMEM;
 	jsonw_object_open(br.j);
 	jsonw_key(br.j, "backups");
 	jsonw_array_open(br.j);

@@ -17,7 +17,7 @@ struct repo;
  * DSN, backup time, copy, location, active, VOLSER, sequence number,
  * sizes, compression ratio.
  *
- * JSON: {"backups": [{"dsn", "backup_id", "time", "end", "copy",
+ * JSON: {"backups": [{"name", "dsn", "backup_id", "time", "end", "copy",
  * "location", "active", "usable", "volser", "seq", "size", "stored",
  * "ratio", "changed"}]}
  */

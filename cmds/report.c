@@ -17,9 +17,10 @@ static const char usage[] =
 	"backups: the Backup report, one row per backup copy: DSN, backup\n"
 	"time, copy, location, whether the location is active, VOLSER, data\n"
 	"set sequence number on the volume, size, stored size, ratio.\n"
-	"--json: {\"backups\": [{\"dsn\", \"backup_id\", \"time\", \"end\",\n"
-	"        \"copy\", \"location\", \"active\", \"usable\", \"volser\",\n"
-	"        \"seq\", \"size\", \"stored\", \"ratio\", \"changed\"}]}\n";
+	"--json: {\"backups\": [{\"name\", \"dsn\", \"backup_id\",\n"
+	"        \"time\", \"end\", \"copy\", \"location\", \"active\",\n"
+	"        \"usable\", \"volser\", \"seq\", \"size\", \"stored\",\n"
+	"        \"ratio\", \"changed\"}]}\n";
 
 int cmd_report(int argc, char **argv)
 {

@@ -30,6 +30,7 @@ static const struct verb verbs[] = {
 	{ "history", cmd_history, "show the action history" },
 	{ "init", cmd_init, "create a RUV home" },
 	{ "location", cmd_location, "list and define locations" },
+	{ "relocate", cmd_relocate, "move copies to another location" },
 	{ "report", cmd_report, "the Backup report" },
 	{ "restore", cmd_restore, "restore a file from a backup copy" },
 	{ "toggle", cmd_toggle, "inactivate/activate locations (ruvtogl)" },

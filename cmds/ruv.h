@@ -70,6 +70,7 @@ int cmd_help(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_location(int argc, char **argv);
+int cmd_relocate(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_toggle(int argc, char **argv);
