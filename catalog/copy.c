@@ -127,13 +127,15 @@ int copy_list(struct repo *r, const struct copy_filter *f,
 	if (rc < 0)
 		return rc;
 	rc = repo_prepare(r,
-			  COPY_SELECT
-			  " WHERE (?1 IS NULL OR f.dsn = ?1)"
-			  " AND (?2 IS NULL OR l.name = ?2)"
-			  " AND (?3 IS NULL OR v.volser = ?3)"
-			  " AND (?4 = 0 OR b.id = ?4)"
-			  " AND (?5 = 0 OR c.copy_no = ?5)"
-			  " ORDER BY f.dsn, b.start_us, b.id, c.copy_no",
+			  COPY_SELECT " WHERE (?1 IS NULL OR f.dsn = ?1)"
+				      " AND (?2 IS NULL OR l.name = ?2)"
+				      " AND (?3 IS NULL OR v.volser = ?3)"
+				      " AND (?4 = 0 OR b.id = ?4)"
+				      " AND (?5 = 0 OR c.copy_no = ?5)"
+				      " AND c.id > ?6"
+				      " ORDER BY CASE WHEN ?7 THEN c.id END,"
+				      " f.dsn, b.start_us, b.id, c.copy_no"
+				      " LIMIT ?8",
 			  &st);
 	if (rc < 0)
 		return rc;

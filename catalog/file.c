@@ -187,7 +187,7 @@ int file_unregister(struct repo *r, const char *dsn)
 		goto out;
 	if (nbackups) {
 		rc = ruv_fail(-EBUSY,
-			      "'%s' has %lld backups in the repository;"
+			      "'%s' has %lld backup(s) in the repository;"
 			      " they keep it registered",
 			      fi.dsn, (long long)nbackups);
 		goto out;
@@ -249,6 +249,53 @@ int file_list(struct repo *r, const char *after, unsigned limit,
 	if (rc < 0)
 		return rc;
 	repo_bind_text(st, 1, after ? after : "");
+	sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		row_to_info(st, &fi);
+		rc = cb(&fi, arg);
+		if (rc)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int file_get(struct repo *r, int64_t id, struct file_info *out)
+{
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(r, "SELECT " FILE_COLUMNS " FROM file WHERE id = ?",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		row_to_info(st, out);
+	sqlite3_finalize(st);
+	if (src == SQLITE_DONE)
+		return -ENOENT;
+	return src == SQLITE_ROW ? 0 : repo_errno(r, src);
+}
+
+int file_list_by_id(struct repo *r, int64_t after_id, unsigned limit,
+		    int (*cb)(const struct file_info *, void *), void *arg)
+{
+	struct file_info fi;
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(r,
+			  "SELECT " FILE_COLUMNS " FROM file WHERE id > ?"
+			  " ORDER BY id LIMIT ?",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, after_id);
 	sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		row_to_info(st, &fi);

@@ -49,4 +49,12 @@ int file_lookup(struct repo *r, const char *dsn, struct file_info *out);
 int file_list(struct repo *r, const char *after, unsigned limit,
 	      int (*cb)(const struct file_info *, void *), void *arg);
 
+/* By row id: -ENOENT if none. */
+int file_get(struct repo *r, int64_t id, struct file_info *out);
+
+/* Files with id > after_id by id, at most limit (0: all): paging by key
+ * for directory listings. */
+int file_list_by_id(struct repo *r, int64_t after_id, unsigned limit,
+		    int (*cb)(const struct file_info *, void *), void *arg);
+
 #endif

@@ -329,3 +329,99 @@ out:
 	sqlite3_finalize(st);
 	return rc;
 }
+
+#define GROUP_SELECT                                                           \
+	"SELECT id, name, created_us, (SELECT count(*) FROM grp_member"        \
+	" WHERE grp_id = grp.id) FROM grp"
+
+static void row_to_group(sqlite3_stmt *st, struct group_info *g)
+{
+	g->id = sqlite3_column_int64(st, 0);
+	repo_column_text(st, 1, g->name, sizeof(g->name));
+	g->created_us = sqlite3_column_int64(st, 2);
+	g->members = (unsigned)sqlite3_column_int64(st, 3);
+}
+
+int group_get(struct repo *r, int64_t id, struct group_info *out)
+{
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(r, GROUP_SELECT " WHERE id = ?", &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		row_to_group(st, out);
+	sqlite3_finalize(st);
+	if (src == SQLITE_DONE)
+		return -ENOENT;
+	return src == SQLITE_ROW ? 0 : repo_errno(r, src);
+}
+
+int group_list_by_id(struct repo *r, int64_t after_id, unsigned limit,
+		     int (*cb)(const struct group_info *, void *), void *arg)
+{
+	struct group_info g;
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(r, GROUP_SELECT " WHERE id > ? ORDER BY id LIMIT ?",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, after_id);
+	sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		row_to_group(st, &g);
+		rc = cb(&g, arg);
+		if (rc)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int group_members_by_id(struct repo *r, int64_t gid, int64_t after_id,
+			unsigned limit,
+			int (*cb)(int64_t file_id, const char *dsn, void *),
+			void *arg)
+{
+	char dsn[NAMES_DSN_MAX + 1];
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(r,
+			  "SELECT f.id, f.dsn FROM grp_member m JOIN file f"
+			  " ON f.id = m.file_id WHERE m.grp_id = ?"
+			  " AND m.file_id > ? ORDER BY m.file_id LIMIT ?",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, gid);
+	sqlite3_bind_int64(st, 2, after_id);
+	sqlite3_bind_int64(st, 3, limit ? (int64_t)limit : -1);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		repo_column_text(st, 1, dsn, sizeof(dsn));
+		rc = cb(sqlite3_column_int64(st, 0), dsn, arg);
+		if (rc)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int group_has_member(struct repo *r, int64_t gid, int64_t file_id)
+{
+	int yes = 0;
+	int rc = is_member(r, gid, file_id, &yes);
+
+	return rc < 0 ? rc : yes;
+}

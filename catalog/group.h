@@ -49,4 +49,20 @@ int group_members(struct repo *r, const char *name, const char *after,
 		  unsigned limit, int (*cb)(const char *dsn, void *),
 		  void *arg);
 
+/* By row id: -ENOENT if none. */
+int group_get(struct repo *r, int64_t id, struct group_info *out);
+
+/* Groups with id > after_id by id (paging by key). */
+int group_list_by_id(struct repo *r, int64_t after_id, unsigned limit,
+		     int (*cb)(const struct group_info *, void *), void *arg);
+
+/* Members of group gid with file id > after_id, by file id. */
+int group_members_by_id(struct repo *r, int64_t gid, int64_t after_id,
+			unsigned limit,
+			int (*cb)(int64_t file_id, const char *dsn, void *),
+			void *arg);
+
+/* 1 if the file is a member of the group, 0 if not. */
+int group_has_member(struct repo *r, int64_t gid, int64_t file_id);
+
 #endif

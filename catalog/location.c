@@ -182,3 +182,63 @@ out:
 		repo_rollback(r);
 	return rc;
 }
+
+int location_get(struct repo *r, int64_t id, struct location_info *out)
+{
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(r, LOCATION_SELECT " WHERE id = ?", &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		row_to_info(st, out);
+	sqlite3_finalize(st);
+	if (src == SQLITE_DONE)
+		return -ENOENT;
+	return src == SQLITE_ROW ? 0 : repo_errno(r, src);
+}
+
+int location_set_active(struct repo *r, const char *name, int active)
+{
+	struct location_info li;
+	const char *one[] = { name };
+	int rc;
+
+	rc = location_lookup(r, name, &li);
+	if (rc < 0)
+		return rc;
+	if (li.active == !!active)
+		return ruv_fail(-EEXIST, "location '%s' is already %s", li.name,
+				active ? "active" : "inactive");
+	return location_toggle(r, active ? NULL : one, active ? 0 : 1,
+			       active ? one : NULL, active ? 1 : 0, 0, NULL,
+			       NULL);
+}
+
+int location_list_by_id(struct repo *r, int64_t after_id,
+			int (*cb)(const struct location_info *, void *),
+			void *arg)
+{
+	struct location_info li;
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(r, LOCATION_SELECT " WHERE id > ? ORDER BY id", &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, after_id);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		row_to_info(st, &li);
+		rc = cb(&li, arg);
+		if (rc)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -34,6 +34,18 @@ int location_lookup(struct repo *r, const char *name,
 int location_list(struct repo *r,
 		  int (*cb)(const struct location_info *, void *), void *arg);
 
+/* Locations with id > after_id, by id. */
+int location_list_by_id(struct repo *r, int64_t after_id,
+			int (*cb)(const struct location_info *, void *),
+			void *arg);
+
+/* By row id: -ENOENT if none. */
+int location_get(struct repo *r, int64_t id, struct location_info *out);
+
+/* Set one location active or inactive (the toggle for one); -EEXIST if
+ * it already is. */
+int location_set_active(struct repo *r, const char *name, int active);
+
 /*
  * The toggle: in one transaction, inactivate every location named in
  * off[] and activate every one in on[].  -ENOENT (nothing changed) if any

@@ -497,3 +497,155 @@ int pool_sync(struct repo *r, const struct config *cfg)
 			      "has");
 	return rc;
 }
+
+static void row_to_pool(sqlite3_stmt *st, struct pool_info *p)
+{
+	p->id = sqlite3_column_int64(st, 0);
+	repo_column_text(st, 1, p->name, sizeof(p->name));
+	repo_column_text(st, 2, p->prefix, sizeof(p->prefix));
+	p->capacity = (uint64_t)sqlite3_column_int64(st, 3);
+}
+
+static int pool_query(struct repo *r, const char *where, int64_t id,
+		      const char *name,
+		      int (*cb)(const struct pool_info *, void *), void *arg)
+{
+	struct pool_info p;
+	sqlite3_stmt *st = NULL;
+	char sql[256];
+	int src, rc, n = 0;
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT id, name, prefix, capacity FROM"
+		 " pool %s ORDER BY name",
+		 where);
+	rc = repo_prepare(r, sql, &st);
+	if (rc < 0)
+		return rc;
+	if (id)
+		sqlite3_bind_int64(st, 1, id);
+	if (name)
+		repo_bind_text(st, 1, name);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		row_to_pool(st, &p);
+		n++;
+		rc = cb(&p, arg);
+		if (rc)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+	else if (!n && (id || name))
+		rc = -ENOENT;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int pool_list(struct repo *r, int (*cb)(const struct pool_info *, void *),
+	      void *arg)
+{
+	return pool_query(r, "", 0, NULL, cb, arg);
+}
+
+static int copy_pool(const struct pool_info *p, void *arg)
+{
+	*(struct pool_info *)arg = *p;
+	return 0;
+}
+
+int pool_get(struct repo *r, int64_t id, struct pool_info *out)
+{
+	return pool_query(r, "WHERE id = ?1", id, NULL, copy_pool, out);
+}
+
+int pool_find(struct repo *r, const char *name, struct pool_info *out)
+{
+	return pool_query(r, "WHERE name = ?1", 0, name, copy_pool, out);
+}
+
+#define VOLUME_SELECT                                                          \
+	"SELECT id, pool_id, volser, state, path, size, created_us,"           \
+	" coalesce(sealed_us, 0), coalesce(shipment_id, 0),"                   \
+	" (SELECT count(*) FROM dataset WHERE volume_id = volume.id)"          \
+	" FROM volume"
+
+static void row_to_volume(sqlite3_stmt *st, struct pool_volume_info *v)
+{
+	v->id = sqlite3_column_int64(st, 0);
+	v->pool_id = sqlite3_column_int64(st, 1);
+	repo_column_text(st, 2, v->volser, sizeof(v->volser));
+	repo_column_text(st, 3, v->state, sizeof(v->state));
+	repo_column_text(st, 4, v->path, sizeof(v->path));
+	v->size = (uint64_t)sqlite3_column_int64(st, 5);
+	v->created_us = sqlite3_column_int64(st, 6);
+	v->sealed_us = sqlite3_column_int64(st, 7);
+	v->shipment_id = sqlite3_column_int64(st, 8);
+	v->datasets = (uint64_t)sqlite3_column_int64(st, 9);
+}
+
+int pool_volume_list(struct repo *r, int64_t pool_id, int64_t after_id,
+		     unsigned limit,
+		     int (*cb)(const struct pool_volume_info *, void *),
+		     void *arg)
+{
+	struct pool_volume_info v;
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(r,
+			  VOLUME_SELECT " WHERE (?1 = 0 OR pool_id = ?1)"
+					" AND id > ?2 ORDER BY id LIMIT ?3",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, pool_id);
+	sqlite3_bind_int64(st, 2, after_id);
+	sqlite3_bind_int64(st, 3, limit ? (int64_t)limit : -1);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		row_to_volume(st, &v);
+		rc = cb(&v, arg);
+		if (rc)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int volume_one(struct repo *r, const char *where, int64_t id,
+		      const char *volser, struct pool_volume_info *out)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[512];
+	int src, rc;
+
+	snprintf(sql, sizeof(sql), "%s %s", VOLUME_SELECT, where);
+	rc = repo_prepare(r, sql, &st);
+	if (rc < 0)
+		return rc;
+	if (volser)
+		repo_bind_text(st, 1, volser);
+	else
+		sqlite3_bind_int64(st, 1, id);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		row_to_volume(st, out);
+	sqlite3_finalize(st);
+	if (src == SQLITE_DONE)
+		return -ENOENT;
+	return src == SQLITE_ROW ? 0 : repo_errno(r, src);
+}
+
+int pool_volume_get(struct repo *r, int64_t id, struct pool_volume_info *out)
+{
+	return volume_one(r, "WHERE id = ?1", id, NULL, out);
+}
+
+int pool_volume_find(struct repo *r, const char *volser,
+		     struct pool_volume_info *out)
+{
+	return volume_one(r, "WHERE volser = ?1", 0, volser, out);
+}

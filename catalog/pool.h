@@ -70,6 +70,42 @@ int pool_seal_volume(struct repo *r, const char *volser);
  */
 int pool_sync(struct repo *r, const struct config *cfg);
 
+struct pool_info {
+	int64_t id;
+	char name[17];
+	char prefix[4];
+	uint64_t capacity;
+};
+
+struct pool_volume_info {
+	int64_t id;
+	int64_t pool_id;
+	char volser[7];
+	char state[8]; /* open, sealed, shipped */
+	char path[PATH_MAX];
+	uint64_t size;
+	int64_t created_us;
+	int64_t sealed_us;   /* 0 while open */
+	int64_t shipment_id; /* 0 if none */
+	uint64_t datasets;
+};
+
+int pool_list(struct repo *r, int (*cb)(const struct pool_info *, void *),
+	      void *arg);
+/* -ENOENT if none. */
+int pool_get(struct repo *r, int64_t id, struct pool_info *out);
+int pool_find(struct repo *r, const char *name, struct pool_info *out);
+
+/* Volumes of pool_id (0: every pool) with id > after_id, by id. */
+int pool_volume_list(struct repo *r, int64_t pool_id, int64_t after_id,
+		     unsigned limit,
+		     int (*cb)(const struct pool_volume_info *, void *),
+		     void *arg);
+int pool_volume_get(struct repo *r, int64_t id, struct pool_volume_info *out);
+/* By VOLSER: -ENOENT if none. */
+int pool_volume_find(struct repo *r, const char *volser,
+		     struct pool_volume_info *out);
+
 /* Resolve where the volume file of volser is at this site. */
 int pool_volume_path(struct repo *r, const char *volser, char *buf, size_t len);
 

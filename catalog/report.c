@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "copy.h"
+#include "pool.h"
 #include "jsonw.h"
 #include "report.h"
 #include "rtime.h"
@@ -105,5 +106,79 @@ int report_backups(struct repo *r, const struct copy_filter *f, int json,
 	jsonw_array_close(br.j);
 	jsonw_object_close(br.j);
 	jsonw_free(br.j);
+	return rc;
+}
+
+struct volume_rows {
+	FILE *out;
+	struct jsonw *j;
+	struct repo *r;
+};
+
+static int volume_row(const struct pool_volume_info *v, void *arg)
+{
+	struct volume_rows *vr = arg;
+	struct pool_info p = { .name = "?" };
+	struct jsonw *j = vr->j;
+
+	pool_get(vr->r, v->pool_id, &p);
+	if (!j) {
+		fprintf(vr->out, "%-6s %-8s %-7s %8llu %14llu %8lld %s\n",
+			v->volser, p.name, v->state,
+			(unsigned long long)v->datasets,
+			(unsigned long long)v->size, (long long)v->shipment_id,
+			v->path);
+		return 0;
+	}
+	jsonw_object_open(j);
+	jsonw_key(j, "volser");
+	jsonw_string(j, v->volser);
+	jsonw_key(j, "pool");
+	jsonw_string(j, p.name);
+	jsonw_key(j, "state");
+	jsonw_string(j, v->state);
+	jsonw_key(j, "datasets");
+	jsonw_uint(j, v->datasets);
+	jsonw_key(j, "size");
+	jsonw_uint(j, v->size);
+	jsonw_key(j, "created");
+	jsonw_time(j, v->created_us);
+	jsonw_key(j, "sealed");
+	if (v->sealed_us)
+		jsonw_time(j, v->sealed_us);
+	else
+		jsonw_null(j);
+	jsonw_key(j, "shipment");
+	if (v->shipment_id)
+		jsonw_int(j, v->shipment_id);
+	else
+		jsonw_null(j);
+	jsonw_key(j, "path");
+	jsonw_string(j, v->path);
+	jsonw_object_close(j);
+	return 0;
+}
+
+int report_volumes(struct repo *r, int json, FILE *out)
+{
+	struct volume_rows vr = { .out = out, .r = r };
+	int rc;
+
+	if (!json) {
+		fprintf(out, "%-6s %-8s %-7s %8s %14s %8s %s\n", "VOLSER",
+			"POOL", "STATE", "DATASETS", "SIZE", "SHIPMENT",
+			"PATH");
+		return pool_volume_list(r, 0, 0, 0, volume_row, &vr);
+	}
+	vr.j = jsonw_new(out);
+	if (!vr.j)
+		return -ENOMEM;
+	jsonw_object_open(vr.j);
+	jsonw_key(vr.j, "volumes");
+	jsonw_array_open(vr.j);
+	rc = pool_volume_list(r, 0, 0, 0, volume_row, &vr);
+	jsonw_array_close(vr.j);
+	jsonw_object_close(vr.j);
+	jsonw_free(vr.j);
 	return rc;
 }

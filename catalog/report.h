@@ -24,4 +24,12 @@ struct repo;
 int report_backups(struct repo *r, const struct copy_filter *f, int json,
 		   FILE *out);
 
+/*
+ * The volume report: VOLSER, pool, state, data sets, size, shipment.
+ * JSON: {"volumes": [{"volser", "pool", "state", "datasets", "size",
+ * "created", "sealed", "shipment", "path"}]} (sealed null while open,
+ * shipment null until shipped).
+ */
+int report_volumes(struct repo *r, int json, FILE *out);
+
 #endif

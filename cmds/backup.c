@@ -158,6 +158,7 @@ int cmd_backup(int argc, char **argv)
 		if (res[i].rc < 0) {
 			fprintf(stderr, "ruv: backup %s: %s\n", res[i].dsn,
 				res[i].message);
+			ruv_report_errno(-res[i].rc);
 			continue;
 		}
 		printf("backed up %s: %llu bytes, %llu stored%s\n", res[i].dsn,

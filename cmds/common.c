@@ -17,10 +17,23 @@
 
 struct ruv_globals ruv;
 
+/*
+ * When ruvfs runs a ctl line it passes a pipe as $RUV_ERRNO_FD: the errno
+ * behind a failure goes there, so the write to ctl can fail with it.
+ */
+void ruv_report_errno(int err)
+{
+	const char *fd = getenv("RUV_ERRNO_FD");
+
+	if (fd && *fd)
+		dprintf(atoi(fd), "%d\n", err);
+}
+
 int ruv_error(const char *what, int rc)
 {
 	const char *why = ruv_lasterr();
 
+	ruv_report_errno(rc < 0 ? -rc : rc);
 	if (!*why)
 		why = strerror(rc < 0 ? -rc : rc);
 	fprintf(stderr, "ruv: %s: %s\n", what, why);
@@ -31,6 +44,7 @@ int ruv_usage_error(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
 
+	ruv_report_errno(EINVAL);
 	fputs("ruv: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

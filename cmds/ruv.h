@@ -37,6 +37,10 @@ int ruv_open(struct repo **out);
  * errno text.  Returns RUV_FAILED. */
 int ruv_error(const char *what, int rc);
 
+/* Tell a caller that asked through $RUV_ERRNO_FD (ruvfs) which errno
+ * stands behind a failure reported on stderr by other means. */
+void ruv_report_errno(int err);
+
 /* "ruv: msg" and the usage text on stderr; returns RUV_USAGE. */
 int ruv_usage_error(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -2,6 +2,7 @@
 /*
  * ruv verify: read back every chunk of every copy in scope.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,5 +79,7 @@ int cmd_verify(int argc, char **argv)
 	if (rc < 0)
 		return ruv_error("verify", rc);
 	printf("%lu copies ok, %lu damaged\n", t.ok, t.damaged);
+	if (t.damaged)
+		ruv_report_errno(EIO);
 	return t.damaged ? RUV_FAILED : RUV_OK;
 }

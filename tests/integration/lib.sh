@@ -145,3 +145,47 @@ with open(sys.argv[1], "r+b") as f:
 sql() {
 	sqlite3 "$RUV_HOME/repository.db" "$1"
 }
+
+# mount_ruvfs [HOME]: mount HOME (default $RUV_HOME) at $T/mnt in the
+# foreground, log in $T/ruvfs.log, and wait for the mount (10 s at most).
+# Unmounted at exit.  Skips the test (77) only where FUSE is missing.
+mount_ruvfs() {
+	if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
+		echo "1..0 # SKIP no FUSE on this machine"
+		exit 77
+	fi
+	: "${RUVFS:?RUVFS must name the ruvfs binary}"
+	mkdir -p "$T/mnt"
+	"$RUVFS" -f "${1:-$RUV_HOME}" "$T/mnt" >>"$T/ruvfs.log" 2>&1 &
+	RUVFS_PID=$!
+	at_exit "fusermount3 -u -z '$T/mnt'; kill $RUVFS_PID"
+	_i=0
+	while ! mountpoint -q "$T/mnt"; do
+		_i=$((_i + 1))
+		if [ "$_i" -gt 100 ] || ! kill -0 "$RUVFS_PID" 2>/dev/null; then
+			echo "Bail out! ruvfs did not mount"
+			sed 's/^/# /' "$T/ruvfs.log"
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
+
+# umount_ruvfs: unmount and wait for ruvfs to exit; fails if it does not.
+umount_ruvfs() {
+	fusermount3 -u "$T/mnt" || return 1
+	_i=0
+	while kill -0 "$RUVFS_PID" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ "$_i" -le 100 ] || return 1
+		sleep 0.1
+	done
+	wait "$RUVFS_PID" 2>/dev/null
+	! mountpoint -q "$T/mnt"
+}
+
+# errno_of CMD...: run it and print the errno text it printed, if any
+# (what a shell user sees), e.g. "Operation not permitted".
+errno_of() {
+	"$@" 2>&1 >/dev/null | sed -n 's/.*: \([A-Z][a-zA-Z ]*\)$/\1/p' | head -n 1
+}

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The control file and the status it feeds.
+ *
+ * A line written to ctl is a ruv command line.  ruvfs runs the ruv
+ * program for it rather than calling the verb table in-process: the
+ * command parses, reports and fails exactly as on the command line, a
+ * crash in a long command cannot take the mount down, and fs/ never
+ * includes cmds/.  The program's output goes to status; the errno behind
+ * a failure comes back on a pipe named by $RUV_ERRNO_FD, and the write to
+ * ctl fails with it (usage errors: EINVAL).
+ *
+ * Lines run in the write that completes them, so `printf 'a\nb\n' > ctl`
+ * (one write) and bash printf line by line (several) both work; a line
+ * split across writes waits in the open file's buffer.
+ *
+ * Locking: one mutex over the status ring; commands run without it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fs_int.h"
+#include "rtime.h"
+
+extern char **environ;
+
+#define LINE_MAX_LEN 4096
+#define ARGS_MAX     128
+#define OUTPUT_MAX   16384
+#define RING	     32
+
+struct ctl_buf {
+	size_t len;
+	char line[LINE_MAX_LEN];
+};
+
+struct job {
+	int64_t start_us, end_us;
+	char line[256];
+	int running;
+	int err;	   /* 0 ok, else the errno */
+	char output[2048]; /* the tail of what it printed */
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct job jobs[RING];
+static unsigned njobs; /* total ever started */
+static char errors[RING][512];
+static int64_t error_time[RING];
+static unsigned nerrors;
+
+struct ctl_buf *ctl_open(void)
+{
+	return calloc(1, sizeof(struct ctl_buf));
+}
+
+void ctl_release(struct ctl_buf *cb)
+{
+	free(cb);
+}
+
+void ctl_note_error(const char *fmt, ...)
+{
+	va_list ap;
+	unsigned i;
+
+	pthread_mutex_lock(&lock);
+	i = nerrors++ % RING;
+	error_time[i] = rtime_now();
+	va_start(ap, fmt);
+	vsnprintf(errors[i], sizeof(errors[i]), fmt, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&lock);
+}
+
+/* Split a line into words: blanks separate, '...' and "..." quote. */
+static int split(char *s, char **argv, int max)
+{
+	int argc = 0;
+	char *out;
+	char q;
+
+	while (*s) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s || *s == '#')
+			break;
+		if (argc == max)
+			return -EINVAL;
+		argv[argc++] = out = s;
+		while (*s && *s != ' ' && *s != '\t') {
+			if (*s == '\'' || *s == '"') {
+				q = *s++;
+				while (*s && *s != q)
+					*out++ = *s++;
+				if (!*s)
+					return -EINVAL; /* unbalanced quote */
+				s++;
+			} else {
+				*out++ = *s++;
+			}
+		}
+		if (*s)
+			s++;
+		*out = '\0';
+	}
+	argv[argc] = NULL;
+	return argc;
+}
+
+static void read_all(int fd, char *buf, size_t cap, size_t *len)
+{
+	char scratch[4096];
+	ssize_t n;
+
+	*len = 0;
+	for (;;) {
+		if (*len + 1 < cap)
+			n = read(fd, buf + *len, cap - 1 - *len);
+		else
+			n = read(fd, scratch, sizeof(scratch)); /* drain */
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (*len + 1 < cap)
+			*len += (size_t)n;
+	}
+	buf[*len] = '\0';
+}
+
+static unsigned job_start(const char *line)
+{
+	struct job *j;
+	unsigned id;
+
+	pthread_mutex_lock(&lock);
+	id = njobs++;
+	j = &jobs[id % RING];
+	memset(j, 0, sizeof(*j));
+	j->start_us = rtime_now();
+	j->running = 1;
+	snprintf(j->line, sizeof(j->line), "%s", line);
+	pthread_mutex_unlock(&lock);
+	return id;
+}
+
+static void job_end(unsigned id, int err, const char *output, size_t len)
+{
+	struct job *j;
+	const char *tail = output;
+
+	if (len >= sizeof(j->output))
+		tail = output + len - (sizeof(j->output) - 1);
+	pthread_mutex_lock(&lock);
+	j = &jobs[id % RING];
+	if (njobs - id <= RING) {
+		j->running = 0;
+		j->end_us = rtime_now();
+		j->err = err;
+		snprintf(j->output, sizeof(j->output), "%s", tail);
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+/* Run one ruv command line; 0 or -errno. */
+static int run_line(char *line)
+{
+	char copy[LINE_MAX_LEN], *words[ARGS_MAX + 1], *argv[ARGS_MAX + 8];
+	char output[OUTPUT_MAX], errbuf[32];
+	posix_spawn_file_actions_t fa;
+	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	size_t len = 0, elen = 0;
+	int argc, i, status, rc, err = 0;
+	unsigned id;
+	pid_t pid;
+
+	snprintf(copy, sizeof(copy), "%s", line);
+	argc = split(copy, words, ARGS_MAX);
+	if (argc == 0)
+		return 0; /* blank or comment */
+	id = job_start(line);
+	if (argc < 0) {
+		job_end(id, EINVAL, "ruvfs: ctl: unbalanced quote\n", 29);
+		return -EINVAL;
+	}
+	argv[0] = fs.ruv;
+	argv[1] = (char *)"--home";
+	argv[2] = fs.home;
+	for (i = 0; i < argc; i++)
+		argv[3 + i] = words[i];
+	argv[3 + argc] = NULL;
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	/* $RUV_ERRNO_FD=3 is in the environment since startup (main). */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 2);
+	posix_spawn_file_actions_adddup2(&fa, errp[1], 3);
+	rc = -posix_spawn(&pid, fs.ruv, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(out[1]);
+	close(errp[1]);
+	out[1] = errp[1] = -1;
+	if (rc < 0)
+		goto fail;
+	read_all(out[0], output, sizeof(output), &len);
+	read_all(errp[0], errbuf, sizeof(errbuf), &elen);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		err = 0;
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+		err = EINVAL;
+	else
+		err = elen ? atoi(errbuf) : EIO;
+	if (err <= 0 || err > 4095)
+		err = err ? EIO : 0;
+	job_end(id, err, output, len);
+	close(out[0]);
+	close(errp[0]);
+	return -err;
+fail:
+	snprintf(output, sizeof(output), "ruvfs: cannot run '%s': %s\n", fs.ruv,
+		 strerror(-rc));
+	job_end(id, -rc, output, strlen(output));
+	for (i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
+	return rc;
+}
+
+int ctl_write(struct ctl_buf *cb, const char *data, size_t size)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < size; i++) {
+		if (data[i] != '\n') {
+			if (cb->len + 1 >= sizeof(cb->line)) {
+				cb->len = 0;
+				return -EINVAL; /* a line longer than any
+						   command */
+			}
+			cb->line[cb->len++] = data[i];
+			continue;
+		}
+		cb->line[cb->len] = '\0';
+		cb->len = 0;
+		rc = run_line(cb->line);
+		if (rc < 0)
+			return rc;
+	}
+	return (int)size;
+}
+
+void ctl_usage(FILE *out)
+{
+	fputs("Write one ruv command line per line, without 'ruv':\n"
+	      "  echo 'backup --group PAYROLL' > ctl\n"
+	      "The write fails with the errno of a failing command; its\n"
+	      "message is in status.\n",
+	      out);
+}
+
+void ctl_status(FILE *out)
+{
+	char when[RTIME_ISO_MAX], end[RTIME_ISO_MAX];
+	unsigned i, first;
+	struct job *j;
+
+	rtime_format_iso(fs.mount_us, when, sizeof(when));
+	fprintf(out, "ruvfs %s on %s since %s\n", RUV_VERSION, fs.home, when);
+	fprintf(out, "repository: %s\n",
+		fs_repo() ? "open"
+			  : "none (ruv init, or ruvreprs at a remote site)");
+	pthread_mutex_lock(&lock);
+	first = njobs > RING ? njobs - RING : 0;
+	fputs("\ncommands (oldest first):\n", out);
+	for (i = first; i < njobs; i++) {
+		j = &jobs[i % RING];
+		rtime_format_iso(j->start_us, when, sizeof(when));
+		if (j->running) {
+			fprintf(out, "%s running  %s\n", when, j->line);
+			continue;
+		}
+		rtime_format_iso(j->end_us, end, sizeof(end));
+		fprintf(out, "%s %-8s %s\n", when, j->err ? "failed" : "ok",
+			j->line);
+		if (j->err)
+			fprintf(out, "  errno %d (%s)\n", j->err,
+				strerror(j->err));
+		if (j->output[0]) {
+			const char *p = j->output, *nl;
+
+			for (; *p; p = nl + 1) {
+				nl = strchr(p, '\n');
+				if (!nl) {
+					fprintf(out, "  %s\n", p);
+					break;
+				}
+				fprintf(out, "  %.*s\n", (int)(nl - p), p);
+			}
+		}
+	}
+	fputs("\nerrors (oldest first):\n", out);
+	first = nerrors > RING ? nerrors - RING : 0;
+	for (i = first; i < nerrors; i++) {
+		rtime_format_iso(error_time[i % RING], when, sizeof(when));
+		fprintf(out, "%s %s\n", when, errors[i % RING]);
+	}
+	pthread_mutex_unlock(&lock);
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef RUVFS_FS_INT_H
+#define RUVFS_FS_INT_H
+
+/*
+ * Declarations shared by the files of ruvfs.  Only fs/ includes FUSE.
+ *
+ * Inode numbers are computed, never stored: the top 8 bits say what kind
+ * of node it is, the low 56 bits are a row id of the repository (or an
+ * index into the table of fixed nodes).  So they are the same after a
+ * remount, and any request can be answered from its inode number alone
+ * with one indexed query: the filesystem keeps no per-inode state.
+ */
+
+#define FUSE_USE_VERSION 312
+
+#include <fuse_lowlevel.h>
+
+#include "ruv-config.h"
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+struct repo;
+
+enum node_type {
+	T_FIXED = 1,	 /* root, README, ctl, status, the fixed directories */
+	T_FILE,		 /* files/DSN: symlink to the file's path */
+	T_GROUP,	 /* groups/G: directory */
+	T_MEMBER,	 /* groups/G/DSN: symlink to ../../files/DSN */
+	T_BKLOC,	 /* backups/by-location/LOC: directory */
+	T_COPY,		 /* backups/by-location/LOC/NAME: the copy's content */
+	T_BKFILE,	 /* backups/by-file/DSN: directory */
+	T_BKFILE_COPY,	 /* backups/by-file/DSN/NAME: symlink to the copy */
+	T_BKFILE_LATEST, /* backups/by-file/DSN/latest */
+	T_POOL,		 /* volumes/POOL: directory */
+	T_VOLUME,	 /* volumes/POOL/VOLSER: the volume file */
+	T_LOCSTATE,	 /* locations/{active,inactive}/LOC: directory */
+};
+
+enum fixed_node {
+	F_ROOT = 1, /* FUSE_ROOT_ID: inode 1 */
+	F_README,
+	F_CTL,
+	F_STATUS,
+	F_FILES,
+	F_GROUPS,
+	F_BACKUPS,
+	F_BYLOC,
+	F_BYFILE,
+	F_VOLUMES,
+	F_LOCATIONS,
+	F_LOCACTIVE,
+	F_LOCINACTIVE,
+	F_REPORTS,
+	F_REP_BACKUPS,
+	F_REP_BACKUPS_JSON,
+	F_REP_VOLUMES,
+	F_REP_VOLUMES_JSON,
+	F_NFIXED
+};
+
+#define ID_BITS	    56
+#define ID_MASK	    ((UINT64_C(1) << ID_BITS) - 1)
+#define MEMBER_BITS 28 /* T_MEMBER: group id << 28 | file id */
+
+static inline fuse_ino_t node_ino(int type, uint64_t id)
+{
+	if (type == T_FIXED && id == F_ROOT)
+		return FUSE_ROOT_ID;
+	return (fuse_ino_t)((uint64_t)type << ID_BITS | (id & ID_MASK));
+}
+
+static inline int node_type_of(fuse_ino_t ino)
+{
+	return ino == FUSE_ROOT_ID ? T_FIXED : (int)(ino >> ID_BITS);
+}
+
+static inline uint64_t node_id_of(fuse_ino_t ino)
+{
+	return ino == FUSE_ROOT_ID ? F_ROOT : (uint64_t)ino & ID_MASK;
+}
+
+/* The mounted filesystem. */
+struct ruvfs {
+	char home[PATH_MAX];
+	char ruv[PATH_MAX]; /* the ruv program that runs ctl lines */
+	int64_t mount_us;
+	uid_t uid; /* owner of the generated nodes: the mounter */
+	gid_t gid;
+	double timeout; /* entry and attribute cache, seconds */
+	pthread_key_t repo_key;
+	int foreground;
+};
+
+extern struct ruvfs fs;
+
+/* This thread's repository connection, opened on first use; NULL while
+ * the home has no repository (a remote site before ruvreprs). */
+struct repo *fs_repo(void);
+
+/* Log a line: stderr in the foreground, syslog otherwise. */
+void fs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A node as a request needs it. */
+struct node {
+	fuse_ino_t ino;
+	struct stat st;
+	char target[PATH_MAX]; /* symlinks */
+};
+
+/* node.c: the tree. */
+int node_stat(fuse_ino_t ino, struct node *out);
+int node_lookup(fuse_ino_t parent, const char *name, struct node *out);
+
+/* Called by node_readdir for each entry; returns nonzero when full. */
+typedef int (*node_fill_fn)(void *ctx, const char *name, const struct node *n,
+			    off_t next);
+int node_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx);
+
+/* Content of a generated file (README, status, reports): malloc'd. */
+int node_generate(fuse_ino_t ino, char **buf, size_t *len);
+
+/* ctl.c: the control file and the status it feeds. */
+struct ctl_buf;
+struct ctl_buf *ctl_open(void);
+void ctl_release(struct ctl_buf *cb);
+/* Append data; run each completed line.  Returns size or -errno. */
+int ctl_write(struct ctl_buf *cb, const char *data, size_t size);
+/* Write the status text. */
+void ctl_status(FILE *out);
+/* Record an error seen while serving a request, for status. */
+void ctl_note_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Something changed the catalog: the repository may be new. */
+void ctl_usage(FILE *out);
+
+#endif

@@ -1,0 +1,917 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ruvfs: the repository of a RUV home mounted as a directory tree.
+ *
+ *   ruvfs [-f] [-d] [-s] [-o OPTIONS] HOME MOUNTPOINT
+ *
+ * libfuse3 low-level API, multi-threaded, one repository connection per
+ * worker thread.  The FUSE operations here only translate: every action
+ * is the catalog library call the ruv command makes, and every refusal
+ * is the library's errno (a refused rename answers EPERM or the library's
+ * reason, never EXDEV or EINVAL, which make GNU mv copy or misreport).
+ * Each request gets exactly one reply on every path.
+ *
+ * default_permissions is always on: the kernel checks the owner and mode
+ * that each node carries (a backup copy carries its file's), so nobody
+ * reads data through the tree that they could not read before.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "copy.h"
+#include "errmsg.h"
+#include "file.h"
+#include "fs_int.h"
+#include "group.h"
+#include "home.h"
+#include "location.h"
+#include "pool.h"
+#include "repo.h"
+#include "rtime.h"
+#include "volume.h"
+
+struct ruvfs fs;
+
+void fs_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (fs.foreground) {
+		fputs("ruvfs: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	} else {
+		vsyslog(LOG_NOTICE, fmt, ap);
+	}
+	va_end(ap);
+}
+
+static void close_repo(void *p)
+{
+	repo_close(p);
+}
+
+struct repo *fs_repo(void)
+{
+	struct repo *r = pthread_getspecific(fs.repo_key);
+
+	if (r)
+		return r;
+	if (home_open(fs.home, &r) < 0)
+		return NULL;
+	pthread_setspecific(fs.repo_key, r);
+	return r;
+}
+
+/* What an open file handle holds. */
+struct handle {
+	int kind; /* 'g' generated, 'c' copy, 'v' volume, 'w' ctl */
+	pthread_mutex_t
+		lock; /* the reader: FUSE reads one handle in parallel */
+	char *buf;
+	size_t len;
+	struct volume_reader *vr;
+	int fd;
+	struct ctl_buf *ctl;
+	char what[COPY_NAME_MAX];
+};
+
+static void entry_of(const struct node *n, struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = n->ino;
+	e->attr = n->st;
+	e->attr_timeout = fs.timeout;
+	e->entry_timeout = fs.timeout;
+}
+
+static void reply_entry_or_err(fuse_req_t req, int rc, const struct node *n)
+{
+	struct fuse_entry_param e;
+
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	entry_of(n, &e);
+	fuse_reply_entry(req, &e);
+}
+
+/* Library errors are kept for status: the errno alone says little. */
+static int noted(int rc, const char *what)
+{
+	if (rc < 0 && *ruv_lasterr())
+		ctl_note_error("%s: %s", what, ruv_lasterr());
+	return rc;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct node n;
+
+	reply_entry_or_err(req, node_lookup(parent, name, &n), &n);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct node n;
+	int rc = node_stat(ino, &n);
+
+	(void)fi;
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_attr(req, &n.st, fs.timeout);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct node n;
+	int rc = node_stat(ino, &n);
+
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else if (!S_ISLNK(n.st.st_mode))
+		fuse_reply_err(req, EINVAL);
+	else
+		fuse_reply_readlink(req, n.target);
+}
+
+struct dirbuf {
+	fuse_req_t req;
+	char *buf;
+	size_t size, used;
+	int plus;
+};
+
+static int fill(void *ctx, const char *name, const struct node *n, off_t next)
+{
+	struct dirbuf *d = ctx;
+	struct fuse_entry_param e;
+	size_t need;
+
+	if (d->plus) {
+		entry_of(n, &e);
+		need = fuse_add_direntry_plus(d->req, d->buf + d->used,
+					      d->size - d->used, name, &e,
+					      next);
+	} else {
+		need = fuse_add_direntry(d->req, d->buf + d->used,
+					 d->size - d->used, name, &n->st, next);
+	}
+	if (need > d->size - d->used)
+		return 1;
+	d->used += need;
+	return 0;
+}
+
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       int plus)
+{
+	struct dirbuf d = { .req = req, .size = size, .plus = plus };
+	int rc;
+
+	d.buf = malloc(size);
+	if (!d.buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	rc = node_readdir(ino, off, fill, &d);
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_buf(req, d.buf, d.used);
+	free(d.buf);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	(void)fi;
+	do_readdir(req, ino, size, off, 0);
+}
+
+static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi)
+{
+	(void)fi;
+	do_readdir(req, ino, size, off, 1);
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct node n;
+	int rc = node_stat(ino, &n);
+
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else if (!S_ISDIR(n.st.st_mode))
+		fuse_reply_err(req, ENOTDIR);
+	else
+		fuse_reply_open(req, fi);
+}
+
+/* ---- files: open, read, write -------------------------------------------- */
+
+static int open_copy(fuse_ino_t ino, struct handle *h)
+{
+	struct copy_info ci;
+	struct repo *r = fs_repo();
+	int rc;
+
+	if (!r)
+		return -ENOENT;
+	rc = copy_get(r, (int64_t)node_id_of(ino), &ci);
+	if (rc < 0)
+		return rc;
+	copy_name(&ci, h->what, sizeof(h->what));
+	ruv_clearerr();
+	rc = volume_reader_open(ci.volume_path, ci.vol_offset, ci.ds_length,
+				&h->vr);
+	return noted(rc, h->what);
+}
+
+static int open_volume(fuse_ino_t ino, struct handle *h)
+{
+	struct pool_volume_info v;
+	struct repo *r = fs_repo();
+	int rc;
+
+	if (!r)
+		return -ENOENT;
+	rc = pool_volume_get(r, (int64_t)node_id_of(ino), &v);
+	if (rc < 0)
+		return rc;
+	h->fd = open(v.path, O_RDONLY | O_CLOEXEC);
+	return h->fd < 0 ? -errno : 0;
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	int type = node_type_of(ino), acc = fi->flags & O_ACCMODE, rc = 0;
+	uint64_t id = node_id_of(ino);
+	struct handle *h;
+
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	h->fd = -1;
+	pthread_mutex_init(&h->lock, NULL);
+	if (type == T_FIXED && id == F_CTL) {
+		h->kind = 'w';
+		h->ctl = ctl_open();
+		rc = h->ctl ? 0 : -ENOMEM;
+		if (rc == 0 && acc == O_RDONLY) {
+			/* Reading ctl: its usage, then the status. */
+			FILE *out = open_memstream(&h->buf, &h->len);
+
+			if (!out) {
+				rc = -ENOMEM;
+			} else {
+				ctl_usage(out);
+				fputc('\n', out);
+				ctl_status(out);
+				fclose(out);
+			}
+		}
+		fi->direct_io = 1;
+		fi->nonseekable = 0;
+	} else if (acc != O_RDONLY) {
+		rc = -EACCES; /* everything else is read-only */
+	} else if (type == T_FIXED) {
+		h->kind = 'g';
+		rc = node_generate(ino, &h->buf, &h->len);
+		fi->direct_io = 1;
+	} else if (type == T_COPY) {
+		h->kind = 'c';
+		rc = open_copy(ino, h);
+		fi->keep_cache = 1;
+	} else if (type == T_VOLUME) {
+		h->kind = 'v';
+		rc = open_volume(ino, h);
+	} else {
+		rc = -EISDIR;
+	}
+	if (rc < 0) {
+		ctl_release(h->ctl);
+		free(h->buf);
+		free(h);
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)h;
+	fuse_reply_open(req, fi);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	char *buf;
+	ssize_t n;
+
+	(void)ino;
+	if (h->kind == 'g' || h->kind == 'w') {
+		if ((size_t)off >= h->len)
+			fuse_reply_buf(req, NULL, 0);
+		else
+			fuse_reply_buf(req, h->buf + off,
+				       size < h->len - (size_t)off
+					       ? size
+					       : h->len - (size_t)off);
+		return;
+	}
+	buf = malloc(size ? size : 1);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (h->kind == 'c') {
+		pthread_mutex_lock(&h->lock);
+		ruv_clearerr();
+		n = volume_reader_pread(h->vr, buf, size, (uint64_t)off);
+		noted((int)(n < 0 ? n : 0), h->what);
+		pthread_mutex_unlock(&h->lock);
+	} else {
+		n = pread(h->fd, buf, size, off);
+		if (n < 0)
+			n = -errno;
+	}
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+	free(buf);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data,
+		     size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	int rc;
+
+	(void)ino;
+	(void)off;
+	if (h->kind != 'w') {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	rc = ctl_write(h->ctl, data, size);
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_write(req, (size_t)rc);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	if (h) {
+		volume_reader_close(h->vr);
+		if (h->fd >= 0)
+			close(h->fd);
+		ctl_release(h->ctl);
+		pthread_mutex_destroy(&h->lock);
+		free(h->buf);
+		free(h);
+	}
+	fuse_reply_err(req, 0);
+}
+
+/* Only ctl takes a size change, to nothing: `echo cmd > ctl` truncates. */
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi)
+{
+	struct node n;
+	int rc;
+
+	(void)fi;
+	if (node_type_of(ino) == T_FIXED && node_id_of(ino) == F_CTL &&
+	    to_set == FUSE_SET_ATTR_SIZE && attr->st_size == 0) {
+		rc = node_stat(ino, &n);
+		if (rc == 0) {
+			fuse_reply_attr(req, &n.st, fs.timeout);
+			return;
+		}
+	}
+	fuse_reply_err(req, EACCES);
+}
+
+/* ---- changes ----------------------------------------------------------------
+ */
+
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		       const char *name)
+{
+	char want[NAMES_DSN_MAX + 16];
+	struct group_info g;
+	struct node n;
+	const char *one[1] = { name };
+	size_t ll = strlen(link), wl;
+	struct repo *r = fs_repo();
+	int rc;
+
+	if (!r) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	ruv_clearerr();
+	if (parent == node_ino(T_FIXED, F_FILES)) {
+		rc = noted(file_register(r, name, link, NULL), "ln -s");
+	} else if (node_type_of(parent) == T_GROUP) {
+		/* The link must name the member: .../files/DSN. */
+		snprintf(want, sizeof(want), "files/%s", name);
+		wl = strlen(want);
+		rc = group_get(r, (int64_t)node_id_of(parent), &g);
+		if (rc == 0 && (ll < wl || strcasecmp(link + ll - wl, want) ||
+				(ll > wl && link[ll - wl - 1] != '/')))
+			rc = -EINVAL;
+		if (rc == 0)
+			rc = noted(group_add(r, g.name, one, 1), "ln -s");
+	} else {
+		rc = -EACCES;
+	}
+	if (rc == 0)
+		rc = node_lookup(parent, name, &n);
+	reply_entry_or_err(req, rc, &n);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct group_info g;
+	const char *one[1] = { name };
+	struct repo *r = fs_repo();
+	int type = node_type_of(parent), rc;
+
+	ruv_clearerr();
+	if (!r)
+		rc = -ENOENT;
+	else if (parent == node_ino(T_FIXED, F_FILES))
+		rc = noted(file_unregister(r, name), "rm");
+	else if (type == T_GROUP) {
+		rc = group_get(r, (int64_t)node_id_of(parent), &g);
+		if (rc == 0)
+			rc = noted(group_remove(r, g.name, one, 1), "rm");
+	} else if (type == T_BKLOC || type == T_BKFILE) {
+		rc = -EPERM; /* copies are relocated, never deleted here */
+	} else {
+		rc = -EACCES;
+	}
+	fuse_reply_err(req, rc == -EINVAL ? ENOENT : -rc);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	struct repo *r = fs_repo();
+	struct node n;
+	int rc;
+
+	(void)mode;
+	ruv_clearerr();
+	if (!r)
+		rc = -ENOENT;
+	else if (parent == node_ino(T_FIXED, F_GROUPS))
+		rc = noted(group_define(r, name, NULL, 0), "mkdir");
+	else
+		rc = -EACCES;
+	if (rc == 0)
+		rc = node_lookup(parent, name, &n);
+	reply_entry_or_err(req, rc, &n);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct repo *r = fs_repo();
+	struct group_info g;
+	int rc;
+
+	ruv_clearerr();
+	if (!r)
+		rc = -ENOENT;
+	else if (parent == node_ino(T_FIXED, F_GROUPS)) {
+		rc = group_lookup(r, name, &g);
+		if (rc == 0 && g.members)
+			rc = -ENOTEMPTY;
+		if (rc == 0)
+			rc = noted(group_delete(r, name), "rmdir");
+	} else {
+		rc = -EACCES;
+	}
+	fuse_reply_err(req, rc == -EINVAL ? ENOENT : -rc);
+}
+
+/* mv of a copy between locations, or of a location between states. */
+static int do_rename(fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		     const char *newname)
+{
+	struct location_info to;
+	const char *one[1] = { name };
+	struct repo *r = fs_repo();
+	struct node n;
+	int pt = node_type_of(parent), npt = node_type_of(newparent), rc;
+
+	if (!r)
+		return -ENOENT;
+	if (pt == T_BKLOC && newparent == node_ino(T_FIXED, F_BYLOC))
+		return -ENOENT; /* mv COPY by-location/NOSUCH: no location */
+	if (pt == T_BKLOC && npt == T_BKLOC) {
+		if (strcmp(name, newname))
+			/* copies keep their names */
+			return node_lookup(newparent, newname, &n) == 0
+				       ? -EEXIST
+				       : -EPERM;
+		if (parent == newparent)
+			return -EEXIST;
+		rc = location_get(r, (int64_t)node_id_of(newparent), &to);
+		if (rc == 0)
+			rc = node_lookup(parent, name, &n);
+		if (rc == 0)
+			rc = noted(copy_relocate(r, one, 1, to.name), "mv");
+		return rc;
+	}
+	if ((parent == node_ino(T_FIXED, F_LOCACTIVE) &&
+	     newparent == node_ino(T_FIXED, F_LOCINACTIVE)) ||
+	    (parent == node_ino(T_FIXED, F_LOCINACTIVE) &&
+	     newparent == node_ino(T_FIXED, F_LOCACTIVE))) {
+		if (strcmp(name, newname))
+			/* locations are not renamed here */
+			return node_lookup(newparent, newname, &n) == 0
+				       ? -EEXIST
+				       : -EPERM;
+		rc = node_lookup(parent, name, &n);
+		if (rc == 0)
+			rc = noted(location_set_active(
+					   r, name,
+					   newparent == node_ino(T_FIXED,
+								 F_LOCACTIVE)),
+				   "mv");
+		return rc;
+	}
+	if (parent == newparent && !strcmp(name, newname))
+		return 0;
+	/* Whatever exists at the target: mv onto an existing name. */
+	if (node_lookup(newparent, newname, &n) == 0)
+		return -EEXIST;
+	return -EPERM;
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	int rc;
+
+	ruv_clearerr();
+	if (flags & ~RENAME_NOREPLACE)
+		rc = -EPERM;
+	else
+		rc = do_rename(parent, name, newparent, newname);
+	/* mv must never hear EXDEV (it would copy) nor EINVAL. */
+	if (rc == -EXDEV || rc == -EINVAL)
+		rc = -EPERM;
+	fuse_reply_err(req, -rc);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	(void)parent;
+	(void)name;
+	(void)mode;
+	(void)fi;
+	fuse_reply_err(req, EACCES);
+}
+
+/* ---- extended attributes ------------------------------------------------ */
+
+static int copy_xattrs(fuse_ino_t ino, char *buf, size_t size, const char *want,
+		       size_t *len)
+{
+	struct repo *r = fs_repo();
+	char when[RTIME_ISO_MAX], end[RTIME_ISO_MAX];
+	struct copy_info ci;
+	FILE *out;
+	char *all = NULL, *p;
+	size_t alen = 0;
+	int rc;
+
+	if (!r)
+		return -ENOENT;
+	rc = copy_get(r, (int64_t)node_id_of(ino), &ci);
+	if (rc < 0)
+		return rc;
+	rtime_format_iso(ci.start_us, when, sizeof(when));
+	rtime_format_iso(ci.end_us, end, sizeof(end));
+	out = open_memstream(&all, &alen);
+	if (!out)
+		return -ENOMEM;
+	/* name NUL value NUL, in a fixed order */
+	fprintf(out, "user.ruv.dsn%c%s%c", 0, ci.dsn, 0);
+	fprintf(out, "user.ruv.backup_time%c%s%c", 0, when, 0);
+	fprintf(out, "user.ruv.backup_end%c%s%c", 0, end, 0);
+	fprintf(out, "user.ruv.copy%c%u%c", 0, ci.copy_no, 0);
+	fprintf(out, "user.ruv.location%c%s%c", 0, ci.location, 0);
+	fprintf(out, "user.ruv.active%c%s%c", 0,
+		ci.location_active && ci.usable ? "yes" : "no", 0);
+	fprintf(out, "user.ruv.volser%c%s%c", 0, ci.volser, 0);
+	fprintf(out, "user.ruv.seq%c%u%c", 0, ci.seq, 0);
+	fprintf(out, "user.ruv.size%c%llu%c", 0, (unsigned long long)ci.size,
+		0);
+	fprintf(out, "user.ruv.stored%c%llu%c", 0,
+		(unsigned long long)ci.stored, 0);
+	fprintf(out, "user.ruv.changed%c%s%c", 0, ci.changed ? "yes" : "no", 0);
+	fclose(out);
+	rc = -ENODATA;
+	*len = 0;
+	for (p = all; p < all + alen;) {
+		const char *k = p, *v = p + strlen(p) + 1;
+		size_t kl = strlen(k), vl = strlen(v);
+
+		if (!want) { /* list: the names */
+			if (buf && size >= *len + kl + 1)
+				memcpy(buf + *len, k, kl + 1);
+			*len += kl + 1;
+			rc = 0;
+		} else if (!strcmp(k, want)) {
+			if (buf && size >= vl)
+				memcpy(buf, v, vl);
+			*len = vl;
+			rc = 0;
+			break;
+		}
+		p = (char *)v + vl + 1;
+	}
+	free(all);
+	return rc;
+}
+
+static void xattr_reply(fuse_req_t req, fuse_ino_t ino, const char *want,
+			size_t size)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (node_type_of(ino) != T_COPY) {
+		fuse_reply_err(req, want ? ENODATA : 0);
+		return;
+	}
+	if (size) {
+		buf = malloc(size);
+		if (!buf) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+	}
+	rc = copy_xattrs(ino, buf, size, want, &len);
+	if (rc < 0)
+		fuse_reply_err(req, -rc);
+	else if (!size)
+		fuse_reply_xattr(req, len);
+	else if (len > size)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, buf, len);
+	free(buf);
+}
+
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	xattr_reply(req, ino, name, size);
+}
+
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	xattr_reply(req, ino, NULL, size);
+}
+
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			const char *value, size_t size, int flags)
+{
+	(void)ino;
+	(void)name;
+	(void)value;
+	(void)size;
+	(void)flags;
+	fuse_reply_err(req, EACCES);
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS;
+	if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO)
+		conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+	conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
+}
+
+static const struct fuse_lowlevel_ops ops = {
+	.init = op_init,
+	.lookup = op_lookup,
+	.getattr = op_getattr,
+	.setattr = op_setattr,
+	.readlink = op_readlink,
+	.opendir = op_opendir,
+	.readdir = op_readdir,
+	.readdirplus = op_readdirplus,
+	.open = op_open,
+	.read = op_read,
+	.write = op_write,
+	.release = op_release,
+	.symlink = op_symlink,
+	.unlink = op_unlink,
+	.mkdir = op_mkdir,
+	.rmdir = op_rmdir,
+	.rename = op_rename,
+	.create = op_create,
+	.getxattr = op_getxattr,
+	.listxattr = op_listxattr,
+	.setxattr = op_setxattr,
+};
+
+/* ---- setup ------------------------------------------------------------------
+ */
+
+static const char usage[] =
+	"usage: ruvfs [-f] [-d] [-s] [-o OPTIONS] HOME MOUNTPOINT\n"
+	"\n"
+	"Mount the repository of the RUV home HOME at MOUNTPOINT.\n"
+	"  -f              stay in the foreground (messages to stderr)\n"
+	"  -d              debug: foreground, every request logged\n"
+	"  -s              one thread\n"
+	"  -o allow_other  let other users in (permissions stay enforced)\n"
+	"  -o ruv=PATH     the ruv program ctl lines run (default: beside\n"
+	"                  ruvfs, or on PATH)\n"
+	"  -o timeout=SEC  kernel cache of names and attributes (default 1)\n"
+	"Other -o options go to FUSE (see mount.fuse3(8)).  Unmount with\n"
+	"fusermount3 -u MOUNTPOINT.\n";
+
+struct opts {
+	char *home;
+	char *ruv;
+	char *timeout;
+	int help;
+	int version;
+};
+
+static const struct fuse_opt opt_spec[] = {
+	{ "ruv=%s", offsetof(struct opts, ruv), 0 },
+	{ "timeout=%s", offsetof(struct opts, timeout), 0 },
+	FUSE_OPT_END
+};
+
+static int opt_proc(void *data, const char *arg, int key,
+		    struct fuse_args *outargs)
+{
+	struct opts *o = data;
+
+	(void)outargs;
+	if (key == FUSE_OPT_KEY_NONOPT && !o->home) {
+		o->home = strdup(arg);
+		return 0; /* consumed: the first operand is HOME */
+	}
+	return 1;
+}
+
+/* ruv beside ruvfs (installed), in the build tree, else on PATH. */
+static void find_ruv(const char *given)
+{
+	static const char *const rel[] = { "ruv", "../cmds/ruv" };
+	char self[PATH_MAX], path[PATH_MAX + 16];
+	ssize_t n;
+	unsigned i;
+
+	if (given) {
+		snprintf(fs.ruv, sizeof(fs.ruv), "%s", given);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		for (i = 0; i < 2; i++) {
+			snprintf(path, sizeof(path), "%s/%s", dirname(self),
+				 rel[i]);
+			if (access(path, X_OK) == 0 &&
+			    realpath(path, fs.ruv) != NULL)
+				return;
+			n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+			self[n] = '\0';
+		}
+	}
+	snprintf(fs.ruv, sizeof(fs.ruv), "/usr/bin/ruv");
+	if (access(fs.ruv, X_OK) < 0)
+		snprintf(fs.ruv, sizeof(fs.ruv), "/usr/local/bin/ruv");
+}
+
+int main(int argc, char **argv)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts cl = { 0 };
+	struct fuse_loop_config *lc = NULL;
+	struct fuse_session *se = NULL;
+	struct opts o = { 0 };
+	char fsname[PATH_MAX + 80];
+	struct stat sb;
+	int ret = 1;
+
+	if (fuse_opt_parse(&args, &o, opt_spec, opt_proc) < 0 ||
+	    fuse_parse_cmdline(&args, &cl) != 0)
+		goto out_usage;
+	if (cl.show_help) {
+		fputs(usage, stdout);
+		ret = 0;
+		goto out;
+	}
+	if (cl.show_version) {
+		printf("ruvfs %s\n", RUV_VERSION);
+		ret = 0;
+		goto out;
+	}
+	if (!o.home || !cl.mountpoint) {
+		fprintf(stderr, "ruvfs: need HOME and MOUNTPOINT\n");
+		goto out_usage;
+	}
+	if (!realpath(o.home, fs.home) || stat(fs.home, &sb) < 0 ||
+	    !S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "ruvfs: home '%s': %s\n", o.home,
+			errno ? strerror(errno) : "not a directory");
+		goto out;
+	}
+	find_ruv(o.ruv);
+	fs.timeout = o.timeout ? atof(o.timeout) : 1.0;
+	if (fs.timeout < 0 || fs.timeout > 3600)
+		fs.timeout = 1.0;
+	fs.mount_us = rtime_now();
+	fs.uid = getuid();
+	fs.gid = getgid();
+	fs.foreground = cl.foreground;
+	/* Before any thread: the ruv programs ctl runs inherit it. */
+	setenv("RUV_ERRNO_FD", "3", 1);
+	pthread_key_create(&fs.repo_key, close_repo);
+	/* The mount table names the home, unless commas would split it. */
+	if (snprintf(fsname, sizeof(fsname),
+		     "-ofsname=ruvfs:%s,subtype=ruvfs,default_permissions",
+		     strpbrk(fs.home, ",\\") ? "" : fs.home) >=
+		    (int)sizeof(fsname) ||
+	    fuse_opt_add_arg(&args, fsname) < 0)
+		goto out;
+	se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
+	if (!se)
+		goto out;
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_session;
+	if (fuse_session_mount(se, cl.mountpoint) != 0)
+		goto out_signals;
+	if (!cl.foreground)
+		openlog("ruvfs", LOG_PID, LOG_DAEMON);
+	fuse_daemonize(cl.foreground);
+	fs_log("mounted %s on %s", fs.home, cl.mountpoint);
+	if (cl.singlethread) {
+		ret = fuse_session_loop(se);
+	} else {
+		lc = fuse_loop_cfg_create();
+		fuse_loop_cfg_set_clone_fd(lc, cl.clone_fd);
+		if (cl.max_threads > 0 && cl.max_threads <= 1000)
+			fuse_loop_cfg_set_max_threads(lc, cl.max_threads);
+		fuse_loop_cfg_set_idle_threads(lc, cl.max_idle_threads);
+		ret = fuse_session_loop_mt(se, lc);
+		fuse_loop_cfg_destroy(lc);
+	}
+	ret = ret != 0;
+	fuse_session_unmount(se);
+	fs_log("unmounted %s", cl.mountpoint);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+out:
+	free(cl.mountpoint);
+	free(o.home);
+	free(o.ruv);
+	free(o.timeout);
+	fuse_opt_free_args(&args);
+	return ret;
+out_usage:
+	fputs(usage, stderr);
+	ret = 2;
+	goto out;
+}
