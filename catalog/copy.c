@@ -28,13 +28,31 @@
 #include "rtime.h"
 #include "volume.h"
 
+/* Kinds of copy: of a backup (B), of the repository (R), of the JCL
+ * library (J).  The name a non-backup copy goes by stands in for a DSN. */
+#define COPY_KIND                                                              \
+	"CASE WHEN c.backup_id IS NOT NULL THEN 'B'"                           \
+	" WHEN c.repo_backup_id IS NOT NULL THEN 'R'"                          \
+	" WHEN c.jcl_backup_id IS NOT NULL THEN 'J' ELSE 'A' END"
+
 #define COPY_SELECT                                                            \
-	"SELECT c.id, b.id, d.id, v.id, f.dsn, b.start_us, b.end_us, b.size,"  \
-	" d.stored_size, c.copy_no, l.name, l.active, c.usable, b.changed,"    \
-	" b.uid, b.gid, b.mode, v.volser, v.path, d.seq, d.vol_offset,"        \
-	" d.length"                                                            \
-	" FROM copy c JOIN backup b ON b.id = c.backup_id"                     \
-	" JOIN file f ON f.id = b.file_id"                                     \
+	"SELECT c.id,"                                                         \
+	" coalesce(c.backup_id, c.repo_backup_id, c.jcl_backup_id,"            \
+	"  c.archive_id), d.id, v.id,"                                         \
+	" coalesce(f.dsn, CASE WHEN c.repo_backup_id IS NOT NULL"              \
+	"  THEN '" COPY_REPOSITORY_DSN "' ELSE '" COPY_JCL_DSN "' END)"        \
+	"  AS name_dsn,"                                                       \
+	" coalesce(b.start_us, rb.created_us, jb.created_us, d.created_us)"    \
+	"  AS time_us,"                                                        \
+	" coalesce(b.end_us, rb.created_us, jb.created_us, d.created_us),"     \
+	" coalesce(b.size, d.raw_size), d.stored_size, c.copy_no, l.name,"     \
+	" l.active, c.usable, coalesce(b.changed, 0), coalesce(b.uid, 0),"     \
+	" coalesce(b.gid, 0), coalesce(b.mode, 33152), v.volser, v.path,"      \
+	" d.seq, d.vol_offset, d.length, " COPY_KIND " AS copy_kind"           \
+	" FROM copy c LEFT JOIN backup b ON b.id = c.backup_id"                \
+	" LEFT JOIN file f ON f.id = b.file_id"                                \
+	" LEFT JOIN repo_backup rb ON rb.id = c.repo_backup_id"                \
+	" LEFT JOIN jcl_backup jb ON jb.id = c.jcl_backup_id"                  \
 	" JOIN location l ON l.id = c.location_id"                             \
 	" JOIN dataset d ON d.id = c.dataset_id"                               \
 	" JOIN volume v ON v.id = d.volume_id"
@@ -63,6 +81,7 @@ static void row_to_copy(sqlite3_stmt *st, struct copy_info *ci)
 	ci->seq = (uint32_t)sqlite3_column_int64(st, 19);
 	ci->vol_offset = (uint64_t)sqlite3_column_int64(st, 20);
 	ci->ds_length = (uint64_t)sqlite3_column_int64(st, 21);
+	ci->kind = (char)sqlite3_column_text(st, 22)[0];
 }
 
 static int volume_exists(struct repo *r, const char *volser)
@@ -119,6 +138,7 @@ int copy_list(struct repo *r, const struct copy_filter *f,
 	      int (*cb)(const struct copy_info *, void *), void *arg)
 {
 	char dsn[NAMES_DSN_MAX + 1], volser[NAMES_VOLSER_LEN + 1];
+	char kind[2] = "";
 	struct copy_info ci;
 	sqlite3_stmt *st = NULL;
 	int src, rc;
@@ -133,8 +153,9 @@ int copy_list(struct repo *r, const struct copy_filter *f,
 				      " AND (?4 = 0 OR b.id = ?4)"
 				      " AND (?5 = 0 OR c.copy_no = ?5)"
 				      " AND c.id > ?6"
+				      " AND (?9 IS NULL OR copy_kind = ?9)"
 				      " ORDER BY CASE WHEN ?7 THEN c.id END,"
-				      " f.dsn, b.start_us, b.id, c.copy_no"
+				      " name_dsn, time_us, 2, c.copy_no"
 				      " LIMIT ?8",
 			  &st);
 	if (rc < 0)
@@ -147,6 +168,8 @@ int copy_list(struct repo *r, const struct copy_filter *f,
 	sqlite3_bind_int64(st, 6, f->after_id);
 	sqlite3_bind_int(st, 7, f->limit != 0);
 	sqlite3_bind_int64(st, 8, f->limit ? (int64_t)f->limit : -1);
+	kind[0] = f->kind;
+	repo_bind_text(st, 9, f->kind ? kind : NULL);
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		row_to_copy(st, &ci);
 		rc = cb(&ci, arg);
@@ -451,12 +474,14 @@ int copy_name(const struct copy_info *ci, char *buf, size_t len)
 	int n;
 
 	rtime_format_stamp(ci->start_us, stamp, sizeof(stamp));
-	n = snprintf(buf, len, "%s.%s.B%lld.C%u", ci->dsn, stamp,
-		     (long long)ci->backup_id, ci->copy_no);
+	n = snprintf(buf, len, "%s.%s.%c%lld.C%u", ci->dsn, stamp,
+		     ci->kind ? ci->kind : 'B', (long long)ci->backup_id,
+		     ci->copy_no);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-int copy_name_parse(const char *name, int64_t *backup_id, unsigned *copy_no)
+int copy_name_parse(const char *name, char *kind, int64_t *backup_id,
+		    unsigned *copy_no)
 {
 	const char *c = strrchr(name, '.'), *b;
 	char *end;
@@ -467,8 +492,9 @@ int copy_name_parse(const char *name, int64_t *backup_id, unsigned *copy_no)
 		goto bad;
 	for (b = c - 1; b > name && *b != '.'; b--)
 		;
-	if (b == name || b[1] != 'B')
+	if (b == name || !strchr("BRJ", b[1]))
 		goto bad;
+	*kind = b[1];
 	id = strtoll(b + 2, &end, 10);
 	if (end != c || id <= 0 || b[2] < '1' || b[2] > '9')
 		goto bad;
@@ -516,14 +542,19 @@ int copy_lookup(struct repo *r, const char *name, struct copy_info *out)
 	char want[COPY_NAME_MAX];
 	int64_t backup_id;
 	unsigned copy_no;
+	char kind;
 	int rc;
 
-	rc = copy_name_parse(name, &backup_id, &copy_no);
+	rc = copy_name_parse(name, &kind, &backup_id, &copy_no);
 	if (rc < 0)
 		return rc;
 	rc = copy_one(r,
-		      COPY_SELECT " WHERE c.backup_id = ?1"
-				  " AND c.copy_no = ?2",
+		      kind == 'B'   ? COPY_SELECT " WHERE c.backup_id = ?1"
+						  " AND c.copy_no = ?2"
+		      : kind == 'R' ? COPY_SELECT " WHERE c.repo_backup_id = ?1"
+						  " AND c.copy_no = ?2"
+				    : COPY_SELECT " WHERE c.jcl_backup_id = ?1"
+						  " AND c.copy_no = ?2",
 		      backup_id, copy_no, out);
 	/* The whole name must match, not just its keys. */
 	if (rc == 0 &&

@@ -17,9 +17,13 @@ struct repo;
  * is active and the copy has not been marked unusable.
  */
 
+#define COPY_REPOSITORY_DSN "RUV.REPOSITORY"
+#define COPY_JCL_DSN	    "RUV.JCLLIB"
+
 struct copy_info {
 	int64_t copy_id;
-	int64_t backup_id;
+	char kind;	   /* 'B' backup, 'R' repository, 'J' JCL library */
+	int64_t backup_id; /* of the backup, repository or JCL backup */
 	int64_t dataset_id;
 	int64_t volume_id;
 	char dsn[NAMES_DSN_MAX + 1];
@@ -45,14 +49,18 @@ struct copy_info {
 /*
  * The name of a copy in the tree and on the command line:
  * DSN.Dyyyymmdd.Thhmmss.B<backup id>.C<copy number>, e.g.
- * PAY.MASTER.D20261124.T080000.B42.C2.  Unique and stable (from catalog
- * keys), sorts by DSN then time, shell-safe.
+ * PAY.MASTER.D20261124.T080000.B42.C2; a repository backup's copies are
+ * RUV.REPOSITORY....R<id>.Cn, a JCL library backup's RUV.JCLLIB....J<id>.Cn.
+ * Unique and stable (from catalog keys), sorts by DSN then time, shell-safe.
  */
 #define COPY_NAME_MAX (NAMES_DSN_MAX + 48)
 int copy_name(const struct copy_info *ci, char *buf, size_t len);
 
-/* Backup id and copy number from a copy name; -EINVAL if not one. */
-int copy_name_parse(const char *name, int64_t *backup_id, unsigned *copy_no);
+/* Kind, object id and copy number from a copy name: the kind letter
+ * stands before the id (B backup, R repository, J JCL library).
+ * -EINVAL if not a copy name. */
+int copy_name_parse(const char *name, char *kind, int64_t *backup_id,
+		    unsigned *copy_no);
 
 /* One copy by name.  -EINVAL not a copy name, -ENOENT no such copy. */
 int copy_lookup(struct repo *r, const char *name, struct copy_info *out);
@@ -73,6 +81,7 @@ int copy_relocate(struct repo *r, const char *const *names, unsigned n,
 struct copy_filter {
 	int64_t after_id; /* copies with a larger row id: paging by key */
 	unsigned limit;	  /* 0: all */
+	char kind;	  /* 'B', 'R', 'J', or 0 for every kind */
 	const char *dsn;
 	const char *location;
 	const char *volser;

@@ -397,7 +397,8 @@ int node_lookup(fuse_ino_t parent, const char *name, struct node *n)
 		rc = location_get(r, (int64_t)pid, &li);
 		if (rc == 0)
 			rc = copy_lookup(r, name, &ci);
-		if (rc == 0 && strcasecmp(ci.location, li.name))
+		if (rc == 0 &&
+		    (strcasecmp(ci.location, li.name) || ci.kind != 'B'))
 			rc = -ENOENT;
 		if (rc == 0)
 			copy_node(&ci, n);
@@ -626,6 +627,7 @@ int node_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx)
 			break;
 		cf.location = li.name;
 		cf.limit = PAGE;
+		cf.kind = 'B';
 		w.type = T_COPY;
 		do {
 			w.seen = 0;
