@@ -30,6 +30,7 @@
 
 #include "backup.h"
 #include "catalog_int.h"
+#include "copy.h"
 #include "config.h"
 #include "errmsg.h"
 #include "file.h"
@@ -185,7 +186,7 @@ static void abort_copies(struct copy_out *co, unsigned n)
 
 /* Copy the whole source into the open data sets. */
 static int copy_data(struct worker_state *ws, const struct backup_request *req,
-		     const struct file_info *fi, int fd, uint64_t total,
+		     const char *path, const char *dsn, int fd, uint64_t total,
 		     struct copy_out *co, struct backup_result *res)
 {
 	uint32_t chunk = req->cfg->chunk_size;
@@ -198,7 +199,7 @@ static int copy_data(struct worker_state *ws, const struct backup_request *req,
 		n = read_full(fd, ws->raw, chunk);
 		if (n < 0)
 			return ruv_fail((int)n, "cannot read '%s' (%s): %s",
-					fi->path, fi->dsn, strerror((int)-n));
+					path, dsn, strerror((int)-n));
 		/* An empty file still gets its (empty) data set. */
 		if (n == 0 && res->size > 0)
 			break;
@@ -218,8 +219,7 @@ static int copy_data(struct worker_state *ws, const struct backup_request *req,
 			res->stored += flen;
 		}
 		if (req->progress)
-			req->progress(req->progress_arg, fi->dsn, res->size,
-				      total);
+			req->progress(req->progress_arg, dsn, res->size, total);
 		if ((size_t)n < chunk)
 			break;
 	}
@@ -288,16 +288,20 @@ int backup_insert_dataset(struct repo *r, int64_t volume_id,
 	return rc;
 }
 
-static int insert_copy(struct repo *r, int64_t backup_id, unsigned copy_no,
-		       int64_t dataset_id, int64_t location_id)
+/* column: backup_id, repo_backup_id or jcl_backup_id. */
+static int insert_copy(struct repo *r, const char *column, int64_t backup_id,
+		       unsigned copy_no, int64_t dataset_id,
+		       int64_t location_id)
 {
 	sqlite3_stmt *st = NULL;
+	char sql[160];
 	int rc;
 
-	rc = repo_prepare(r,
-			  "INSERT INTO copy(backup_id, copy_no, dataset_id,"
-			  " location_id) VALUES (?, ?, ?, ?)",
-			  &st);
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO copy(%s, copy_no, dataset_id, location_id)"
+		 " VALUES (?, ?, ?, ?)",
+		 column);
+	rc = repo_prepare(r, sql, &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, backup_id);
@@ -327,8 +331,8 @@ static int register_backup(struct worker_state *ws, unsigned ncopies,
 		rc = backup_insert_dataset(r, ws->w[i]->volume_id, &co[i].info,
 					   "backup", &ds_id);
 		if (rc == 0)
-			rc = insert_copy(r, res->backup_id, i + 1, ds_id,
-					 ws->w[i]->location_id);
+			rc = insert_copy(r, "backup_id", res->backup_id, i + 1,
+					 ds_id, ws->w[i]->location_id);
 		if (rc == 0)
 			rc = pool_note_written(r, ws->w[i]);
 	}
@@ -408,7 +412,8 @@ static int backup_one(struct worker_state *ws, const struct backup_request *req,
 		if (rc < 0)
 			goto out;
 	}
-	rc = copy_data(ws, req, &fi, fd, (uint64_t)before.st_size, co, res);
+	rc = copy_data(ws, req, fi.path, fi.dsn, fd, (uint64_t)before.st_size,
+		       co, res);
 	if (rc < 0)
 		goto out;
 	if (fstat(fd, &after) < 0 || stat(fi.path, &now) < 0 ||
@@ -546,4 +551,144 @@ int backup_run(const struct backup_request *req, char *const *dsns, unsigned n,
 		if (results[i].rc < 0)
 			return results[i].rc;
 	return 0;
+}
+
+static int register_repo_backup(struct worker_state *ws, unsigned ncopies,
+				const struct copy_out *co,
+				struct backup_result *res)
+{
+	struct repo *r = ws->r;
+	sqlite3_stmt *st = NULL;
+	int64_t ds_id;
+	unsigned i;
+	char msg[64];
+	int rc;
+
+	rc = repo_begin(r);
+	if (rc < 0)
+		return rc;
+	rc = repo_prepare(r,
+			  "INSERT INTO repo_backup(created_us, size,"
+			  " schema_version) VALUES (?, ?, ?)",
+			  &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, res->start_us);
+		sqlite3_bind_int64(st, 2, (int64_t)res->size);
+		sqlite3_bind_int(st, 3, REPO_SCHEMA_VERSION);
+		rc = repo_step_done(r, st);
+		sqlite3_finalize(st);
+		res->backup_id = sqlite3_last_insert_rowid(r->db);
+	}
+	for (i = 0; rc == 0 && i < ncopies; i++) {
+		rc = backup_insert_dataset(r, ws->w[i]->volume_id, &co[i].info,
+					   "repository", &ds_id);
+		if (rc == 0)
+			rc = insert_copy(r, "repo_backup_id", res->backup_id,
+					 i + 1, ds_id, ws->w[i]->location_id);
+		if (rc == 0)
+			rc = pool_note_written(r, ws->w[i]);
+	}
+	if (rc == 0) {
+		snprintf(msg, sizeof(msg), "%llu bytes",
+			 (unsigned long long)res->size);
+		rc = history_add(r, "repo backup", COPY_REPOSITORY_DSN, 0, msg);
+	}
+	if (rc == 0)
+		rc = repo_commit(r);
+	if (rc < 0)
+		repo_rollback(r);
+	return rc;
+}
+
+int backup_repository(const struct backup_request *req,
+		      struct backup_result *res)
+{
+	struct worker_state ws = { 0 };
+	struct copy_out co[CONFIG_MAX_COPIES];
+	unsigned ncopies = req->cfg->copies, i;
+	char tmp[PATH_MAX], name[VOLUME_NAME_MAX + 1], stamp[24];
+	char meta[512], when[RTIME_ISO_MAX];
+	struct stat sb;
+	int fd = -1, rc;
+
+	memset(co, 0, sizeof(co));
+	memset(res, 0, sizeof(*res));
+	snprintf(res->dsn, sizeof(res->dsn), "%s", COPY_REPOSITORY_DSN);
+	tmp[0] = '\0';
+	rc = home_open(req->home, &ws.r);
+	if (rc < 0)
+		return rc;
+	rc = pool_sync(ws.r, req->cfg);
+	if (rc < 0)
+		goto out;
+	ws.frame_cap = volume_chunk_bound(req->cfg->chunk_size);
+	ws.raw = malloc(req->cfg->chunk_size);
+	ws.frame = malloc(ws.frame_cap);
+	if (!ws.raw || !ws.frame) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s/.repo-backup-XXXXXX", req->home) >=
+	    (int)sizeof(tmp)) {
+		rc = -ENAMETOOLONG;
+		goto out;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = -errno;
+		tmp[0] = '\0';
+		goto out;
+	}
+	close(fd);
+	fd = -1;
+	unlink(tmp); /* the snapshot creates it afresh */
+	res->start_us = rtime_now();
+	rc = repo_snapshot(ws.r, tmp);
+	if (rc < 0)
+		goto out;
+	fd = open(tmp, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = acquire_writers(&ws, req);
+	if (rc < 0)
+		goto out;
+	rtime_format_stamp(res->start_us, stamp, sizeof(stamp));
+	rtime_format_iso(res->start_us, when, sizeof(when));
+	snprintf(name, sizeof(name), "%s.%s", COPY_REPOSITORY_DSN, stamp);
+	for (i = 0; i < ncopies; i++) {
+		snprintf(meta, sizeof(meta),
+			 "kind=repository\nstart=%s\ncopy=%u\nschema=%d\n"
+			 "home=%s\n",
+			 when, i + 1, REPO_SCHEMA_VERSION, req->home);
+		rc = volume_dataset_begin(ws.w[i]->vol, VOLUME_KIND_REPOSITORY,
+					  name, "", req->cfg->chunk_size, meta,
+					  strlen(meta) + 1, &co[i].vw);
+		if (rc < 0)
+			goto out;
+	}
+	rc = copy_data(&ws, req, tmp, COPY_REPOSITORY_DSN, fd,
+		       (uint64_t)sb.st_size, co, res);
+	for (i = 0; rc == 0 && i < ncopies; i++) {
+		rc = volume_dataset_commit(co[i].vw, &co[i].info);
+		co[i].vw = NULL;
+	}
+	if (rc == 0) {
+		res->end_us = rtime_now();
+		rc = register_repo_backup(&ws, ncopies, co, res);
+	}
+	if (rc < 0)
+		unwrite(&ws, ncopies, co);
+	else
+		release_full_volumes(&ws, ncopies);
+out:
+	abort_copies(co, ncopies);
+	if (fd >= 0)
+		close(fd);
+	if (tmp[0])
+		unlink(tmp);
+	res->rc = rc;
+	worker_free(&ws);
+	return rc;
 }

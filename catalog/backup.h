@@ -50,4 +50,13 @@ struct backup_request {
 int backup_run(const struct backup_request *req, char *const *dsns, unsigned n,
 	       struct backup_result *results);
 
+/*
+ * Back up the repository itself: an online, consistent snapshot written
+ * as a data set of kind repository to every configured copy (copy 1
+ * Local, copy 2 Staging by default) and registered like any other
+ * copy.  res->backup_id is the repository backup's id.
+ */
+int backup_repository(const struct backup_request *req,
+		      struct backup_result *res);
+
 #endif

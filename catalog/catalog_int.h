@@ -42,6 +42,11 @@ int repo_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Copy column i as text into buf (always terminated; "" for NULL). */
 void repo_column_text(sqlite3_stmt *st, int i, char *buf, size_t len);
 
+/* If path (the volume file of volser as the repository knows it) is not
+ * there, find it through the volume catalog and search path; path is
+ * left as it was when nothing has it. */
+void pool_resolve(struct repo *r, const char *volser, char *path, size_t len);
+
 struct volume_dataset_info;
 
 /* Register a committed data set of volume volume_id; *id = its row.  In

@@ -246,6 +246,10 @@ static int handler(void *user, const char *section, const char *key,
 				return refuse(st, "home '%s': an absolute path",
 					      value);
 			strcpy(st->cfg.home, value);
+		} else if (!strcmp(key, "volume_path")) {
+			if (strlen(value) >= sizeof(st->cfg.volume_path))
+				return refuse(st, "volume_path: too long");
+			strcpy(st->cfg.volume_path, value);
 		} else if (!strcmp(key, "workers")) {
 			if (parse_uint(value, 1, 64, &st->cfg.workers) < 0)
 				return refuse(st,

@@ -27,6 +27,7 @@ struct config_pool {
 struct config {
 	char path[PATH_MAX]; /* the file read; "" for built-in defaults */
 	char home[PATH_MAX]; /* "" when the file does not name one */
+	char volume_path[PATH_MAX]; /* dirs searched for VOLSERs, ':' apart */
 	unsigned workers;
 	unsigned copies;
 	char copy_pool[CONFIG_MAX_COPIES][CONFIG_NAME_MAX + 1];

@@ -172,6 +172,8 @@ int copy_list(struct repo *r, const struct copy_filter *f,
 	repo_bind_text(st, 9, f->kind ? kind : NULL);
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		row_to_copy(st, &ci);
+		pool_resolve(r, ci.volser, ci.volume_path,
+			     sizeof(ci.volume_path));
 		rc = cb(&ci, arg);
 		if (rc)
 			goto out;
@@ -262,8 +264,11 @@ int copy_select(struct repo *r, const char *dsn, int64_t at_us,
 	sqlite3_bind_int64(st, 2, at_us);
 	sqlite3_bind_int(st, 3, (int)copy_no);
 	src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
+	if (src == SQLITE_ROW) {
 		row_to_copy(st, out);
+		pool_resolve(r, out->volser, out->volume_path,
+			     sizeof(out->volume_path));
+	}
 	sqlite3_finalize(st);
 	if (src == SQLITE_DONE)
 		return explain_none(r, &fi, at_us, copy_no);
@@ -272,8 +277,18 @@ int copy_select(struct repo *r, const char *dsn, int64_t at_us,
 
 static int open_reader(const struct copy_info *ci, struct volume_reader **out)
 {
-	int rc = volume_reader_open(ci->volume_path, ci->vol_offset,
-				    ci->ds_length, out);
+	int rc;
+
+	if (access(ci->volume_path, F_OK) < 0)
+		return ruv_fail(-ENOENT,
+				"copy %u of '%s' is on volume %s, "
+				"which is not at this site (no file '%s';"
+				" catalogue arrived volumes with ruv "
+				"catalog)",
+				ci->copy_no, ci->dsn, ci->volser,
+				ci->volume_path);
+	rc = volume_reader_open(ci->volume_path, ci->vol_offset, ci->ds_length,
+				out);
 
 	if (rc < 0)
 		return ruv_fail(rc,
@@ -523,8 +538,11 @@ static int copy_one(struct repo *r, const char *where, int64_t a, int64_t b,
 	sqlite3_bind_int64(st, 1, a);
 	sqlite3_bind_int64(st, 2, b);
 	src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
+	if (src == SQLITE_ROW) {
 		row_to_copy(st, out);
+		pool_resolve(r, out->volser, out->volume_path,
+			     sizeof(out->volume_path));
+	}
 	sqlite3_finalize(st);
 	if (src == SQLITE_DONE)
 		return -ENOENT;

@@ -31,6 +31,7 @@
 #include "names.h"
 #include "pool.h"
 #include "rtime.h"
+#include "volcat.h"
 #include "volume.h"
 
 struct pool_row {
@@ -362,12 +363,13 @@ int pool_volume_path(struct repo *r, const char *volser, char *buf, size_t len)
 		return rc;
 	repo_bind_text(st, 1, volser);
 	src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
+	if (src == SQLITE_ROW) {
 		repo_column_text(st, 0, buf, len);
-	else if (src == SQLITE_DONE)
+		pool_resolve(r, volser, buf, len);
+	} else if (src == SQLITE_DONE) {
 		rc = ruv_fail(-ENOENT, "volume '%s' is not in the repository",
 			      volser);
-	else
+	} else
 		rc = repo_errno(r, src);
 	sqlite3_finalize(st);
 	return rc;
@@ -648,4 +650,17 @@ int pool_volume_find(struct repo *r, const char *volser,
 		     struct pool_volume_info *out)
 {
 	return volume_one(r, "WHERE volser = ?1", 0, volser, out);
+}
+
+void pool_resolve(struct repo *r, const char *volser, char *path, size_t len)
+{
+	char home[PATH_MAX], *slash;
+
+	if (access(path, F_OK) == 0)
+		return;
+	snprintf(home, sizeof(home), "%s", r->path);
+	slash = strrchr(home, '/');
+	if (slash)
+		*slash = '\0';
+	volcat_find(home, volser, path, len);
 }

@@ -460,3 +460,53 @@ int repo_check(struct repo *r)
 		" FROM pragma_foreign_key_check",
 		"foreign key check");
 }
+
+const char *repo_path(const struct repo *r)
+{
+	return r->path;
+}
+
+int repo_snapshot(struct repo *r, const char *path)
+{
+	sqlite3_backup *b;
+	sqlite3 *dst = NULL;
+	int src, rc = 0;
+
+	src = sqlite3_open_v2(path, &dst,
+			      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				      SQLITE_OPEN_NOMUTEX,
+			      NULL);
+	if (src != SQLITE_OK) {
+		rc = ruv_fail(-EIO, "cannot create '%s': %s", path,
+			      sqlite3_errstr(src));
+		goto out;
+	}
+	b = sqlite3_backup_init(dst, "main", r->db, "main");
+	if (!b) {
+		rc = ruv_fail(-EIO, "repository backup: %s",
+			      sqlite3_errmsg(dst));
+		goto out;
+	}
+	/* One step: the copy is of one read transaction, so consistent. */
+	do {
+		src = sqlite3_backup_step(b, -1);
+		if (src == SQLITE_BUSY || src == SQLITE_LOCKED)
+			sqlite3_sleep(50);
+	} while (src == SQLITE_OK || src == SQLITE_BUSY ||
+		 src == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	if (src != SQLITE_DONE) {
+		rc = ruv_fail(-EIO, "repository backup: %s",
+			      sqlite3_errstr(src));
+		goto out;
+	}
+	/* A self-contained file: no WAL beside it. */
+	src = sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL,
+			   NULL);
+	if (src != SQLITE_OK)
+		rc = ruv_fail(-EIO, "repository backup: %s",
+			      sqlite3_errmsg(dst));
+out:
+	sqlite3_close_v2(dst);
+	return rc;
+}

@@ -44,6 +44,15 @@ int repo_begin(struct repo *r);
 int repo_commit(struct repo *r);
 void repo_rollback(struct repo *r);
 
+/*
+ * Write a consistent copy of the whole repository to path (a new file),
+ * with SQLite's online backup, while other connections keep working.
+ */
+int repo_snapshot(struct repo *r, const char *path);
+
+/* The repository file this connection has open. */
+const char *repo_path(const struct repo *r);
+
 /* PRAGMA integrity_check and foreign_key_check: 0, or -EIO and a message. */
 int repo_check(struct repo *r);
 

@@ -14,6 +14,7 @@
 #include "home.h"
 #include "repo.h"
 #include "ruv.h"
+#include "volcat.h"
 
 struct ruv_globals ruv;
 
@@ -75,6 +76,7 @@ int ruv_setup(int need_home)
 		return ruv_error("configuration", rc);
 	if (!home && ruv.cfg.home[0])
 		home = ruv.cfg.home;
+	volcat_set_search(ruv.cfg.volume_path);
 	if (!home) {
 		if (!need_home)
 			return RUV_OK;

@@ -13,7 +13,12 @@
 
 static const char usage[] =
 	"usage: ruv report backups [--location L] [--dsn DSN] [--json]\n"
+	"       ruv report volumes [--json]\n"
 	"\n"
+	"volumes: VOLSER, pool, state (open, sealed, shipped), data sets,\n"
+	"size, shipment, path.  --json: {\"volumes\": [{\"volser\", \"pool\",\n"
+	"        \"state\", \"datasets\", \"size\", \"created\", \"sealed\",\n"
+	"        \"shipment\", \"path\"}]}\n"
 	"backups: the Backup report, one row per backup copy: DSN, backup\n"
 	"time, copy, location, whether the location is active, VOLSER, data\n"
 	"set sequence number on the volume, size, stored size, ratio.\n"
@@ -51,13 +56,17 @@ int cmd_report(int argc, char **argv)
 					       argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 1 || strcmp(argv[optind], "backups"))
+	if (argc - optind != 1 || (strcmp(argv[optind], "backups") &&
+				   strcmp(argv[optind], "volumes")))
 		return ruv_usage_error(usage, "report: name the report "
-					      "(backups)");
+					      "(backups or volumes)");
 	rc = ruv_open(&r);
 	if (rc != RUV_OK)
 		return rc;
-	rc = report_backups(r, &f, ruv.json, stdout);
+	if (!strcmp(argv[optind], "volumes"))
+		rc = report_volumes(r, ruv.json, stdout);
+	else
+		rc = report_backups(r, &f, ruv.json, stdout);
 	repo_close(r);
-	return rc < 0 ? ruv_error("report backups", rc) : RUV_OK;
+	return rc < 0 ? ruv_error("report", rc) : RUV_OK;
 }

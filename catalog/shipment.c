@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The pull list and shipments.
+ *
+ * The pull list walks the volumes that hold Staging copies, and for each
+ * one its Staging copies (the copy listing filtered by volume and
+ * location): one indexed query per volume, rows streamed to the report.
+ * Committing seals the volumes first (waiting for a writer, outside any
+ * transaction), then in one transaction records the shipment with its
+ * report, moves the copies and marks the volumes shipped.  A copy that
+ * lands in Staging on a new volume meanwhile waits for the next list.
+ *
+ * Export copies volume files with a running CRC-32C, syncs them, and
+ * reads each one back to compare: what leaves for the vault is exactly
+ * what the repository catalogued.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog_int.h"
+#include "copy.h"
+#include "crc32c.h"
+#include "errmsg.h"
+#include "history.h"
+#include "jsonw.h"
+#include "pool.h"
+#include "rtime.h"
+#include "shipment.h"
+
+#define STAGING "Staging"
+#define OFFSITE "Offsite"
+
+/* Volumes holding Staging copies, by VOLSER: ids and count. */
+static int staging_volumes(struct repo *r, int64_t **ids, unsigned *n)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t *v = NULL, *nv;
+	unsigned cap = 0;
+	int src, rc;
+
+	*n = 0;
+	rc = repo_prepare(r,
+			  "SELECT DISTINCT d.volume_id, v.volser FROM copy c"
+			  " JOIN location l ON l.id = c.location_id"
+			  " JOIN dataset d ON d.id = c.dataset_id"
+			  " JOIN volume v ON v.id = d.volume_id"
+			  " WHERE l.name = '" STAGING "' ORDER BY v.volser",
+			  &st);
+	if (rc < 0)
+		return rc;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			v = nv;
+		}
+		v[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	if (src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+out:
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		free(v);
+		v = NULL;
+		*n = 0;
+	}
+	*ids = v;
+	return rc;
+}
+
+struct rows {
+	FILE *out;
+	struct jsonw *j;
+	uint64_t copies, bytes;
+};
+
+static int copy_row(const struct copy_info *ci, void *arg)
+{
+	struct rows *rw = arg;
+	char name[COPY_NAME_MAX], when[RTIME_ISO_MAX];
+
+	rw->copies++;
+	rw->bytes += ci->stored;
+	copy_name(ci, name, sizeof(name));
+	rtime_format_iso(ci->start_us, when, sizeof(when));
+	if (!rw->j) {
+		fprintf(rw->out, "  %-58s %-27s %4u %14llu %14llu\n", name,
+			when, ci->copy_no, (unsigned long long)ci->size,
+			(unsigned long long)ci->stored);
+		return 0;
+	}
+	jsonw_object_open(rw->j);
+	jsonw_key(rw->j, "name");
+	jsonw_string(rw->j, name);
+	jsonw_key(rw->j, "dsn");
+	jsonw_string(rw->j, ci->dsn);
+	jsonw_key(rw->j, "time");
+	jsonw_string(rw->j, when);
+	jsonw_key(rw->j, "copy");
+	jsonw_uint(rw->j, ci->copy_no);
+	jsonw_key(rw->j, "seq");
+	jsonw_uint(rw->j, ci->seq);
+	jsonw_key(rw->j, "size");
+	jsonw_uint(rw->j, ci->size);
+	jsonw_key(rw->j, "stored");
+	jsonw_uint(rw->j, ci->stored);
+	jsonw_object_close(rw->j);
+	return 0;
+}
+
+/* The report over the given volumes, as it stands in this transaction. */
+static int write_report(struct repo *r, const int64_t *vols, unsigned n,
+			int json, FILE *out, uint64_t *ncopies)
+{
+	struct copy_filter cf = { .location = STAGING };
+	struct rows rw = { .out = out };
+	struct pool_volume_info v;
+	struct pool_info p;
+	char when[RTIME_ISO_MAX];
+	unsigned i;
+	int rc = 0;
+
+	rtime_format_iso(rtime_now(), when, sizeof(when));
+	if (json) {
+		rw.j = jsonw_new(out);
+		if (!rw.j)
+			return -ENOMEM;
+		jsonw_object_open(rw.j);
+		jsonw_key(rw.j, "time");
+		jsonw_string(rw.j, when);
+		jsonw_key(rw.j, "volumes");
+		jsonw_array_open(rw.j);
+	} else {
+		fprintf(out,
+			"PULL LIST %s: the copies in " STAGING ", by volume\n",
+			when);
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = pool_volume_get(r, vols[i], &v);
+		if (rc == 0)
+			rc = pool_get(r, v.pool_id, &p);
+		if (rc < 0)
+			break;
+		if (rw.j) {
+			jsonw_object_open(rw.j);
+			jsonw_key(rw.j, "volser");
+			jsonw_string(rw.j, v.volser);
+			jsonw_key(rw.j, "pool");
+			jsonw_string(rw.j, p.name);
+			jsonw_key(rw.j, "state");
+			jsonw_string(rw.j, v.state);
+			jsonw_key(rw.j, "size");
+			jsonw_uint(rw.j, v.size);
+			jsonw_key(rw.j, "copies");
+			jsonw_array_open(rw.j);
+		} else {
+			fprintf(out, "\nVOLSER %s  pool %s  %s  %llu bytes\n",
+				v.volser, p.name, v.state,
+				(unsigned long long)v.size);
+		}
+		cf.volser = v.volser;
+		rc = copy_list(r, &cf, copy_row, &rw);
+		if (rw.j) {
+			jsonw_array_close(rw.j);
+			jsonw_object_close(rw.j);
+		}
+	}
+	if (rw.j) {
+		jsonw_array_close(rw.j);
+		jsonw_key(rw.j, "copies");
+		jsonw_uint(rw.j, rw.copies);
+		jsonw_key(rw.j, "bytes");
+		jsonw_uint(rw.j, rw.bytes);
+		jsonw_object_close(rw.j);
+		jsonw_free(rw.j);
+	} else {
+		fprintf(out, "\n%llu copies, %llu bytes, on %u volumes\n",
+			(unsigned long long)rw.copies,
+			(unsigned long long)rw.bytes, n);
+	}
+	if (ncopies)
+		*ncopies = rw.copies;
+	return rc;
+}
+
+int pull_list_report(struct repo *r, int json, FILE *out, uint64_t *ncopies)
+{
+	int64_t *vols;
+	unsigned n;
+	int rc;
+
+	rc = staging_volumes(r, &vols, &n);
+	if (rc < 0)
+		return rc;
+	rc = write_report(r, vols, n, json, out, ncopies);
+	free(vols);
+	return rc;
+}
+
+static int exec_ids(struct repo *r, const char *sql, int64_t a, int64_t b)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = repo_prepare(r, sql, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, a);
+	if (sqlite3_bind_parameter_count(st) > 1)
+		sqlite3_bind_int64(st, 2, b);
+	rc = repo_step_done(r, st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Inside the transaction: record, move, mark. */
+static int ship(struct repo *r, const int64_t *vols, unsigned n,
+		const char *report, int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	char msg[64];
+	unsigned i;
+	int rc;
+
+	rc = repo_prepare(r,
+			  "INSERT INTO shipment(created_us, report)"
+			  " VALUES (?, ?)",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, rtime_now());
+	repo_bind_text(st, 2, report);
+	rc = repo_step_done(r, st);
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return rc;
+	*id = sqlite3_last_insert_rowid(r->db);
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = exec_ids(r,
+			      "UPDATE copy SET location_id = (SELECT id FROM"
+			      " location WHERE name = '" OFFSITE "')"
+			      " WHERE location_id = (SELECT id FROM location"
+			      " WHERE name = '" STAGING "') AND dataset_id IN"
+			      " (SELECT id FROM dataset WHERE volume_id = ?1)",
+			      vols[i], 0);
+		if (rc == 0)
+			rc = exec_ids(r,
+				      "UPDATE volume SET state = 'shipped',"
+				      " shipment_id = ?2 WHERE id = ?1",
+				      vols[i], *id);
+	}
+	snprintf(msg, sizeof(msg), "shipment %lld, %u volumes", (long long)*id,
+		 n);
+	if (rc == 0)
+		rc = history_add(r, "pull-list commit", "", 0, msg);
+	return rc;
+}
+
+int pull_list_commit(struct repo *r, int json, FILE *out, int64_t *shipment_id)
+{
+	struct pool_volume_info v;
+	char *report = NULL;
+	size_t len = 0;
+	FILE *mem = NULL;
+	int64_t *vols;
+	unsigned n, i;
+	int rc;
+
+	*shipment_id = 0;
+	rc = staging_volumes(r, &vols, &n);
+	if (rc < 0 || n == 0)
+		goto out;
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = pool_volume_get(r, vols[i], &v);
+		if (rc == 0)
+			rc = pool_seal_volume(r, v.volser);
+	}
+	if (rc < 0)
+		goto out;
+	rc = repo_begin(r);
+	if (rc < 0)
+		goto out;
+	mem = open_memstream(&report, &len);
+	if (!mem) {
+		rc = -ENOMEM;
+		goto rollback;
+	}
+	rc = write_report(r, vols, n, 0, mem, NULL);
+	if (fclose(mem) != 0 && rc == 0)
+		rc = -ENOMEM;
+	if (rc == 0 && json)
+		rc = write_report(r, vols, n, 1, out, NULL);
+	else if (rc == 0)
+		fputs(report, out);
+	if (rc == 0)
+		rc = ship(r, vols, n, report, shipment_id);
+	if (rc == 0)
+		rc = repo_commit(r);
+rollback:
+	if (rc < 0) {
+		repo_rollback(r);
+		*shipment_id = 0;
+	}
+out:
+	free(report);
+	free(vols);
+	return rc;
+}
+
+/* Shipments and their volumes. */
+static int shipment_rows(struct repo *r, int64_t only, int json, FILE *out,
+			 int with_report)
+{
+	sqlite3_stmt *st = NULL, *vs = NULL;
+	struct jsonw *j = NULL;
+	char when[RTIME_ISO_MAX];
+	int64_t id;
+	int src, vsrc, rc, seen = 0;
+
+	rc = repo_prepare(r,
+			  "SELECT id, created_us, report FROM shipment"
+			  " WHERE ?1 = 0 OR id = ?1 ORDER BY id",
+			  &st);
+	if (rc == 0)
+		rc = repo_prepare(r,
+				  "SELECT volser, size FROM volume"
+				  " WHERE shipment_id = ? ORDER BY volser",
+				  &vs);
+	if (rc < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, only);
+	if (json) {
+		j = jsonw_new(out);
+		if (!j) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		if (!only) {
+			jsonw_object_open(j);
+			jsonw_key(j, "shipments");
+			jsonw_array_open(j);
+		}
+	}
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		seen++;
+		id = sqlite3_column_int64(st, 0);
+		rtime_format_iso(sqlite3_column_int64(st, 1), when,
+				 sizeof(when));
+		if (j) {
+			jsonw_object_open(j);
+			jsonw_key(j, "id");
+			jsonw_int(j, id);
+			jsonw_key(j, "time");
+			jsonw_string(j, when);
+			jsonw_key(j, "volumes");
+			jsonw_array_open(j);
+		} else {
+			fprintf(out, "%lld %s", (long long)id, when);
+		}
+		sqlite3_reset(vs);
+		sqlite3_bind_int64(vs, 1, id);
+		while ((vsrc = sqlite3_step(vs)) == SQLITE_ROW) {
+			if (j)
+				jsonw_string(j,
+					     (const char *)sqlite3_column_text(
+						     vs, 0));
+			else
+				fprintf(out, " %s", sqlite3_column_text(vs, 0));
+		}
+		if (j) {
+			jsonw_array_close(j);
+			if (with_report) {
+				jsonw_key(j, "report");
+				jsonw_string(j,
+					     (const char *)sqlite3_column_text(
+						     st, 2));
+			}
+			jsonw_object_close(j);
+		} else {
+			fputc('\n', out);
+			if (with_report)
+				fprintf(out, "\n%s",
+					sqlite3_column_text(st, 2));
+		}
+	}
+	if (src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+	else if (only && !seen)
+		rc = ruv_fail(-ENOENT, "no shipment %lld", (long long)only);
+	if (j) {
+		if (!only) {
+			jsonw_array_close(j);
+			jsonw_object_close(j);
+		}
+		jsonw_free(j);
+	}
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(vs);
+	return rc;
+}
+
+int shipment_list(struct repo *r, int json, FILE *out)
+{
+	return shipment_rows(r, 0, json, out, 0);
+}
+
+int shipment_show(struct repo *r, int64_t id, int json, FILE *out)
+{
+	if (id <= 0)
+		return ruv_fail(-ENOENT, "no shipment %lld", (long long)id);
+	return shipment_rows(r, id, json, out, 1);
+}
+
+/* Copy src to dst through a temporary name; returns the CRC of what was
+ * read, checked against a second read of what was written. */
+static int copy_checked(const char *src, const char *dir, const char *volser,
+			uint64_t *bytes)
+{
+	char tmp[PATH_MAX], dst[PATH_MAX];
+	unsigned char *buf = NULL;
+	uint32_t crc_in = 0, crc_out = 0;
+	int in = -1, out = -1, rc = 0;
+	ssize_t n, w;
+
+	if (snprintf(dst, sizeof(dst), "%s/%s", dir, volser) >=
+		    (int)sizeof(dst) ||
+	    snprintf(tmp, sizeof(tmp), "%s/.%s.part", dir, volser) >=
+		    (int)sizeof(tmp))
+		return ruv_fail(-ENAMETOOLONG, "'%s': path too long", dir);
+	buf = malloc(1 << 20);
+	if (!buf)
+		return -ENOMEM;
+	*bytes = 0;
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		rc = -errno;
+		ruv_fail(rc, "volume %s ('%s'): %s", volser, src,
+			 strerror(-rc));
+		goto out;
+	}
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0) {
+		rc = -errno;
+		ruv_fail(rc, "cannot write in '%s': %s", dir, strerror(-rc));
+		goto out;
+	}
+	while ((n = read(in, buf, 1 << 20)) > 0) {
+		crc_in = crc32c(crc_in, buf, (size_t)n);
+		for (w = 0; w < n;) {
+			ssize_t k = write(out, buf + w, (size_t)(n - w));
+
+			if (k < 0) {
+				rc = -errno;
+				ruv_fail(rc, "cannot write '%s': %s", tmp,
+					 strerror(-rc));
+				goto out;
+			}
+			w += k;
+		}
+		*bytes += (uint64_t)n;
+	}
+	if (n < 0 || fsync(out) < 0) {
+		rc = -errno;
+		ruv_fail(rc, "volume %s: %s", volser, strerror(-rc));
+		goto out;
+	}
+	/* Read back what landed on the medium. */
+	if (lseek(out, 0, SEEK_SET) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	close(out);
+	out = open(tmp, O_RDONLY | O_CLOEXEC);
+	if (out < 0) {
+		rc = -errno;
+		goto out;
+	}
+	posix_fadvise(out, 0, 0, POSIX_FADV_DONTNEED);
+	while ((n = read(out, buf, 1 << 20)) > 0)
+		crc_out = crc32c(crc_out, buf, (size_t)n);
+	if (crc_in != crc_out) {
+		rc = ruv_fail(-EIO,
+			      "volume %s: the copy in '%s' does not "
+			      "read back the same",
+			      volser, dir);
+		goto out;
+	}
+	if (rename(tmp, dst) < 0) {
+		rc = -errno;
+		ruv_fail(rc, "cannot write '%s': %s", dst, strerror(-rc));
+	}
+out:
+	if (rc < 0)
+		unlink(tmp);
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	free(buf);
+	return rc;
+}
+
+int shipment_export(struct repo *r, int64_t id, const char *dir,
+		    void (*cb)(const char *volser, uint64_t bytes, void *),
+		    void *arg)
+{
+	char volser[8], path[PATH_MAX];
+	sqlite3_stmt *st = NULL;
+	struct stat sb;
+	uint64_t bytes = 0;
+	int src, rc, n = 0, dfd;
+
+	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
+		return ruv_fail(-ENOENT, "'%s' is not a directory", dir);
+	rc = repo_prepare(r,
+			  "SELECT volser FROM volume WHERE shipment_id = ?"
+			  " ORDER BY volser",
+			  &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		n++;
+		repo_column_text(st, 0, volser, sizeof(volser));
+		rc = pool_volume_path(r, volser, path, sizeof(path));
+		if (rc == 0)
+			rc = copy_checked(path, dir, volser, &bytes);
+		if (rc < 0)
+			goto out;
+		if (cb)
+			cb(volser, bytes, arg);
+	}
+	if (src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+	else if (!n)
+		rc = ruv_fail(-ENOENT, "no shipment %lld", (long long)id);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+out:
+	sqlite3_finalize(st);
+	return rc;
+}

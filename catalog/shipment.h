@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef RUV_SHIPMENT_H
+#define RUV_SHIPMENT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct repo;
+
+/*
+ * The pull list and shipments: local-site step 5.  The pull list is the
+ * Backup report of every copy in Staging, of every kind, grouped by the
+ * volume it lives on.  Committing it seals those volumes, moves their
+ * Staging copies to Offsite, marks the volumes shipped and records a
+ * shipment (id, time, volumes, the report) in one transaction.
+ */
+
+/*
+ * Write the pull list.  *ncopies (may be NULL) gets the number of copies.
+ * JSON: {"time", "copies", "bytes", "volumes": [{"volser", "pool",
+ * "state", "size", "copies": [Backup report rows]}]}
+ */
+int pull_list_report(struct repo *r, int json, FILE *out, uint64_t *ncopies);
+
+/*
+ * Commit the pull list: *shipment_id is the new shipment, or 0 when
+ * nothing is in Staging (no empty shipment is made).  The report written
+ * to out is the one the shipment keeps.
+ */
+int pull_list_commit(struct repo *r, int json, FILE *out, int64_t *shipment_id);
+
+/* Shipments, newest last.  JSON: {"shipments": [{"id", "time",
+ * "volumes": [VOLSER...]}]} */
+int shipment_list(struct repo *r, int json, FILE *out);
+
+/* One shipment: its volumes and the pull list it was made from.
+ * -ENOENT unknown. */
+int shipment_show(struct repo *r, int64_t id, int json, FILE *out);
+
+/*
+ * Copy the shipment's volume files into dir (which must exist), each
+ * through a temporary name, synced, then read back and compared by
+ * checksum.  cb (may be NULL) hears each volume done.  -ENOENT unknown
+ * shipment, missing dir or volume file; -ENOSPC full (the partial file
+ * is removed); -EIO a copy that does not read back the same.
+ */
+int shipment_export(struct repo *r, int64_t id, const char *dir,
+		    void (*cb)(const char *volser, uint64_t bytes, void *),
+		    void *arg);
+
+#endif

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ruvreprs: restore the repository from the newest repository backup on
+ * the volumes (remote-site step 4).  Also `ruv repo restore`.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "history.h"
+#include "home.h"
+#include "repo.h"
+#include "reprs.h"
+#include "rtime.h"
+#include "ruv.h"
+
+static const char usage[] =
+	"usage: ruvreprs [--home DIR] [--from DIR|FILE|VOLSER]... [--time T]\n"
+	"                [--force]\n"
+	"\n"
+	"With no repository: find the newest repository backup created at or\n"
+	"before T (default now) on the volumes (--from, else every catalogued\n"
+	"volume and the home's pool directories), check every chunk, and\n"
+	"install it as the home's repository atomically.  A live repository\n"
+	"is replaced only with --force, and then kept aside as\n"
+	"repository.db.replaced-STAMP.  Afterwards the repository's volumes\n"
+	"are found through the volume catalog (ruv catalog), and copies the\n"
+	"restored repository still has in Staging on catalogued (arrived)\n"
+	"volumes move to Offsite: the repository backup is taken before the\n"
+	"pull list that ships it.\n";
+
+int cmd_reprs(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "time", required_argument, NULL, 't' },
+		{ "force", no_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *from[64];
+	unsigned nfrom = 0;
+	struct reprs_result res;
+	char when[RTIME_ISO_MAX], msg[128];
+	struct repo *r;
+	int64_t at = rtime_now();
+	int force = 0, c, rc;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hf:t:F", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			return ruv_help(usage);
+		case 'f':
+			if (nfrom == 64)
+				return ruv_usage_error(usage,
+						       "too many --from");
+			from[nfrom++] = optarg;
+			break;
+		case 't':
+			if (rtime_parse(optarg, &at) < 0)
+				return ruv_error("ruvreprs", -22);
+			break;
+		case 'F':
+			force = 1;
+			break;
+		default:
+			return ruv_usage_error(usage, "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return ruv_usage_error(usage, "unexpected argument '%s'",
+				       argv[optind]);
+	rc = ruv_setup(1);
+	if (rc != RUV_OK)
+		return rc;
+	rc = reprs_restore(ruv.home, &ruv.cfg, from, nfrom, at, force, &res);
+	if (rc < 0)
+		return ruv_error("ruvreprs", rc);
+	rtime_format_iso(res.created_us, when, sizeof(when));
+	snprintf(msg, sizeof(msg), "from %s data set %u of %s", res.volser,
+		 res.seq, when);
+	if (home_open(ruv.home, &r) == 0) {
+		history_add(r, "ruvreprs", "RUV.REPOSITORY", 0, msg);
+		repo_close(r);
+	}
+	printf("restored the repository of %s (%llu bytes) from volume %s, "
+	       "data set %u (%s)\n",
+	       when, (unsigned long long)res.size, res.volser, res.seq,
+	       res.volume);
+	if (res.arrived)
+		printf("%u copies on arrived volumes moved from Staging to "
+		       "Offsite\n",
+		       res.arrived);
+	if (res.replaced[0])
+		printf("the previous repository is kept as %s\n", res.replaced);
+	return RUV_OK;
+}
