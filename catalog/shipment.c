@@ -553,3 +553,88 @@ out:
 	sqlite3_finalize(st);
 	return rc;
 }
+
+int shipment_pending_volumes(struct repo *r,
+			     int (*cb)(int64_t volume_id, void *), void *arg)
+{
+	int64_t *vols;
+	unsigned n, i;
+	int rc;
+
+	rc = staging_volumes(r, &vols, &n);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = cb(vols[i], arg);
+	free(vols);
+	return rc;
+}
+
+static int id_rows(struct repo *r, const char *sql, int64_t a,
+		   int (*cb)(int64_t, int64_t, void *), void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(r, sql, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, a);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = cb(sqlite3_column_int64(st, 0),
+			sqlite3_column_int64(st, 1), arg);
+		if (rc)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+struct one_id {
+	int (*cb)(int64_t, void *);
+	void *arg;
+};
+
+static int drop_second(int64_t a, int64_t b, void *arg)
+{
+	struct one_id *o = arg;
+
+	(void)b;
+	return o->cb(a, o->arg);
+}
+
+int shipment_volumes(struct repo *r, int64_t id,
+		     int (*cb)(int64_t volume_id, void *), void *arg)
+{
+	struct one_id o = { cb, arg };
+
+	return id_rows(r,
+		       "SELECT id, 0 FROM volume WHERE shipment_id = ?"
+		       " ORDER BY volser",
+		       id, drop_second, &o);
+}
+
+int shipment_ids(struct repo *r, int64_t after_id,
+		 int (*cb)(int64_t id, int64_t time_us, void *), void *arg)
+{
+	return id_rows(r,
+		       "SELECT id, created_us FROM shipment WHERE id > ?"
+		       " ORDER BY id",
+		       after_id, cb, arg);
+}
+
+static int keep_time(int64_t id, int64_t t, void *arg)
+{
+	(void)id;
+	*(int64_t *)arg = t;
+	return 1;
+}
+
+int shipment_time(struct repo *r, int64_t id, int64_t *time_us)
+{
+	int rc = id_rows(r, "SELECT id, created_us FROM shipment WHERE id = ?",
+			 id, keep_time, time_us);
+
+	return rc == 1 ? 0 : rc < 0 ? rc : -ENOENT;
+}

@@ -48,4 +48,20 @@ int shipment_export(struct repo *r, int64_t id, const char *dir,
 		    void (*cb)(const char *volser, uint64_t bytes, void *),
 		    void *arg);
 
+/* Volumes holding Staging copies (what the next pull list ships), by
+ * VOLSER; cb gets each volume's row id. */
+int shipment_pending_volumes(struct repo *r,
+			     int (*cb)(int64_t volume_id, void *), void *arg);
+
+/* Volumes of shipment id, by VOLSER. */
+int shipment_volumes(struct repo *r, int64_t id,
+		     int (*cb)(int64_t volume_id, void *), void *arg);
+
+/* Shipment ids > after_id, with their times. */
+int shipment_ids(struct repo *r, int64_t after_id,
+		 int (*cb)(int64_t id, int64_t time_us, void *), void *arg);
+
+/* The time of shipment id; -ENOENT if none. */
+int shipment_time(struct repo *r, int64_t id, int64_t *time_us);
+
 #endif

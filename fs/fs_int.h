@@ -38,6 +38,8 @@ enum node_type {
 	T_POOL,		 /* volumes/POOL: directory */
 	T_VOLUME,	 /* volumes/POOL/VOLSER: the volume file */
 	T_LOCSTATE,	 /* locations/{active,inactive}/LOC: directory */
+	T_REPLOC,	 /* repository/by-location/LOC: directory */
+	T_SHIPMENT,	 /* shipments/ID: directory of volume files */
 };
 
 enum fixed_node {
@@ -59,6 +61,10 @@ enum fixed_node {
 	F_REP_BACKUPS_JSON,
 	F_REP_VOLUMES,
 	F_REP_VOLUMES_JSON,
+	F_REPOSITORY,
+	F_REPBYLOC,
+	F_SHIPMENTS,
+	F_SHIPPENDING,
 	F_NFIXED
 };
 

@@ -21,6 +21,7 @@
 #include "location.h"
 #include "pool.h"
 #include "report.h"
+#include "shipment.h"
 #include "rtime.h"
 
 #define PAGE 256 /* rows per query of a listing */
@@ -50,6 +51,10 @@ static const struct fixed fixed[F_NFIXED] = {
 	[F_REP_BACKUPS_JSON] = { "backups.json", F_REPORTS, S_IFREG | 0444 },
 	[F_REP_VOLUMES] = { "volumes.txt", F_REPORTS, S_IFREG | 0444 },
 	[F_REP_VOLUMES_JSON] = { "volumes.json", F_REPORTS, S_IFREG | 0444 },
+	[F_REPOSITORY] = { "repository", F_ROOT, S_IFDIR | 0555 },
+	[F_REPBYLOC] = { "by-location", F_REPOSITORY, S_IFDIR | 0555 },
+	[F_SHIPMENTS] = { "shipments", F_ROOT, S_IFDIR | 0555 },
+	[F_SHIPPENDING] = { "pending", F_SHIPMENTS, S_IFDIR | 0555 },
 };
 
 static void stat_base(struct node *n, fuse_ino_t ino, mode_t mode,
@@ -240,7 +245,13 @@ int node_stat(fuse_ino_t ino, struct node *n)
 			member_node((int64_t)(id >> MEMBER_BITS), fi.id, fi.dsn,
 				    n);
 		return rc;
+	case T_SHIPMENT:
+		rc = shipment_time(r, (int64_t)id, &ci.start_us);
+		if (rc == 0)
+			stat_base(n, ino, S_IFDIR | 0555, ci.start_us);
+		return rc;
 	case T_BKLOC:
+	case T_REPLOC:
 	case T_LOCSTATE:
 		rc = location_get(r, (int64_t)id, &li);
 		if (rc == 0)
@@ -299,7 +310,56 @@ static int is_fixed_dir_with_rows(uint64_t id)
 {
 	return id == F_FILES || id == F_GROUPS || id == F_BYLOC ||
 	       id == F_BYFILE || id == F_VOLUMES || id == F_LOCACTIVE ||
-	       id == F_LOCINACTIVE;
+	       id == F_LOCINACTIVE || id == F_REPBYLOC || id == F_SHIPMENTS ||
+	       id == F_SHIPPENDING;
+}
+
+struct find_vol {
+	int64_t want;
+	int found;
+};
+
+static int is_wanted(int64_t id, void *arg)
+{
+	struct find_vol *f = arg;
+
+	if (id == f->want)
+		f->found = 1;
+	return f->found;
+}
+
+/* A volume file in shipments/pending (ship 0) or shipments/ID. */
+static int lookup_shipped_volume(struct repo *r, int64_t ship, const char *name,
+				 struct node *n)
+{
+	struct pool_volume_info v;
+	struct find_vol f = { 0 };
+	int rc;
+
+	rc = pool_volume_find(r, name, &v);
+	if (rc < 0)
+		return rc;
+	f.want = v.id;
+	rc = ship ? shipment_volumes(r, ship, is_wanted, &f)
+		  : shipment_pending_volumes(r, is_wanted, &f);
+	if (rc < 0)
+		return rc;
+	if (!f.found)
+		return -ENOENT;
+	volume_node(&v, n);
+	return 0;
+}
+
+static int lookup_shipment(struct repo *r, const char *name, struct node *n)
+{
+	int64_t id, t;
+	char *end;
+
+	id = strtoll(name, &end, 10);
+	if (*end || id <= 0 || name[0] == '0' || shipment_time(r, id, &t) < 0)
+		return -ENOENT;
+	stat_base(n, node_ino(T_SHIPMENT, (uint64_t)id), S_IFDIR | 0555, t);
+	return 0;
 }
 
 static int lookup_rows(struct repo *r, uint64_t parent, const char *name,
@@ -324,7 +384,12 @@ static int lookup_rows(struct repo *r, uint64_t parent, const char *name,
 		if (rc == 0)
 			group_node(&g, n);
 		return rc == -EINVAL ? -ENOENT : rc;
+	case F_SHIPMENTS:
+		return lookup_shipment(r, name, n);
+	case F_SHIPPENDING:
+		return lookup_shipped_volume(r, 0, name, n);
 	case F_BYLOC:
+	case F_REPBYLOC:
 	case F_LOCACTIVE:
 	case F_LOCINACTIVE:
 		rc = location_lookup(r, name, &li);
@@ -337,7 +402,10 @@ static int lookup_rows(struct repo *r, uint64_t parent, const char *name,
 		    (parent == F_LOCACTIVE && !li.active) ||
 		    (parent == F_LOCINACTIVE && li.active))
 			return -ENOENT;
-		location_dir(parent == F_BYLOC ? T_BKLOC : T_LOCSTATE, &li, n);
+		location_dir(parent == F_BYLOC	    ? T_BKLOC
+			     : parent == F_REPBYLOC ? T_REPLOC
+						    : T_LOCSTATE,
+			     &li, n);
 		return 0;
 	case F_BYFILE:
 		rc = file_lookup(r, name, &fi);
@@ -393,12 +461,15 @@ int node_lookup(fuse_ino_t parent, const char *name, struct node *n)
 		if (rc == 0)
 			member_node(g.id, fi.id, fi.dsn, n);
 		return rc == -EINVAL ? -ENOENT : rc;
+	case T_SHIPMENT:
+		return lookup_shipped_volume(r, (int64_t)pid, name, n);
 	case T_BKLOC:
+	case T_REPLOC:
 		rc = location_get(r, (int64_t)pid, &li);
 		if (rc == 0)
 			rc = copy_lookup(r, name, &ci);
-		if (rc == 0 &&
-		    (strcasecmp(ci.location, li.name) || ci.kind != 'B'))
+		if (rc == 0 && (strcasecmp(ci.location, li.name) ||
+				ci.kind != (ptype == T_BKLOC ? 'B' : 'R')))
 			rc = -ENOENT;
 		if (rc == 0)
 			copy_node(&ci, n);
@@ -440,11 +511,12 @@ struct walk {
 	node_fill_fn fill;
 	void *ctx;
 	int full;
-	int64_t gid;  /* members */
-	int active;   /* locations/active or inactive */
-	int type;     /* location directories: T_BKLOC or T_LOCSTATE */
-	int64_t last; /* id of the last row seen */
-	int64_t skip; /* short lists read whole: ids up to here were sent */
+	int64_t gid;   /* members */
+	int active;    /* locations/active or inactive */
+	int type;      /* location directories: T_BKLOC or T_LOCSTATE */
+	int64_t last;  /* id of the last row seen */
+	int64_t skip;  /* short lists read whole: ids up to here were sent */
+	int64_t index; /* entries counted, for lists without ids */
 	unsigned seen;
 };
 
@@ -524,6 +596,32 @@ static int walk_copy(const struct copy_info *ci, void *arg)
 	return emit(w, name, &n, ci->copy_id, 1);
 }
 
+static int walk_shipment(int64_t id, int64_t t, void *arg)
+{
+	struct walk *w = arg;
+	char name[24];
+	struct node n;
+
+	snprintf(name, sizeof(name), "%lld", (long long)id);
+	stat_base(&n, node_ino(T_SHIPMENT, (uint64_t)id), S_IFDIR | 0555, t);
+	return emit(w, name, &n, id, F_NFIXED);
+}
+
+/* Volumes of a shipment (or pending), by VOLSER: offsets count entries. */
+static int walk_shipped_volume(int64_t vid, void *arg)
+{
+	struct walk *w = arg;
+	struct pool_volume_info v;
+	struct node n;
+
+	if (++w->index <= w->skip)
+		return 0;
+	if (pool_volume_get(fs_repo(), vid, &v) < 0)
+		return 0;
+	volume_node(&v, &n);
+	return emit(w, v.volser, &n, w->index, 0);
+}
+
 static int walk_pool(const struct pool_info *p, void *arg)
 {
 	struct walk *w = arg;
@@ -600,11 +698,29 @@ int node_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx)
 		case F_GROUPS:
 			PAGED(group_list_by_id(r, off, PAGE, walk_group, &w));
 			break;
+		case F_SHIPMENTS:
+			/* pending first (a fixed child), then the shipments. */
+			if (off < F_NFIXED) {
+				readdir_fixed(id, off, &w);
+				if (w.full)
+					return 0;
+				off = F_NFIXED;
+			}
+			rc = shipment_ids(r, off - F_NFIXED, walk_shipment, &w);
+			break;
+		case F_SHIPPENDING:
+			w.skip = off;
+			rc = shipment_pending_volumes(r, walk_shipped_volume,
+						      &w);
+			break;
 		case F_BYLOC:
+		case F_REPBYLOC:
 		case F_LOCACTIVE:
 		case F_LOCINACTIVE:
 			/* A handful of rows: listed whole, skipping to off. */
-			w.type = id == F_BYLOC ? T_BKLOC : T_LOCSTATE;
+			w.type = id == F_BYLOC	    ? T_BKLOC
+				 : id == F_REPBYLOC ? T_REPLOC
+						    : T_LOCSTATE;
 			w.active = id == F_LOCACTIVE;
 			rc = location_list_by_id(r, off, walk_location, &w);
 			break;
@@ -621,13 +737,18 @@ int node_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx)
 		PAGED(group_members_by_id(r, (int64_t)id, off, PAGE,
 					  walk_member, &w));
 		break;
+	case T_SHIPMENT:
+		w.skip = off;
+		rc = shipment_volumes(r, (int64_t)id, walk_shipped_volume, &w);
+		break;
 	case T_BKLOC:
+	case T_REPLOC:
 		rc = location_get(r, (int64_t)id, &li);
 		if (rc < 0)
 			break;
 		cf.location = li.name;
 		cf.limit = PAGE;
-		cf.kind = 'B';
+		cf.kind = type == T_BKLOC ? 'B' : 'R';
 		w.type = T_COPY;
 		do {
 			w.seen = 0;
@@ -691,6 +812,11 @@ static const char readme[] =
 	"                    backups/by-location/Offsite/\n"
 	"  backups/by-file/DSN/   the same copies per file, and latest\n"
 	"  volumes/POOL/VOLSER    the volume files, read-only (root only)\n"
+	"  repository/by-location/LOC/NAME\n"
+	"               repository backup copies (root only); mv relocates\n"
+	"  shipments/pending/     the volumes the next pull list ships\n"
+	"  shipments/ID/          the volumes of shipment ID:\n"
+	"                 cp -r shipments/3 /media/transport/\n"
 	"  locations/active/LOC, locations/inactive/LOC\n"
 	"               mv between them is the toggle:\n"
 	"                 mv locations/active/Local locations/inactive/\n"

@@ -295,7 +295,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		h->kind = 'g';
 		rc = node_generate(ino, &h->buf, &h->len);
 		fi->direct_io = 1;
-	} else if (type == T_COPY) {
+	} else if (type == T_COPY) { /* of a backup or the repository */
 		h->kind = 'c';
 		rc = open_copy(ino, h);
 		fi->keep_cache = 1;
@@ -468,7 +468,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		rc = group_get(r, (int64_t)node_id_of(parent), &g);
 		if (rc == 0)
 			rc = noted(group_remove(r, g.name, one, 1), "rm");
-	} else if (type == T_BKLOC || type == T_BKFILE) {
+	} else if (type == T_BKLOC || type == T_BKFILE || type == T_REPLOC) {
 		rc = -EPERM; /* copies are relocated, never deleted here */
 	} else {
 		rc = -EACCES;
@@ -529,9 +529,11 @@ static int do_rename(fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 
 	if (!r)
 		return -ENOENT;
-	if (pt == T_BKLOC && newparent == node_ino(T_FIXED, F_BYLOC))
+	if ((pt == T_BKLOC && newparent == node_ino(T_FIXED, F_BYLOC)) ||
+	    (pt == T_REPLOC && newparent == node_ino(T_FIXED, F_REPBYLOC)))
 		return -ENOENT; /* mv COPY by-location/NOSUCH: no location */
-	if (pt == T_BKLOC && npt == T_BKLOC) {
+	if ((pt == T_BKLOC && npt == T_BKLOC) ||
+	    (pt == T_REPLOC && npt == T_REPLOC)) {
 		if (strcmp(name, newname))
 			/* copies keep their names */
 			return node_lookup(newparent, newname, &n) == 0
