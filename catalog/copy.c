@@ -57,6 +57,19 @@
 	" JOIN dataset d ON d.id = c.dataset_id"                               \
 	" JOIN volume v ON v.id = d.volume_id"
 
+/* The same columns for backup copies only: inner joins on backup and
+ * file, so a DSN filter can drive the query from the file. */
+#define COPY_SELECT_BACKUPS                                                    \
+	"SELECT c.id, c.backup_id, d.id, v.id, f.dsn AS name_dsn,"             \
+	" b.start_us AS time_us, b.end_us, b.size, d.stored_size, c.copy_no,"  \
+	" l.name, l.active, c.usable, b.changed, b.uid, b.gid, b.mode,"        \
+	" v.volser, v.path, d.seq, d.vol_offset, d.length, 'B' AS copy_kind"   \
+	" FROM file f JOIN backup b ON b.file_id = f.id"                       \
+	" JOIN copy c ON c.backup_id = b.id"                                   \
+	" JOIN location l ON l.id = c.location_id"                             \
+	" JOIN dataset d ON d.id = c.dataset_id"                               \
+	" JOIN volume v ON v.id = d.volume_id"
+
 static void row_to_copy(sqlite3_stmt *st, struct copy_info *ci)
 {
 	ci->copy_id = sqlite3_column_int64(st, 0);
@@ -84,17 +97,19 @@ static void row_to_copy(sqlite3_stmt *st, struct copy_info *ci)
 	ci->kind = (char)sqlite3_column_text(st, 22)[0];
 }
 
-static int volume_exists(struct repo *r, const char *volser)
+static int volume_id_of(struct repo *r, const char *volser, int64_t *id)
 {
 	sqlite3_stmt *st = NULL;
 	int src, rc;
 
-	rc = repo_prepare(r, "SELECT 1 FROM volume WHERE volser = ?", &st);
+	rc = repo_prepare(r, "SELECT id FROM volume WHERE volser = ?", &st);
 	if (rc < 0)
 		return rc;
 	repo_bind_text(st, 1, volser);
 	src = sqlite3_step(st);
-	if (src == SQLITE_DONE)
+	if (src == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else if (src == SQLITE_DONE)
 		rc = ruv_fail(-ENOENT, "volume '%s' is not in the repository",
 			      volser);
 	else if (src != SQLITE_ROW)
@@ -127,53 +142,96 @@ static int check_filter(struct repo *r, const struct copy_filter *f, char *dsn,
 					NAMES_VOLSER_LEN + 1);
 		if (rc < 0)
 			return rc;
-		rc = volume_exists(r, volser);
+		int64_t id;
+
+		rc = volume_id_of(r, volser, &id);
 		if (rc < 0)
 			return rc;
 	}
 	return 0;
 }
 
+/*
+ * The listing query is built from the filters given, so that each one is
+ * an indexed equality (location, file, volume) and a paged listing walks
+ * copy(location_id, id) in order instead of sorting.  Backup copies only
+ * (a DSN filter, or kind B) join backup and file as inner joins, which
+ * lets the planner start from the file.
+ */
 int copy_list(struct repo *r, const struct copy_filter *f,
 	      int (*cb)(const struct copy_info *, void *), void *arg)
 {
 	char dsn[NAMES_DSN_MAX + 1], volser[NAMES_VOLSER_LEN + 1];
-	char kind[2] = "";
+	char sql[4096], where[512] = "";
+	struct location_info li;
+	struct file_info fi;
 	struct copy_info ci;
 	sqlite3_stmt *st = NULL;
-	int src, rc;
+	int64_t vol_id = 0;
+	int src, rc, backups_only = f->dsn || f->kind == 'B';
+	size_t w = 0;
 
 	rc = check_filter(r, f, dsn, volser);
 	if (rc < 0)
 		return rc;
-	rc = repo_prepare(r,
-			  COPY_SELECT " WHERE (?1 IS NULL OR f.dsn = ?1)"
-				      " AND (?2 IS NULL OR l.name = ?2)"
-				      " AND (?3 IS NULL OR v.volser = ?3)"
-				      " AND (?4 = 0 OR b.id = ?4)"
-				      " AND (?5 = 0 OR c.copy_no = ?5)"
-				      " AND c.id > ?6"
-				      " AND (?9 IS NULL OR copy_kind = ?9)"
-				      " ORDER BY CASE WHEN ?7 THEN c.id END,"
-				      " name_dsn, time_us, 2, c.copy_no"
-				      " LIMIT ?8",
-			  &st);
+#define WHERE(cond)                                                            \
+	w += (size_t)snprintf(where + w, sizeof(where) - w, "%s%s",            \
+			      w ? " AND " : " WHERE ", cond)
+	if (f->dsn) {
+		rc = file_lookup(r, f->dsn, &fi);
+		if (rc < 0)
+			return rc;
+		WHERE("b.file_id = ?1");
+	}
+	if (f->location) {
+		rc = location_lookup(r, f->location, &li);
+		if (rc < 0)
+			return rc;
+		WHERE("c.location_id = ?2");
+	}
+	if (f->volser) {
+		rc = volume_id_of(r, volser, &vol_id);
+		if (rc < 0)
+			return rc;
+		WHERE("d.volume_id = ?3");
+	}
+	if (f->backup_id)
+		WHERE("c.backup_id = ?4");
+	if (f->copy_no)
+		WHERE("c.copy_no = ?5");
+	if (f->after_id)
+		WHERE("c.id > ?6");
+	if (f->kind && f->kind != 'B')
+		WHERE(f->kind == 'R' ? "c.repo_backup_id IS NOT NULL"
+				     : "c.jcl_backup_id IS NOT NULL");
+	else if (f->kind == 'B')
+		WHERE("c.backup_id IS NOT NULL");
+#undef WHERE
+	snprintf(sql, sizeof(sql), "%s%s%s LIMIT ?8",
+		 backups_only ? COPY_SELECT_BACKUPS : COPY_SELECT, where,
+		 f->limit ? " ORDER BY c.id"
+			  : " ORDER BY name_dsn, time_us, 2, c.copy_no");
+	rc = repo_prepare(r, sql, &st);
 	if (rc < 0)
 		return rc;
-	repo_bind_text(st, 1, f->dsn ? dsn : NULL);
-	repo_bind_text(st, 2, f->location);
-	repo_bind_text(st, 3, f->volser ? volser : NULL);
-	sqlite3_bind_int64(st, 4, f->backup_id);
-	sqlite3_bind_int(st, 5, (int)f->copy_no);
-	sqlite3_bind_int64(st, 6, f->after_id);
-	sqlite3_bind_int(st, 7, f->limit != 0);
+	if (f->dsn)
+		sqlite3_bind_int64(st, 1, fi.id);
+	if (f->location)
+		sqlite3_bind_int64(st, 2, li.id);
+	if (f->volser)
+		sqlite3_bind_int64(st, 3, vol_id);
+	if (f->backup_id)
+		sqlite3_bind_int64(st, 4, f->backup_id);
+	if (f->copy_no)
+		sqlite3_bind_int(st, 5, (int)f->copy_no);
+	if (f->after_id)
+		sqlite3_bind_int64(st, 6, f->after_id);
 	sqlite3_bind_int64(st, 8, f->limit ? (int64_t)f->limit : -1);
-	kind[0] = f->kind;
-	repo_bind_text(st, 9, f->kind ? kind : NULL);
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		row_to_copy(st, &ci);
-		pool_resolve(r, ci.volser, ci.volume_path,
-			     sizeof(ci.volume_path));
+		if (f->resolve)
+			pool_resolve(r, ci.volser, ci.volume_path,
+				     sizeof(ci.volume_path));
 		rc = cb(&ci, arg);
 		if (rc)
 			goto out;

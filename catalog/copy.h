@@ -82,6 +82,8 @@ struct copy_filter {
 	int64_t after_id; /* copies with a larger row id: paging by key */
 	unsigned limit;	  /* 0: all */
 	char kind;	  /* 'B', 'R', 'J', or 0 for every kind */
+	int resolve;	  /* find volume files that moved (volume catalog):
+			   * for callers that read the copies */
 	const char *dsn;
 	const char *location;
 	const char *volser;

@@ -65,10 +65,12 @@ int cmd_verify(int argc, char **argv)
 	if (rc != RUV_OK)
 		return rc;
 	rc = 0;
+	f.resolve = 1;
 	if (all)
 		rc = copy_list(r, &f, verify_one, &t);
 	for (; !all && i < argc && rc == 0; i++) {
 		memset(&f, 0, sizeof(f));
+		f.resolve = 1;
 		if (volume)
 			f.volser = argv[i];
 		else

@@ -99,6 +99,7 @@ struct ruvfs {
 	double timeout; /* entry and attribute cache, seconds */
 	pthread_key_t repo_key;
 	int foreground;
+	int noxattr; /* -o noxattr: no user.ruv.* attributes, faster ls -l */
 };
 
 extern struct ruvfs fs;

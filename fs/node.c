@@ -24,7 +24,9 @@
 #include "shipment.h"
 #include "rtime.h"
 
-#define PAGE 256 /* rows per query of a listing */
+/* Rows per query of a listing: about what one readdir reply holds, so a
+ * page is not fetched to be thrown away. */
+#define PAGE 64
 
 struct fixed {
 	const char *name;

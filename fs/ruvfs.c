@@ -671,8 +671,16 @@ static void xattr_reply(fuse_req_t req, fuse_ino_t ino, const char *want,
 	size_t len = 0;
 	int rc;
 
-	if (node_type_of(ino) != T_COPY) {
-		fuse_reply_err(req, want ? ENODATA : 0);
+	/* Only copies have attributes, all user.ruv.*: answer the rest
+	 * (ls asks every file for security.* and ACLs) without a query. */
+	if (node_type_of(ino) != T_COPY ||
+	    (want && strncmp(want, "user.ruv.", 9))) {
+		if (want)
+			fuse_reply_err(req, ENODATA);
+		else if (size)
+			fuse_reply_buf(req, NULL, 0);
+		else
+			fuse_reply_xattr(req, 0);
 		return;
 	}
 	if (size) {
@@ -697,11 +705,21 @@ static void xattr_reply(fuse_req_t req, fuse_ino_t ino, const char *want,
 static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			size_t size)
 {
+	/* ENOSYS once and the kernel stops asking: ls -l then costs no
+	 * attribute round trips. */
+	if (fs.noxattr) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
 	xattr_reply(req, ino, name, size);
 }
 
 static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
+	if (fs.noxattr) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
 	xattr_reply(req, ino, NULL, size);
 }
 
@@ -764,10 +782,13 @@ static const char usage[] =
 	"  -o ruv=PATH     the ruv program ctl lines run (default: beside\n"
 	"                  ruvfs, or on PATH)\n"
 	"  -o timeout=SEC  kernel cache of names and attributes (default 1)\n"
+	"  -o noxattr      no user.ruv.* attributes: ls -l asks every file\n"
+	"                  for two attributes, this spares those round trips\n"
 	"Other -o options go to FUSE (see mount.fuse3(8)).  Unmount with\n"
 	"fusermount3 -u MOUNTPOINT.\n";
 
 struct opts {
+	int noxattr;
 	char *home;
 	char *ruv;
 	char *timeout;
@@ -778,6 +799,7 @@ struct opts {
 static const struct fuse_opt opt_spec[] = {
 	{ "ruv=%s", offsetof(struct opts, ruv), 0 },
 	{ "timeout=%s", offsetof(struct opts, timeout), 0 },
+	{ "noxattr", offsetof(struct opts, noxattr), 1 },
 	FUSE_OPT_END
 };
 
@@ -866,6 +888,7 @@ int main(int argc, char **argv)
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.foreground = cl.foreground;
+	fs.noxattr = o.noxattr;
 	/* Before any thread: the ruv programs ctl runs inherit it. */
 	setenv("RUV_ERRNO_FD", "3", 1);
 	pthread_key_create(&fs.repo_key, close_repo);
