@@ -6,18 +6,23 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "errmsg.h"
 
 static _Thread_local char lasterr[512];
 
+/* The new message is built aside first: callers may wrap the previous
+ * one (an argument pointing into lasterr). */
 int ruv_fail(int rc, const char *fmt, ...)
 {
+	char msg[sizeof(lasterr)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(lasterr, sizeof(lasterr), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(lasterr, msg, sizeof(msg));
 	return rc;
 }
 

@@ -324,19 +324,25 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	ssize_t n;
 
 	(void)ino;
-	if (h->kind == 'g' || h->kind == 'w') {
-		if ((size_t)off >= h->len)
-			fuse_reply_buf(req, NULL, 0);
-		else
-			fuse_reply_buf(req, h->buf + off,
-				       size < h->len - (size_t)off
-					       ? size
-					       : h->len - (size_t)off);
-		return;
-	}
 	buf = malloc(size ? size : 1);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (h->kind == 'g' || h->kind == 'w') {
+		/*
+		 * Reply from a copy, not from the handle: once the kernel has
+		 * taken the reply it may complete the request and send the
+		 * RELEASE that frees the handle, before writev returns here.
+		 */
+		n = (size_t)off >= h->len ? 0
+		    : size < h->len - (size_t)off
+			    ? (ssize_t)size
+			    : (ssize_t)(h->len - (size_t)off);
+		if (n)
+			memcpy(buf, h->buf + off, (size_t)n);
+		fuse_reply_buf(req, buf, (size_t)n);
+		free(buf);
 		return;
 	}
 	if (h->kind == 'c') {

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef RUV_PIT_H
+#define RUV_PIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The recovery point (PIT): derived from an IMS RECON listing (DBRC
+ * LIST.RECON), and written in the forms VSAM (RUV), Db2 and IMS read.
+ *
+ * The rule, from the DR process: log records PRILOG, SECLOG, PRISLD and
+ * SECSLD with one SSID and START form a family (PRILOG is authoritative,
+ * the others only stand in when it is missing, never counted twice).  A
+ * family whose record STOP is zero is open; its archived end is the STOP
+ * of its last DSN entry (its START when it has none).  The IMS PIT is the
+ * earliest archived end over the open families; closed families do not
+ * limit it.  When every family is closed, every log is complete and the
+ * PIT is the latest end of all.  Precision is never rounded up.
+ */
+
+#define PIT_NO_OFFSET INT32_MIN
+
+struct pit_result {
+	int64_t pit_us; /* UTC */
+	int offset_sec; /* the listing's UTC offset (IMS form, VSAM) */
+	unsigned families;
+	unsigned open;
+	char rule[160];	   /* which rule applied, in words */
+	char limiting[96]; /* the family that set it: SSID and START */
+};
+
+/*
+ * Derive the PIT from a listing.  offset_sec: the UTC offset of times the
+ * listing prints without one (the default YY display); PIT_NO_OFFSET if
+ * not given, and then such a listing is refused as ambiguous.  -EINVAL
+ * with "NAME:LINE: why" for a listing that is not one, is truncated, has
+ * a bad time, or has no log records.
+ */
+int pit_from_recon(const char *text, size_t len, const char *name,
+		   int offset_sec, struct pit_result *out);
+
+/* The S/390 TOD clock value of a time: (µs since 1900-01-01 UTC + leap
+ * seconds × 10^6) × 4096.  leap_sec: 0, or 27 for the full count. */
+uint64_t pit_tod(int64_t us, int leap_sec);
+/* And back (µs, floored). */
+int64_t pit_from_tod(uint64_t tod, int leap_sec);
+
+struct pit_formats {
+	char iso[32];	   /* 2025-02-10T14:42:17.364519Z */
+	char vsam[16];	   /* yyyyjjjhhmmsst, site local, tenths floored */
+	char vsam_tod[20]; /* X + 16 hex digits */
+	char db2_time[16]; /* yyyydddhhmmsst, UTC, tenths floored */
+	char lrsn6[16];	   /* 12 hex digits */
+	char lrsn10[24];   /* 20 hex digits: 00 + 8 TOD bytes + 00 */
+	char ims[40];	   /* yyyy.ddd hh:mm:ss.ffffff ±hh:mm */
+};
+
+/* Every form of us.  local_offset_sec: the site's (VSAM and IMS forms). */
+void pit_format(int64_t us, int local_offset_sec, int leap_sec,
+		struct pit_formats *out);
+
+#endif

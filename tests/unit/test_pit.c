@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of pit.c against the vectors of the DR reference (copied in
+ * tests/fixtures): the sample RECON listing, the TOD values, every form.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "errmsg.h"
+#include "pit.h"
+#include "rtime.h"
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void test_sample_listing(void **state)
+{
+	struct pit_result res;
+	struct pit_formats f;
+	size_t len;
+	char *text = slurp(SRCDIR "/tests/fixtures/recon-sample.txt", &len);
+
+	(void)state;
+	assert_int_equal(pit_from_recon(text, len, "recon-sample.txt",
+					PIT_NO_OFFSET, &res),
+			 0);
+	assert_int_equal(res.pit_us, 1739198537364519LL);
+	assert_int_equal(res.offset_sec, -5 * 3600);
+	assert_non_null(strstr(res.limiting, "IMSA"));
+	assert_non_null(strstr(res.rule, "open"));
+	pit_format(res.pit_us, res.offset_sec, 0, &f);
+	assert_string_equal(f.iso, "2025-02-10T14:42:17.364519Z");
+	assert_string_equal(f.ims, "2025.041 09:42:17.364519 -05:00");
+	assert_string_equal(f.db2_time, "20250411442173");
+	assert_string_equal(f.lrsn10, "00E06DAFFC0142700000");
+	assert_string_equal(f.lrsn6, "E06DAFFC0142");
+	assert_string_equal(f.vsam, "20250410942173");
+	assert_string_equal(f.vsam_tod, "XE06DAFFC01427000");
+	free(text);
+}
+
+static void test_tod_vectors(void **state)
+{
+	struct pit_formats f;
+
+	(void)state;
+	assert_int_equal(pit_tod(0, 0), 0x7D91048BCA000000ULL);
+	assert_int_equal(pit_tod(946684800LL * 1000000, 0),
+			 0xB361183F48000000ULL);
+	assert_int_equal(pit_from_tod(0x9FE4781301ABE000ULL, 0),
+			 rtime_from_civil(1989, 2, 19, 5, 24, 13, 942462));
+	pit_format(rtime_from_civil(2016, 12, 3, 4, 26, 0, 0), 0, 0, &f);
+	assert_string_equal(f.lrsn6, "D1BC9BC5FA60");
+	pit_format(1739198537364519LL, 0, 0, &f);
+	assert_string_equal(f.vsam_tod, "XE06DAFFC01427000");
+	pit_format(1739198537364519LL, 0, 27, &f);
+	assert_string_equal(f.vsam_tod, "XE06DB015C10E7000");
+	assert_string_equal(f.lrsn6, "E06DB015C10E");
+}
+
+static const char head[] =
+	"IMS VERSION 15 RELEASE 1\n LIST.RECON\n"
+	"2025.041 09:47:10.233150 -05:00         LISTING OF RECON\n"
+	"----------------------------------------\n"
+	"RECON\n  RECOVERY CONTROL DATA SET\n";
+static const char tail[] = "----------------------------------------\n"
+			   "DSP0180I  NUMBER OF RECORDS LISTED IS        3\n";
+
+/* A log record: stop NULL for an open log; dsn stops after. */
+static void add_log(char *buf, size_t cap, const char *type, const char *ssid,
+		    const char *start, const char *stop,
+		    const char *const *dsn_stops)
+{
+	size_t n = strlen(buf);
+
+	n += (size_t)snprintf(buf + n, cap - n,
+			      "----------------------------------------\n"
+			      "%s   RECORD SIZE= 336\n"
+			      "  START = %s*    SSID=%s  VERSION=15.1\n"
+			      "  STOP  = %s     #DSN=1\n",
+			      type, start, ssid,
+			      stop ? stop : "0000.000 00:00:00.000000 -05:00");
+	for (; dsn_stops && *dsn_stops; dsn_stops++)
+		n += (size_t)snprintf(buf + n, cap - n,
+				      "\n  DSN=X.Y  UNIT=SYSDA\n"
+				      "  START = %s FIRST DS LSN= 1\n"
+				      "  STOP  = %s LAST DS LSN= 2\n"
+				      "  VOLSER=V1 STOPTIME = %s\n",
+				      start, *dsn_stops, *dsn_stops);
+}
+
+static int run(const char *text, int offset, struct pit_result *res)
+{
+	ruv_clearerr();
+	return pit_from_recon(text, strlen(text), "t.lst", offset, res);
+}
+
+static void test_all_closed_and_families(void **state)
+{
+	static const char *const d1[] = { "2025.041 05:00:00.000000 -05:00",
+					  NULL };
+	static const char *const d2[] = { "2025.041 07:30:00.000000 -05:00",
+					  NULL };
+	struct pit_result res;
+	char buf[8192];
+
+	(void)state;
+	snprintf(buf, sizeof(buf), "%s", head);
+	add_log(buf, sizeof(buf), "PRILOG", "IMSA",
+		"2025.041 01:00:00.000000 -05:00",
+		"2025.041 05:00:00.000000 -05:00", d1);
+	add_log(buf, sizeof(buf), "PRILOG", "IMSB",
+		"2025.041 02:00:00.000000 -05:00",
+		"2025.041 07:30:00.000000 -05:00", d2);
+	strcat(buf, tail);
+	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
+	assert_non_null(strstr(res.rule, "every family closed"));
+	assert_int_equal(res.pit_us,
+			 rtime_from_civil(2025, 2, 10, 12, 30, 0, 0));
+	/* A data-sharing pair: the open one limits, however early the
+	 * closed one ended; its SECLOG twin is not counted twice. */
+	snprintf(buf, sizeof(buf), "%s", head);
+	add_log(buf, sizeof(buf), "PRILOG", "IMSA",
+		"2025.041 01:00:00.000000 -05:00",
+		"2025.041 05:00:00.000000 -05:00", d1);
+	add_log(buf, sizeof(buf), "SECLOG", "IMSB",
+		"2025.041 02:00:00.000000 -05:00", NULL, d1);
+	add_log(buf, sizeof(buf), "PRILOG", "IMSB",
+		"2025.041 02:00:00.000000 -05:00", NULL, d2);
+	strcat(buf, tail);
+	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
+	assert_int_equal(res.families, 2);
+	assert_int_equal(res.open, 1);
+	assert_int_equal(res.pit_us,
+			 rtime_from_civil(2025, 2, 10, 12, 30, 0, 0));
+	assert_non_null(strstr(res.limiting, "IMSB"));
+}
+
+static void test_yy_format_needs_offset(void **state)
+{
+	static const char *const d[] = { "25.041 05:00:00.123456", NULL };
+	struct pit_result res;
+	char buf[8192];
+
+	(void)state;
+	snprintf(buf, sizeof(buf), "%s", head);
+	add_log(buf, sizeof(buf), "PRILOG", "IMSA", "25.041 01:00:00.000000",
+		"00.000 00:00:00.000000", d);
+	strcat(buf, tail);
+	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), -EINVAL);
+	assert_non_null(strstr(ruv_lasterr(), "--offset"));
+	assert_int_equal(run(buf, -5 * 3600, &res), 0);
+	assert_int_equal(res.pit_us,
+			 rtime_from_civil(2025, 2, 10, 10, 0, 0, 123456));
+	assert_int_equal(res.offset_sec, -5 * 3600);
+}
+
+static void test_refusals(void **state)
+{
+	static const char *const bad_day[] = { "2025.367 05:00:00.0 -05:00",
+					       NULL };
+	static const char *const bad_hour[] = { "2025.041 25:00:00.0 -05:00",
+						NULL };
+	struct pit_result res;
+	char buf[8192];
+
+	(void)state;
+	assert_int_equal(run("hello, world\nthis is not a listing\n",
+			     PIT_NO_OFFSET, &res),
+			 -EINVAL);
+	assert_non_null(strstr(ruv_lasterr(), "not a RECON listing"));
+	snprintf(buf, sizeof(buf), "%s%s", head, tail);
+	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), -EINVAL);
+	assert_non_null(strstr(ruv_lasterr(), "no log records"));
+	snprintf(buf, sizeof(buf), "%s", head);
+	add_log(buf, sizeof(buf), "PRILOG", "IMSA",
+		"2025.041 01:00:00.000000 -05:00", NULL, bad_day);
+	strcat(buf, tail);
+	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), -EINVAL);
+	assert_non_null(strstr(ruv_lasterr(), "t.lst:"));
+	assert_non_null(strstr(ruv_lasterr(), "367"));
+	snprintf(buf, sizeof(buf), "%s", head);
+	add_log(buf, sizeof(buf), "PRILOG", "IMSA",
+		"2025.041 01:00:00.000000 -05:00", NULL, bad_hour);
+	strcat(buf, tail);
+	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), -EINVAL);
+	assert_non_null(strstr(ruv_lasterr(), "hour 25"));
+	/* Cut in the middle of a record. */
+	snprintf(buf, sizeof(buf), "%s", head);
+	add_log(buf, sizeof(buf), "PRILOG", "IMSA",
+		"2025.041 01:00:00.000000 -05:00", NULL, NULL);
+	strcat(buf, "\n  DSN=X.Y\n  START = 2025.041 01:00:00.0 -05:00\n");
+	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), -EINVAL);
+	assert_non_null(strstr(ruv_lasterr(), "truncated"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sample_listing),
+		cmocka_unit_test(test_tod_vectors),
+		cmocka_unit_test(test_all_closed_and_families),
+		cmocka_unit_test(test_yy_format_needs_offset),
+		cmocka_unit_test(test_refusals),
+	};
+
+	setenv("TZ", "UTC", 1);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
