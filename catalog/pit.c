@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog_int.h"
 #include "errmsg.h"
+#include "history.h"
 #include "pit.h"
 #include "rtime.h"
 
@@ -421,4 +423,72 @@ void pit_format(int64_t us, int local_offset_sec, int leap_sec,
 		 "%04d.%03d %02d:%02d:%02d.%06d %c%02d:%02d", c.year, c.yday,
 		 c.hour, c.min, c.sec, c.usec, off < 0 ? '-' : '+', a / 3600,
 		 a / 60 % 60);
+}
+
+int pit_store(struct repo *r, const struct pit_stored *p)
+{
+	char detail[400], when[RTIME_ISO_MAX];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	snprintf(detail, sizeof(detail), "offset=%d lso=%d rule=%s",
+		 p->offset_sec, p->leap_sec, p->rule);
+	rc = repo_begin(r);
+	if (rc < 0)
+		return rc;
+	rc = repo_prepare(r,
+			  "INSERT INTO recovery_point(pit_us, source, detail,"
+			  " set_us) VALUES (?, ?, ?, ?)",
+			  &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, p->pit_us);
+		repo_bind_text(st, 2, p->source);
+		repo_bind_text(st, 3, detail);
+		sqlite3_bind_int64(st, 4, p->set_us);
+		rc = repo_step_done(r, st);
+		sqlite3_finalize(st);
+	}
+	rtime_format_iso(p->pit_us, when, sizeof(when));
+	if (rc == 0)
+		rc = history_add(r, "pit set", when, 0, p->source);
+	if (rc == 0)
+		rc = repo_commit(r);
+	else
+		repo_rollback(r);
+	return rc;
+}
+
+int pit_current(struct repo *r, struct pit_stored *out)
+{
+	sqlite3_stmt *st = NULL;
+	char detail[400];
+	const char *rule;
+	int src, rc;
+
+	rc = repo_prepare(r,
+			  "SELECT pit_us, set_us, source, detail FROM"
+			  " recovery_point ORDER BY id DESC LIMIT 1",
+			  &st);
+	if (rc < 0)
+		return rc;
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		out->pit_us = sqlite3_column_int64(st, 0);
+		out->set_us = sqlite3_column_int64(st, 1);
+		repo_column_text(st, 2, out->source, sizeof(out->source));
+		repo_column_text(st, 3, detail, sizeof(detail));
+		sscanf(detail, "offset=%d lso=%d", &out->offset_sec,
+		       &out->leap_sec);
+		rule = strstr(detail, "rule=");
+		snprintf(out->rule, sizeof(out->rule), "%s",
+			 rule ? rule + 5 : "");
+	} else if (src == SQLITE_DONE) {
+		rc = ruv_fail(-ENOENT, "no recovery point has been set "
+				       "(ruv pit set)");
+	} else {
+		rc = repo_errno(r, src);
+	}
+	sqlite3_finalize(st);
+	return rc;
 }

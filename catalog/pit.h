@@ -60,4 +60,22 @@ struct pit_formats {
 void pit_format(int64_t us, int local_offset_sec, int leap_sec,
 		struct pit_formats *out);
 
+struct repo;
+
+/* The recovery point as the repository keeps it. */
+struct pit_stored {
+	int64_t pit_us;
+	int64_t set_us;
+	int offset_sec; /* for the local forms */
+	int leap_sec;
+	char source[160]; /* "operator" or "recon FILE" */
+	char rule[160];
+};
+
+/* Record a new recovery point (one transaction, with history). */
+int pit_store(struct repo *r, const struct pit_stored *p);
+
+/* The current one: -ENOENT if none was ever set. */
+int pit_current(struct repo *r, struct pit_stored *out);
+
 #endif

@@ -14,6 +14,7 @@
 
 static const char usage[] =
 	"usage: ruv restore DSN [--time T] [--to PATH] [--copy N]\n"
+	"       (--stop-time T is --time T, as the recovery JCL writes it)\n"
 	"\n"
 	"Restore DSN from the newest backup that started at or before T\n"
 	"(default: now) and has a copy in an active location (copy N only,\n"
@@ -27,6 +28,7 @@ int cmd_restore(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "time", required_argument, NULL, 't' },
+		{ "stop-time", required_argument, NULL, 't' },
 		{ "to", required_argument, NULL, 'o' },
 		{ "copy", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },

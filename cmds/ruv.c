@@ -30,14 +30,16 @@ static const struct verb verbs[] = {
 	{ "help", cmd_help, "list the verbs, or show one verb's usage" },
 	{ "history", cmd_history, "show the action history" },
 	{ "init", cmd_init, "create a RUV home" },
+	{ "jcl", cmd_jcl, "the recovery JCL library" },
 	{ "location", cmd_location, "list and define locations" },
+	{ "pit", cmd_pit, "set or show the recovery point" },
 	{ "pull-list", cmd_pull_list,
 	  "what waits in Staging; --commit ships it" },
 	{ "relocate", cmd_relocate, "move copies to another location" },
+	{ "repo", cmd_repo, "back up or check the repository" },
+	{ "report", cmd_report, "the Backup and volume reports" },
 	{ "reprs", cmd_reprs,
 	  "restore the repository from volumes (ruvreprs)" },
-	{ "repo", cmd_repo, "back up or check the repository" },
-	{ "report", cmd_report, "the Backup report" },
 	{ "restore", cmd_restore, "restore a file from a backup copy" },
 	{ "shipment", cmd_shipment, "list, show and export shipments" },
 	{ "toggle", cmd_toggle, "inactivate/activate locations (ruvtogl)" },
@@ -76,6 +78,8 @@ int cmd_help(int argc, char **argv)
 	char *help_argv[] = { NULL, (char *)"--help", NULL };
 	size_t i;
 
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		argc = 1;
 	if (argc > 1) {
 		v = find_verb(argv[1]);
 		if (!v)

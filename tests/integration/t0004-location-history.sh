@@ -25,6 +25,10 @@ check_eq "history --json" "init,location define,location define" \
 check_fail "history --last bad" 2 "not a count" "$RUV" history --last -3
 
 check "help lists the verbs" sh -c "'$RUV' help | grep -q '^  group '"
+# Every verb help lists is found (the table is searched as sorted).
+for v in $("$RUV" help | awk '/^Verbs:/ { on = 1; next } on && /^  [a-z]/ { print $1 }'); do
+	check "verb $v is found" sh -c "'$RUV' $v --help >/dev/null"
+done
 for v in file group history init location; do
 	check "$v --help" sh -c "'$RUV' $v --help | grep -q '^usage: ruv $v'"
 	check "help $v" sh -c "'$RUV' help $v | grep -q '^usage: ruv $v'"

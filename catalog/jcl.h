@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef RUV_JCL_H
+#define RUV_JCL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pit.h"
+
+/*
+ * The recovery JCL library: HOME/jcl, plain text members (any file name
+ * passing names_member_check; dot files are editor scratch, not members).
+ *
+ * Setting the PIT rewrites, in place, only the recognised PIT fields of
+ * every member, each in the form it already has:
+ *   STOP_TIME(yyyyjjjhhmmsst)  STOP_TIME(Xhhhhhhhhhhhhhhhh)   VSAM (RUV)
+ *   --stop-time ISO                                            ruv scripts
+ *   ENDTIME=yyyydddhhmmsst  SYSPITRT=yyyydddhhmmsst            Db2, UTC
+ *   SYSPITR=<LRSN>  TOLOGPOINT X'<LRSN>'    Db2, 6- or 10-byte as written
+ *   RCVTIME('yyyy.ddd hh:mm:ss.ffffff ±hh:mm')                 IMS
+ * Every other byte stays as the operator wrote it.
+ */
+
+/* Write the starter members that do not exist yet; cb hears each one
+ * written.  Never overwrites. */
+int jcl_init(const char *home, void (*cb)(const char *member, void *),
+	     void *arg);
+
+/* Members by name. */
+int jcl_list(const char *home,
+	     int (*cb)(const char *member, uint64_t size, void *), void *arg);
+
+/* Copy a member to out.  -EINVAL not a member name, -ENOENT none. */
+int jcl_show(const char *home, const char *member, FILE *out);
+
+struct jcl_change {
+	const char *member;
+	unsigned line;
+	const char *old_value;
+	const char *new_value;
+};
+
+/*
+ * Rewrite the PIT fields of every member to f.  All members are read and
+ * checked first (a binary or unreadable member refuses the whole update,
+ * naming it); each changed member is then written atomically.  cb hears
+ * each field changed.  Returns the number of fields changed.
+ */
+int jcl_update_pit(const char *home, const struct pit_formats *f,
+		   void (*cb)(const struct jcl_change *, void *), void *arg);
+
+/* Rewrite the PIT fields in one text (for tests and the above): returns
+ * a malloc'd new text in *out (NULL when nothing changed) and the count. */
+int jcl_rewrite(const char *member, const char *text, size_t len,
+		const struct pit_formats *f, char **out, size_t *out_len,
+		void (*cb)(const struct jcl_change *, void *), void *arg);
+
+#endif
