@@ -35,6 +35,7 @@
 #include "errmsg.h"
 #include "file.h"
 #include "history.h"
+#include "jcl.h"
 #include "home.h"
 #include "pool.h"
 #include "rtime.h"
@@ -553,45 +554,68 @@ int backup_run(const struct backup_request *req, char *const *dsns, unsigned n,
 	return 0;
 }
 
-static int register_repo_backup(struct worker_state *ws, unsigned ncopies,
-				const struct copy_out *co,
-				struct backup_result *res)
+/*
+ * A repository or JCL library backup: one file made aside (a snapshot,
+ * a packed library), written to every copy like a file backup, and
+ * registered in its own table.
+ */
+struct special {
+	char kind;	    /* 'R' or 'J' */
+	uint32_t vkind;	    /* VOLUME_KIND_* */
+	const char *dsn;    /* the name its copies go by */
+	const char *table;  /* repo_backup or jcl_backup */
+	const char *column; /* of copy */
+	const char *dskind; /* dataset.kind */
+	const char *action; /* history */
+	int (*make)(struct worker_state *ws, const struct backup_request *req,
+		    const char *path, int64_t *items);
+};
+
+static int register_special(struct worker_state *ws, unsigned ncopies,
+			    const struct special *sp, const struct copy_out *co,
+			    int64_t items, struct backup_result *res)
 {
 	struct repo *r = ws->r;
 	sqlite3_stmt *st = NULL;
+	char sql[160], msg[64];
 	int64_t ds_id;
 	unsigned i;
-	char msg[64];
 	int rc;
 
 	rc = repo_begin(r);
 	if (rc < 0)
 		return rc;
-	rc = repo_prepare(r,
-			  "INSERT INTO repo_backup(created_us, size,"
-			  " schema_version) VALUES (?, ?, ?)",
-			  &st);
+	if (sp->kind == 'R')
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO repo_backup(created_us, size,"
+			 " schema_version) VALUES (?1, ?2, ?3)");
+	else
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO jcl_backup(created_us, size, members)"
+			 " VALUES (?1, ?2, ?3)");
+	rc = repo_prepare(r, sql, &st);
 	if (rc == 0) {
 		sqlite3_bind_int64(st, 1, res->start_us);
 		sqlite3_bind_int64(st, 2, (int64_t)res->size);
-		sqlite3_bind_int(st, 3, REPO_SCHEMA_VERSION);
+		sqlite3_bind_int64(
+			st, 3, sp->kind == 'R' ? REPO_SCHEMA_VERSION : items);
 		rc = repo_step_done(r, st);
 		sqlite3_finalize(st);
 		res->backup_id = sqlite3_last_insert_rowid(r->db);
 	}
 	for (i = 0; rc == 0 && i < ncopies; i++) {
 		rc = backup_insert_dataset(r, ws->w[i]->volume_id, &co[i].info,
-					   "repository", &ds_id);
+					   sp->dskind, &ds_id);
 		if (rc == 0)
-			rc = insert_copy(r, "repo_backup_id", res->backup_id,
-					 i + 1, ds_id, ws->w[i]->location_id);
+			rc = insert_copy(r, sp->column, res->backup_id, i + 1,
+					 ds_id, ws->w[i]->location_id);
 		if (rc == 0)
 			rc = pool_note_written(r, ws->w[i]);
 	}
 	if (rc == 0) {
 		snprintf(msg, sizeof(msg), "%llu bytes",
 			 (unsigned long long)res->size);
-		rc = history_add(r, "repo backup", COPY_REPOSITORY_DSN, 0, msg);
+		rc = history_add(r, sp->action, sp->dsn, 0, msg);
 	}
 	if (rc == 0)
 		rc = repo_commit(r);
@@ -600,8 +624,42 @@ static int register_repo_backup(struct worker_state *ws, unsigned ncopies,
 	return rc;
 }
 
-int backup_repository(const struct backup_request *req,
-		      struct backup_result *res)
+static int make_snapshot(struct worker_state *ws,
+			 const struct backup_request *req, const char *path,
+			 int64_t *items)
+{
+	(void)req;
+	*items = 0;
+	return repo_snapshot(ws->r, path);
+}
+
+static int make_jcl_pack(struct worker_state *ws,
+			 const struct backup_request *req, const char *path,
+			 int64_t *items)
+{
+	int n;
+
+	(void)ws;
+	n = jcl_pack(req->home, path);
+	if (n < 0)
+		return n;
+	*items = n;
+	return 0;
+}
+
+static const struct special repository_backup = {
+	'R',	       VOLUME_KIND_REPOSITORY, COPY_REPOSITORY_DSN,
+	"repo_backup", "repo_backup_id",       "repository",
+	"repo backup", make_snapshot,
+};
+
+static const struct special jcl_library_backup = {
+	'J',   VOLUME_KIND_JCL, COPY_JCL_DSN,  "jcl_backup", "jcl_backup_id",
+	"jcl", "jcl backup",	make_jcl_pack,
+};
+
+static int backup_special(const struct backup_request *req,
+			  const struct special *sp, struct backup_result *res)
 {
 	struct worker_state ws = { 0 };
 	struct copy_out co[CONFIG_MAX_COPIES];
@@ -609,11 +667,12 @@ int backup_repository(const struct backup_request *req,
 	char tmp[PATH_MAX], name[VOLUME_NAME_MAX + 1], stamp[24];
 	char meta[512], when[RTIME_ISO_MAX];
 	struct stat sb;
+	int64_t items = 0;
 	int fd = -1, rc;
 
 	memset(co, 0, sizeof(co));
 	memset(res, 0, sizeof(*res));
-	snprintf(res->dsn, sizeof(res->dsn), "%s", COPY_REPOSITORY_DSN);
+	snprintf(res->dsn, sizeof(res->dsn), "%s", sp->dsn);
 	tmp[0] = '\0';
 	rc = home_open(req->home, &ws.r);
 	if (rc < 0)
@@ -628,7 +687,7 @@ int backup_repository(const struct backup_request *req,
 		rc = -ENOMEM;
 		goto out;
 	}
-	if (snprintf(tmp, sizeof(tmp), "%s/.repo-backup-XXXXXX", req->home) >=
+	if (snprintf(tmp, sizeof(tmp), "%s/.%s-XXXXXX", req->home, sp->table) >=
 	    (int)sizeof(tmp)) {
 		rc = -ENAMETOOLONG;
 		goto out;
@@ -641,9 +700,9 @@ int backup_repository(const struct backup_request *req,
 	}
 	close(fd);
 	fd = -1;
-	unlink(tmp); /* the snapshot creates it afresh */
+	unlink(tmp); /* made afresh by the producer */
 	res->start_us = rtime_now();
-	rc = repo_snapshot(ws.r, tmp);
+	rc = sp->make(&ws, req, tmp, &items);
 	if (rc < 0)
 		goto out;
 	fd = open(tmp, O_RDONLY | O_CLOEXEC);
@@ -656,27 +715,28 @@ int backup_repository(const struct backup_request *req,
 		goto out;
 	rtime_format_stamp(res->start_us, stamp, sizeof(stamp));
 	rtime_format_iso(res->start_us, when, sizeof(when));
-	snprintf(name, sizeof(name), "%s.%s", COPY_REPOSITORY_DSN, stamp);
+	snprintf(name, sizeof(name), "%s.%s", sp->dsn, stamp);
 	for (i = 0; i < ncopies; i++) {
 		snprintf(meta, sizeof(meta),
-			 "kind=repository\nstart=%s\ncopy=%u\nschema=%d\n"
-			 "home=%s\n",
-			 when, i + 1, REPO_SCHEMA_VERSION, req->home);
-		rc = volume_dataset_begin(ws.w[i]->vol, VOLUME_KIND_REPOSITORY,
-					  name, "", req->cfg->chunk_size, meta,
+			 "kind=%s\nstart=%s\ncopy=%u\nschema=%d\n"
+			 "items=%lld\n",
+			 sp->dskind, when, i + 1, REPO_SCHEMA_VERSION,
+			 (long long)items);
+		rc = volume_dataset_begin(ws.w[i]->vol, sp->vkind, name, "",
+					  req->cfg->chunk_size, meta,
 					  strlen(meta) + 1, &co[i].vw);
 		if (rc < 0)
 			goto out;
 	}
-	rc = copy_data(&ws, req, tmp, COPY_REPOSITORY_DSN, fd,
-		       (uint64_t)sb.st_size, co, res);
+	rc = copy_data(&ws, req, tmp, sp->dsn, fd, (uint64_t)sb.st_size, co,
+		       res);
 	for (i = 0; rc == 0 && i < ncopies; i++) {
 		rc = volume_dataset_commit(co[i].vw, &co[i].info);
 		co[i].vw = NULL;
 	}
 	if (rc == 0) {
 		res->end_us = rtime_now();
-		rc = register_repo_backup(&ws, ncopies, co, res);
+		rc = register_special(&ws, ncopies, sp, co, items, res);
 	}
 	if (rc < 0)
 		unwrite(&ws, ncopies, co);
@@ -691,4 +751,15 @@ out:
 	res->rc = rc;
 	worker_free(&ws);
 	return rc;
+}
+
+int backup_repository(const struct backup_request *req,
+		      struct backup_result *res)
+{
+	return backup_special(req, &repository_backup, res);
+}
+
+int backup_jcl(const struct backup_request *req, struct backup_result *res)
+{
+	return backup_special(req, &jcl_library_backup, res);
 }

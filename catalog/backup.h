@@ -59,4 +59,8 @@ int backup_run(const struct backup_request *req, char *const *dsns, unsigned n,
 int backup_repository(const struct backup_request *req,
 		      struct backup_result *res);
 
+/* The same for the recovery JCL library: every member packed into one
+ * data set of kind jcl. */
+int backup_jcl(const struct backup_request *req, struct backup_result *res);
+
 #endif

@@ -22,6 +22,8 @@
 #include "home.h"
 #include "jcl.h"
 #include "names.h"
+#include "reprs.h"
+#include "volume.h"
 
 #define MEMBER_MAX_SIZE (4 << 20)
 
@@ -541,4 +543,209 @@ int jcl_init(const char *home, void (*cb)(const char *member, void *),
 			cb(starters[i].name, arg);
 	}
 	return 0;
+}
+
+/* ---- backup and restore of the library ------------------------------- */
+
+#define PACK_MAGIC "RUVJCL1\n"
+
+int jcl_pack(const char *home, const char *path)
+{
+	struct member *m;
+	unsigned n, i;
+	FILE *f;
+	int rc;
+
+	rc = load_members(home, &m, &n);
+	if (rc < 0)
+		return rc;
+	f = fopen(path, "wxe");
+	if (!f) {
+		rc = -errno;
+		free_members(m, n);
+		return ruv_fail(rc, "cannot write '%s': %s", path,
+				strerror(-rc));
+	}
+	fputs(PACK_MAGIC, f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "M %o %zu %s\n", (unsigned)m[i].mode, m[i].len,
+			m[i].name);
+		fwrite(m[i].text, 1, m[i].len, f);
+	}
+	fputs("E\n", f);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+		rc = -errno;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	free_members(m, n);
+	return rc < 0 ? rc : (int)n;
+}
+
+/* Walk a packed library: cb(name, mode, text, len) per member. */
+static int unpack(const char *buf, size_t len,
+		  int (*cb)(const char *, unsigned, const char *, size_t,
+			    void *),
+		  void *arg)
+{
+	const char *p = buf, *end = buf + len, *nl;
+	char name[NAMES_MEMBER_MAX + 2];
+	unsigned mode;
+	size_t size;
+	int rc;
+
+	if (len < 8 || memcmp(p, PACK_MAGIC, 8))
+		return ruv_fail(-EIO, "not a packed JCL library");
+	p += 8;
+	while (p < end && *p == 'M') {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl || nl - p > 100 ||
+		    sscanf(p, "M %o %zu %65s", &mode, &size, name) != 3 ||
+		    names_member_check(name) < 0 ||
+		    size > (size_t)(end - nl - 1))
+			return ruv_fail(-EIO, "packed JCL library damaged");
+		rc = cb(name, mode & 07777, nl + 1, size, arg);
+		if (rc < 0)
+			return rc;
+		p = nl + 1 + size;
+	}
+	if (p + 2 != end || memcmp(p, "E\n", 2))
+		return ruv_fail(-EIO, "packed JCL library damaged (no end)");
+	return 0;
+}
+
+struct restoring {
+	const char *home;
+	int force;
+	int write;
+	unsigned members, differ, same;
+	char first[NAMES_MEMBER_MAX + 1];
+	void (*cb)(const char *, const char *, void *);
+	void *arg;
+};
+
+static int restore_member(const char *name, unsigned mode, const char *text,
+			  size_t len, void *arg)
+{
+	struct restoring *rs = arg;
+	struct member cur = { 0 };
+	char dir[4096];
+	int rc, exists;
+
+	rc = home_path(rs->home, "jcl", dir, sizeof(dir));
+	if (rc < 0)
+		return rc;
+	memcpy(cur.name, name, strlen(name) + 1);
+	exists = read_member(dir, &cur) == 0;
+	if (exists && cur.len == len && !memcmp(cur.text, text, len)) {
+		free(cur.text);
+		if (rs->write)
+			rs->same++;
+		return 0;
+	}
+	free(cur.text);
+	if (!rs->write) {
+		rs->members++;
+		if (exists && !rs->force) {
+			if (!rs->differ++)
+				snprintf(rs->first, sizeof(rs->first), "%s",
+					 name);
+			if (rs->cb)
+				rs->cb(name, "differs", rs->arg);
+		}
+		return 0;
+	}
+	rc = write_member(rs->home, name, text, len, (mode_t)mode);
+	if (rc == 0 && rs->cb)
+		rs->cb(name, exists ? "replaced" : "restored", rs->arg);
+	return rc;
+}
+
+static int read_dataset(const struct reprs_found *c, char **buf, size_t *len)
+{
+	struct volume_reader *vr = NULL;
+	ssize_t n;
+	int rc;
+
+	rc = volume_reader_open(c->path, c->offset, c->length, &vr);
+	if (rc < 0)
+		return rc;
+	*len = (size_t)c->size;
+	*buf = malloc(*len ? *len : 1);
+	if (!*buf) {
+		volume_reader_close(vr);
+		return -ENOMEM;
+	}
+	n = volume_reader_pread(vr, *buf, *len, 0);
+	volume_reader_close(vr);
+	if (n != (ssize_t)*len) {
+		free(*buf);
+		*buf = NULL;
+		return n < 0 ? (int)n : ruv_fail(-EIO, "short JCL data set");
+	}
+	return 0;
+}
+
+int jcl_restore(const char *home, const struct config *cfg, char *const *from,
+		unsigned n, int64_t at_us, int force,
+		void (*cb)(const char *member, const char *what, void *),
+		void *arg, struct jcl_restored *out)
+{
+	struct restoring rs = {
+		.home = home, .force = force, .cb = cb, .arg = arg
+	};
+	struct reprs_found *c = NULL;
+	unsigned nc, damaged, i;
+	char *buf = NULL, dir[4096];
+	size_t len = 0;
+	int rc, files;
+
+	memset(out, 0, sizeof(*out));
+	files = reprs_find(home, cfg, from, n, at_us, VOLUME_KIND_JCL, &c, &nc,
+			   &damaged);
+	if (files < 0)
+		return files;
+	rc = -ENOENT;
+	for (i = 0; i < nc; i++) {
+		rc = read_dataset(&c[i], &buf, &len);
+		if (rc == 0)
+			break;
+	}
+	if (rc < 0) {
+		if (!nc)
+			rc = ruv_fail(-ENOENT,
+				      "no JCL library backup at or "
+				      "before the time on the %d "
+				      "volume(s) searched",
+				      files);
+		goto out;
+	}
+	rc = home_path(home, "jcl", dir, sizeof(dir));
+	if (rc == 0 && mkdir(home, 0700) < 0 && errno != EEXIST)
+		rc = -errno;
+	if (rc == 0 && mkdir(dir, 0755) < 0 && errno != EEXIST)
+		rc = -errno;
+	/* First pass: what would change; refuse before writing anything. */
+	if (rc == 0)
+		rc = unpack(buf, len, restore_member, &rs);
+	if (rc == 0 && rs.differ)
+		rc = ruv_fail(-EEXIST,
+			      "%u member(s) differ from the backup "
+			      "('%s' first); --force replaces them",
+			      rs.differ, rs.first);
+	if (rc < 0)
+		goto out;
+	rs.write = 1;
+	rc = unpack(buf, len, restore_member, &rs);
+	if (rc < 0)
+		goto out;
+	snprintf(out->volser, sizeof(out->volser), "%s", c[i].volser);
+	out->seq = c[i].seq;
+	out->created_us = c[i].created_us;
+	out->members = rs.members + rs.same;
+	out->written = rs.members;
+	out->same = rs.same;
+out:
+	free(buf);
+	free(c);
+	return rc;
 }

@@ -55,4 +55,33 @@ int jcl_rewrite(const char *member, const char *text, size_t len,
 		const struct pit_formats *f, char **out, size_t *out_len,
 		void (*cb)(const struct jcl_change *, void *), void *arg);
 
+/*
+ * Pack every member into the file path (created): the data set of a JCL
+ * library backup.  Format, version 1: "RUVJCL1\n", then per member a line
+ * "M <mode, octal> <size> <name>\n" and its bytes, then "E\n".
+ * Returns the number of members.
+ */
+int jcl_pack(const char *home, const char *path);
+
+struct config;
+
+struct jcl_restored {
+	char volser[7];
+	uint32_t seq;
+	int64_t created_us;
+	unsigned members, written, same;
+};
+
+/*
+ * Restore the library from the newest JCL library backup at or before
+ * at_us on the volumes (from[0..n), or the catalogued volumes and the
+ * pool directories), with no repository.  A member that exists and
+ * differs is overwritten only with force: without it the whole restore
+ * is refused (-EEXIST) naming them, and nothing is written.
+ */
+int jcl_restore(const char *home, const struct config *cfg, char *const *from,
+		unsigned n, int64_t at_us, int force,
+		void (*cb)(const char *member, const char *what, void *),
+		void *arg, struct jcl_restored *out);
+
 #endif

@@ -414,10 +414,16 @@ int pool_seal_volume(struct repo *r, const char *volser)
 			 strerror(-rc));
 		goto out;
 	}
-	rc = open_for_append(r, &w);
-	if (rc < 0)
-		goto out;
-	rc = volume_seal(w.vol);
+	/* Already sealed on disk (a crash after the end mark, before the
+	 * repository heard of it): only the repository is behind. */
+	rc = volume_open(w.path, 1, &w.vol);
+	if (rc == 0 && !volume_is_sealed(w.vol)) {
+		volume_close(w.vol);
+		w.vol = NULL;
+		rc = open_for_append(r, &w);
+		if (rc == 0)
+			rc = volume_seal(w.vol);
+	}
 	if (rc < 0)
 		goto out;
 	rc = repo_begin(r);

@@ -30,18 +30,11 @@
 #include "volcat.h"
 #include "volume.h"
 
-struct cand {
-	char path[PATH_MAX];
-	char volser[7];
-	uint64_t offset, length, size;
-	uint32_t seq;
-	int64_t created_us;
-};
-
 struct search {
-	struct cand *c;
+	struct reprs_found *c;
 	unsigned n, cap;
 	int64_t at_us;
+	uint32_t kind;
 	const char *path;
 	const char *volser;
 	unsigned files, damaged;
@@ -50,9 +43,9 @@ struct search {
 static int seen_ds(const struct volume_dataset_info *di, void *arg)
 {
 	struct search *s = arg;
-	struct cand *nc;
+	struct reprs_found *nc;
 
-	if (di->kind != VOLUME_KIND_REPOSITORY)
+	if (di->kind != s->kind)
 		return 0;
 	if (di->state != VOLUME_DS_COMPLETE) {
 		s->damaged++;
@@ -231,7 +224,7 @@ static int reconcile_arrived(const char *home, unsigned *moved)
 
 static int newest_first(const void *a, const void *b)
 {
-	const struct cand *x = a, *y = b;
+	const struct reprs_found *x = a, *y = b;
 
 	return x->created_us < y->created_us   ? 1
 	       : x->created_us > y->created_us ? -1
@@ -239,7 +232,7 @@ static int newest_first(const void *a, const void *b)
 }
 
 /* Write the data set to tmp, every chunk checked on the way. */
-static int extract(const struct cand *c, const char *tmp)
+static int extract(const struct reprs_found *c, const char *tmp)
 {
 	struct volume_reader *vr = NULL;
 	unsigned char *buf = malloc(1 << 20);
@@ -345,7 +338,7 @@ int reprs_restore(const char *home, const struct config *cfg, char *const *from,
 		  unsigned n, int64_t at_us, int force,
 		  struct reprs_result *out)
 {
-	struct search s = { .at_us = at_us };
+	struct search s = { .at_us = at_us, .kind = VOLUME_KIND_REPOSITORY };
 	char db[PATH_MAX], tmp[PATH_MAX + 16];
 	unsigned i;
 	int rc;
@@ -417,4 +410,24 @@ int reprs_restore(const char *home, const struct config *cfg, char *const *from,
 out:
 	free(s.c);
 	return rc;
+}
+
+int reprs_find(const char *home, const struct config *cfg, char *const *from,
+	       unsigned n, int64_t at_us, uint32_t kind,
+	       struct reprs_found **out, unsigned *nout, unsigned *damaged)
+{
+	struct search s = { .at_us = at_us, .kind = kind };
+	int rc;
+
+	rc = gather(&s, home, cfg, from, n);
+	if (rc < 0) {
+		free(s.c);
+		return rc;
+	}
+	if (s.n)
+		qsort(s.c, s.n, sizeof(*s.c), newest_first);
+	*out = s.c;
+	*nout = s.n;
+	*damaged = s.damaged;
+	return (int)s.files;
 }

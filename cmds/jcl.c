@@ -5,20 +5,33 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <getopt.h>
+
+#include "backup.h"
 #include "jcl.h"
+#include "rtime.h"
 #include "ruv.h"
 
 static const char usage[] =
 	"usage: ruv jcl init\n"
 	"       ruv jcl list\n"
 	"       ruv jcl show MEMBER\n"
+	"       ruv jcl backup\n"
+	"       ruv jcl restore [--from DIR|FILE|VOLSER]... [--time T] "
+	"[--force]\n"
 	"\n"
 	"The recovery JCL library is HOME/jcl: plain text members (file names\n"
 	"without a leading dot; dot files are editor scratch).\n"
 	"init: write the starter members of the remote-site runbook (restore\n"
 	"      the repository, toggle, recover to the PIT, and the Db2, IMS\n"
 	"      and VSAM statements that carry the PIT); never overwrites.\n"
-	"list: members and sizes.  show: a member's text.\n";
+	"list: members and sizes.  show: a member's text.\n"
+	"backup: every member as one data set of kind jcl on copy 1 (Local)\n"
+	"      and copy 2 (Staging), shipped by the pull list like any copy.\n"
+	"restore: with no repository (remote-site step 1): the newest JCL\n"
+	"      library backup at or before T on the volumes (--from, else the\n"
+	"      catalogued volumes and the pool directories); a member that\n"
+	"      exists and differs is replaced only with --force.\n";
 
 static void written(const char *m, void *arg)
 {
@@ -33,10 +46,93 @@ static int listed(const char *m, uint64_t size, void *arg)
 	return 0;
 }
 
+static void restored(const char *m, const char *what, void *arg)
+{
+	(void)arg;
+	printf("%s %s\n", what, m);
+}
+
+static int jcl_restore_cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "time", required_argument, NULL, 't' },
+		{ "force", no_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct jcl_restored res;
+	char when[RTIME_ISO_MAX];
+	char *from[64];
+	unsigned nfrom = 0;
+	int64_t at = rtime_now();
+	int force = 0, c, rc;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hf:t:F", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			return ruv_help(usage);
+		case 'f':
+			if (nfrom == 64)
+				return ruv_usage_error(usage,
+						       "too many --from");
+			from[nfrom++] = optarg;
+			break;
+		case 't':
+			if (rtime_parse(optarg, &at) < 0)
+				return ruv_error("jcl restore", -22);
+			break;
+		case 'F':
+			force = 1;
+			break;
+		default:
+			return ruv_usage_error(usage, "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return ruv_usage_error(usage, "unexpected argument '%s'",
+				       argv[optind]);
+	rc = ruv_setup(1);
+	if (rc != RUV_OK)
+		return rc;
+	rc = jcl_restore(ruv.home, &ruv.cfg, from, nfrom, at, force, restored,
+			 NULL, &res);
+	if (rc < 0)
+		return ruv_error("jcl restore", rc);
+	rtime_format_iso(res.created_us, when, sizeof(when));
+	printf("restored the JCL library of %s from volume %s, data set %u: "
+	       "%u members, %u written, %u already the same\n",
+	       when, res.volser, res.seq, res.members, res.written, res.same);
+	return RUV_OK;
+}
+
 int cmd_jcl(int argc, char **argv)
 {
+	struct backup_request req = { 0 };
+	struct backup_result bres;
 	const char *sub;
 	int i, rc = 0;
+
+	if (argc >= 2 && !strcmp(argv[1], "restore"))
+		return jcl_restore_cmd(argc - 1, argv + 1);
+	if (argc == 2 && !strcmp(argv[1], "backup")) {
+		rc = ruv_setup(1);
+		if (rc != RUV_OK)
+			return rc;
+		req.home = ruv.home;
+		req.cfg = &ruv.cfg;
+		rc = backup_jcl(&req, &bres);
+		if (rc < 0)
+			return ruv_error("jcl backup", rc);
+		printf("backed up the JCL library: %llu bytes, JCL backup "
+		       "%lld\n",
+		       (unsigned long long)bres.size,
+		       (long long)bres.backup_id);
+		return RUV_OK;
+	}
 
 	i = ruv_simple_opts(argc, argv, usage, NULL, NULL, &rc);
 	if (i < 0)

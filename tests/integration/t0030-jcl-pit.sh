@@ -70,4 +70,26 @@ check_eq "the same PIT" "2025-02-10T14:42:17.364519Z" "$("$RUV" pit show --json 
 check "pit set TIME" "$RUV" pit set 2026-11-24T07:59:59Z
 check "the RECOVER member carries it" grep -q -- "--stop-time 2026-11-24T07:59:59Z" "$J/RECOVER"
 check_eq "TOD with 27 leap seconds" "XE06DB015C10E7000" "$(TZ=UTC "$RUV" pit set 2025-02-10T14:42:17.364519Z --lso 27 --json >/dev/null; "$RUV" pit show --json | python3 -c "import json,sys; print(json.load(sys.stdin)['vsam_tod'])")"
+
+# The library travels with the shipment and comes back with no repository.
+check "jcl backup" "$RUV" jcl backup
+check "it ships with the pull list" sh -c "'$RUV' pull-list | grep -q RUV.JCLLIB"
+"$RUV" pull-list --commit >/dev/null 2>&1
+mkdir "$T/transport"
+"$RUV" shipment export 1 "$T/transport" >/dev/null
+R="$T/remote"
+mkdir "$R"
+check "catalog at the remote site" env RUV_HOME="$R" "$RUV" catalog "$T/transport"
+check "jcl restore with no repository" env RUV_HOME="$R" "$RUV" jcl restore
+check "there is still no repository" test ! -e "$R/repository.db"
+check "the library round-trips byte-exact" diff -r "$J" "$R/jcl"
+check_eq "modes too" "755" "$(stat -c %a "$R/jcl/RECOVER")"
+printf 'edited at the remote site\n' >>"$R/jcl/TOGGLE"
+cp "$R/jcl/TOGGLE" "$T/toggle.edited"
+check_fail "a differing member is not overwritten" 1 "TOGGLE.*--force" env RUV_HOME="$R" "$RUV" jcl restore
+check_same_file "the edit is kept" "$T/toggle.edited" "$R/jcl/TOGGLE"
+check "jcl restore --force" env RUV_HOME="$R" "$RUV" jcl restore --force
+check_same_file "forced back to the backup" "$J/TOGGLE" "$R/jcl/TOGGLE"
+check_fail "no JCL backup on the volumes" 1 "no JCL library backup" env RUV_HOME="$T/r3" "$RUV" jcl restore --from "$T/data"
+check_fail "jcl restore before any backup (--time)" 1 "no JCL library backup" env RUV_HOME="$R" "$RUV" jcl restore --time 2000-01-01T00:00:00Z
 done_testing
