@@ -40,6 +40,7 @@ enum node_type {
 	T_LOCSTATE,	 /* locations/{active,inactive}/LOC: directory */
 	T_REPLOC,	 /* repository/by-location/LOC: directory */
 	T_SHIPMENT,	 /* shipments/ID: directory of volume files */
+	T_JCL,		 /* jcl/MEMBER: the real file, passed through */
 };
 
 enum fixed_node {
@@ -65,6 +66,7 @@ enum fixed_node {
 	F_REPBYLOC,
 	F_SHIPMENTS,
 	F_SHIPPENDING,
+	F_JCL,
 	F_NFIXED
 };
 
@@ -129,6 +131,20 @@ int node_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx);
 
 /* Content of a generated file (README, status, reports): malloc'd. */
 int node_generate(fuse_ino_t ino, char **buf, size_t *len);
+
+/* jcl.c: jcl/ passed through to HOME/jcl. */
+int jcl_dir_fd(void);
+int jcl_name_of(fuse_ino_t ino, char *name, size_t len);
+int jcl_lookup(const char *name, struct node *n);
+int jcl_stat(fuse_ino_t ino, struct node *n);
+int jcl_readdir(off_t off, node_fill_fn fill, void *ctx);
+int jcl_open(fuse_ino_t ino, int flags, int *fd_out);
+int jcl_create(const char *name, int flags, mode_t mode, int *fd_out,
+	       struct node *n);
+int jcl_unlink(const char *name);
+int jcl_rename(const char *from, const char *to, unsigned flags);
+int jcl_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, int fd,
+		struct node *n);
 
 /* ctl.c: the control file and the status it feeds. */
 struct ctl_buf;

@@ -57,6 +57,7 @@ static const struct fixed fixed[F_NFIXED] = {
 	[F_REPBYLOC] = { "by-location", F_REPOSITORY, S_IFDIR | 0555 },
 	[F_SHIPMENTS] = { "shipments", F_ROOT, S_IFDIR | 0555 },
 	[F_SHIPPENDING] = { "pending", F_SHIPMENTS, S_IFDIR | 0555 },
+	[F_JCL] = { "jcl", F_ROOT, S_IFDIR | 0755 },
 };
 
 static void stat_base(struct node *n, fuse_ino_t ino, mode_t mode,
@@ -221,6 +222,8 @@ int node_stat(fuse_ino_t ino, struct node *n)
 
 	if (type == T_FIXED)
 		return fixed_node(id, n);
+	if (type == T_JCL)
+		return jcl_stat(ino, n);
 	r = fs_repo();
 	if (!r)
 		return -ENOENT;
@@ -439,6 +442,8 @@ int node_lookup(fuse_ino_t parent, const char *name, struct node *n)
 	struct pool_info p;
 	struct pool_volume_info v;
 
+	if (parent == node_ino(T_FIXED, F_JCL))
+		return jcl_lookup(name, n);
 	if (ptype == T_FIXED) {
 		rc = lookup_fixed(pid, name, n);
 		if (rc != -ENOENT || !is_fixed_dir_with_rows(pid))
@@ -684,6 +689,8 @@ int node_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx)
 	struct repo *r;
 	struct node n;
 
+	if (type == T_FIXED && id == F_JCL)
+		return jcl_readdir(off, fill, ctx);
 	if (type == T_FIXED && !is_fixed_dir_with_rows(id))
 		return readdir_fixed(id, off, &w);
 	r = fs_repo();
@@ -823,6 +830,7 @@ static const char readme[] =
 	"               mv between them is the toggle:\n"
 	"                 mv locations/active/Local locations/inactive/\n"
 	"                 mv locations/inactive/Offsite locations/active/\n"
+	"  jcl/         the recovery JCL library: an ordinary directory\n"
 	"  reports/     the Backup report and the volume report, .txt and\n"
 	"               .json\n"
 	"\n"

@@ -289,6 +289,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		}
 		fi->direct_io = 1;
 		fi->nonseekable = 0;
+	} else if (type == T_JCL) {
+		h->kind = 'j';
+		rc = jcl_open(ino, fi->flags, &h->fd);
 	} else if (acc != O_RDONLY) {
 		rc = -EACCES; /* everything else is read-only */
 	} else if (type == T_FIXED) {
@@ -370,7 +373,15 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data,
 	int rc;
 
 	(void)ino;
-	(void)off;
+	if (h->kind == 'j') {
+		ssize_t n = pwrite(h->fd, data, size, off);
+
+		if (n < 0)
+			fuse_reply_err(req, errno);
+		else
+			fuse_reply_write(req, (size_t)n);
+		return;
+	}
 	if (h->kind != 'w') {
 		fuse_reply_err(req, EACCES);
 		return;
@@ -407,7 +418,17 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	struct node n;
 	int rc;
 
-	(void)fi;
+	if (node_type_of(ino) == T_JCL || ino == node_ino(T_FIXED, F_JCL)) {
+		struct handle *h =
+			fi ? (struct handle *)(uintptr_t)fi->fh : NULL;
+
+		rc = jcl_setattr(ino, attr, to_set, h ? h->fd : -1, &n);
+		if (rc < 0)
+			fuse_reply_err(req, -rc);
+		else
+			fuse_reply_attr(req, &n.st, fs.timeout);
+		return;
+	}
 	if (node_type_of(ino) == T_FIXED && node_id_of(ino) == F_CTL &&
 	    to_set == FUSE_SET_ATTR_SIZE && attr->st_size == 0) {
 		rc = node_stat(ino, &n);
@@ -466,10 +487,14 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int type = node_type_of(parent), rc;
 
 	ruv_clearerr();
-	if (!r)
+	if (parent == node_ino(T_FIXED, F_JCL))
+		rc = jcl_unlink(name);
+	else if (!r)
 		rc = -ENOENT;
 	else if (parent == node_ino(T_FIXED, F_FILES))
 		rc = noted(file_unregister(r, name), "rm");
+	else if (parent == node_ino(T_FIXED, F_JCL))
+		rc = jcl_unlink(name);
 	else if (type == T_GROUP) {
 		rc = group_get(r, (int64_t)node_id_of(parent), &g);
 		if (rc == 0)
@@ -587,6 +612,13 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	int rc;
 
 	ruv_clearerr();
+	if (parent == node_ino(T_FIXED, F_JCL) &&
+	    newparent == node_ino(T_FIXED, F_JCL)) {
+		/* An ordinary directory: the kernel's errno as it comes. */
+		rc = jcl_rename(name, newname, flags);
+		fuse_reply_err(req, -rc);
+		return;
+	}
 	if (flags & ~RENAME_NOREPLACE)
 		rc = -EPERM;
 	else
@@ -600,11 +632,58 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      mode_t mode, struct fuse_file_info *fi)
 {
-	(void)parent;
-	(void)name;
-	(void)mode;
+	struct fuse_entry_param e;
+	struct handle *h;
+	struct node n;
+	int rc;
+
+	if (parent != node_ino(T_FIXED, F_JCL)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	h->kind = 'j';
+	pthread_mutex_init(&h->lock, NULL);
+	rc = jcl_create(name, fi->flags, mode, &h->fd, &n);
+	if (rc < 0) {
+		pthread_mutex_destroy(&h->lock);
+		free(h);
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	entry_of(&n, &e);
+	fi->fh = (uint64_t)(uintptr_t)h;
+	fuse_reply_create(req, &e, fi);
+}
+
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		     struct fuse_file_info *fi)
+{
+	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	int rc = 0;
+
+	(void)ino;
+	if (h && h->kind == 'j' &&
+	    (datasync ? fdatasync(h->fd) : fsync(h->fd)) < 0)
+		rc = errno;
+	fuse_reply_err(req, rc);
+}
+
+static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+			struct fuse_file_info *fi)
+{
 	(void)fi;
-	fuse_reply_err(req, EACCES);
+	(void)datasync;
+	if (ino == node_ino(T_FIXED, F_JCL) && jcl_dir_fd() >= 0 &&
+	    fsync(jcl_dir_fd()) < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	fuse_reply_err(req, 0);
 }
 
 /* ---- extended attributes ------------------------------------------------ */
@@ -769,6 +848,8 @@ static const struct fuse_lowlevel_ops ops = {
 	.rmdir = op_rmdir,
 	.rename = op_rename,
 	.create = op_create,
+	.fsync = op_fsync,
+	.fsyncdir = op_fsyncdir,
 	.getxattr = op_getxattr,
 	.listxattr = op_listxattr,
 	.setxattr = op_setxattr,
