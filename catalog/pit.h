@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /*
  * The recovery point (PIT): derived from an IMS RECON listing (DBRC
@@ -74,6 +75,11 @@ struct pit_stored {
 
 /* Record a new recovery point (one transaction, with history). */
 int pit_store(struct repo *r, const struct pit_stored *p);
+
+/* The recovery point in every form, as text or as JSON: {"pit", "set",
+ * "source", "rule", "offset", "lso", "vsam", "vsam_tod", "db2_time",
+ * "lrsn6", "lrsn10", "ims"}. */
+void pit_write_text(const struct pit_stored *p, int json, FILE *out);
 
 /* The current one: -ENOENT if none was ever set. */
 int pit_current(struct repo *r, struct pit_stored *out);

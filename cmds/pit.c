@@ -39,62 +39,6 @@ static const char usage[] =
 	"        \"vsam\", \"vsam_tod\", \"db2_time\", \"lrsn6\", \"lrsn10\", "
 	"\"ims\"}\n";
 
-static void print_formats(const struct pit_stored *p, FILE *out)
-{
-	struct pit_formats f;
-	char when[RTIME_ISO_MAX];
-	struct jsonw *j;
-
-	pit_format(p->pit_us, p->offset_sec, p->leap_sec, &f);
-	if (!ruv.json) {
-		fprintf(out, "PIT        %s\n", f.iso);
-		fprintf(out, "source     %s\n", p->source);
-		if (p->rule[0])
-			fprintf(out, "rule       %s\n", p->rule);
-		fprintf(out, "VSAM       STOP_TIME(%s)  STOP_TIME(%s)\n",
-			f.vsam, f.vsam_tod);
-		fprintf(out, "Db2        ENDTIME=%s  SYSPITRT=%s\n", f.db2_time,
-			f.db2_time);
-		fprintf(out,
-			"Db2 LRSN   SYSPITR=%s  TOLOGPOINT X'%s'  (6-byte "
-			"%s)\n",
-			f.lrsn10, f.lrsn10, f.lrsn6);
-		fprintf(out, "IMS        RCVTIME('%s')\n", f.ims);
-		return;
-	}
-	j = jsonw_new(out);
-	if (!j)
-		return;
-	rtime_format_iso(p->set_us, when, sizeof(when));
-	jsonw_object_open(j);
-	jsonw_key(j, "pit");
-	jsonw_string(j, f.iso);
-	jsonw_key(j, "set");
-	jsonw_string(j, when);
-	jsonw_key(j, "source");
-	jsonw_string(j, p->source);
-	jsonw_key(j, "rule");
-	jsonw_string(j, p->rule);
-	jsonw_key(j, "offset");
-	jsonw_int(j, p->offset_sec);
-	jsonw_key(j, "lso");
-	jsonw_int(j, p->leap_sec);
-	jsonw_key(j, "vsam");
-	jsonw_string(j, f.vsam);
-	jsonw_key(j, "vsam_tod");
-	jsonw_string(j, f.vsam_tod);
-	jsonw_key(j, "db2_time");
-	jsonw_string(j, f.db2_time);
-	jsonw_key(j, "lrsn6");
-	jsonw_string(j, f.lrsn6);
-	jsonw_key(j, "lrsn10");
-	jsonw_string(j, f.lrsn10);
-	jsonw_key(j, "ims");
-	jsonw_string(j, f.ims);
-	jsonw_object_close(j);
-	jsonw_free(j);
-}
-
 static void changed(const struct jcl_change *c, void *arg)
 {
 	(void)arg;
@@ -223,7 +167,7 @@ static int pit_set(int argc, char **argv)
 		goto out;
 	rc = pit_store(r, &p);
 	if (rc == 0)
-		print_formats(&p, stdout);
+		pit_write_text(&p, ruv.json, stdout);
 out:
 	repo_close(r);
 	return rc < 0 ? ruv_error("pit set", rc) : RUV_OK;
@@ -248,6 +192,6 @@ int cmd_pit(int argc, char **argv)
 	repo_close(r);
 	if (rc < 0)
 		return ruv_error("pit show", rc);
-	print_formats(&p, stdout);
+	pit_write_text(&p, ruv.json, stdout);
 	return RUV_OK;
 }

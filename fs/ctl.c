@@ -324,3 +324,12 @@ void ctl_status(FILE *out)
 	}
 	pthread_mutex_unlock(&lock);
 }
+
+int ctl_run(const char *line)
+{
+	char buf[LINE_MAX_LEN];
+
+	if (snprintf(buf, sizeof(buf), "%s", line) >= (int)sizeof(buf))
+		return -EINVAL;
+	return run_line(buf);
+}

@@ -67,6 +67,7 @@ enum fixed_node {
 	F_SHIPMENTS,
 	F_SHIPPENDING,
 	F_JCL,
+	F_PIT,
 	F_NFIXED
 };
 
@@ -156,7 +157,8 @@ int ctl_write(struct ctl_buf *cb, const char *data, size_t size);
 void ctl_status(FILE *out);
 /* Record an error seen while serving a request, for status. */
 void ctl_note_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Something changed the catalog: the repository may be new. */
 void ctl_usage(FILE *out);
+/* Run one ruv command line as ctl does: 0 or -errno. */
+int ctl_run(const char *line);
 
 #endif

@@ -19,6 +19,7 @@
 #include "fs_int.h"
 #include "group.h"
 #include "location.h"
+#include "pit.h"
 #include "pool.h"
 #include "report.h"
 #include "shipment.h"
@@ -58,6 +59,7 @@ static const struct fixed fixed[F_NFIXED] = {
 	[F_SHIPMENTS] = { "shipments", F_ROOT, S_IFDIR | 0555 },
 	[F_SHIPPENDING] = { "pending", F_SHIPMENTS, S_IFDIR | 0555 },
 	[F_JCL] = { "jcl", F_ROOT, S_IFDIR | 0755 },
+	[F_PIT] = { "pit", F_ROOT, S_IFREG | 0644 },
 };
 
 static void stat_base(struct node *n, fuse_ino_t ino, mode_t mode,
@@ -831,6 +833,9 @@ static const char readme[] =
 	"                 mv locations/active/Local locations/inactive/\n"
 	"                 mv locations/inactive/Offsite locations/active/\n"
 	"  jcl/         the recovery JCL library: an ordinary directory\n"
+	"  pit          read: the recovery point in every form; write a time\n"
+	"               or a RECON listing to set it (and update jcl/):\n"
+	"                 cat recon.lst > pit\n"
 	"  reports/     the Backup report and the volume report, .txt and\n"
 	"               .json\n"
 	"\n"
@@ -839,6 +844,7 @@ static const char readme[] =
 
 int node_generate(fuse_ino_t ino, char **buf, size_t *len)
 {
+	struct pit_stored pit;
 	struct repo *r;
 	FILE *out;
 	int rc = 0;
@@ -854,6 +860,15 @@ int node_generate(fuse_ino_t ino, char **buf, size_t *len)
 		break;
 	case F_STATUS:
 		ctl_status(out);
+		break;
+	case F_PIT:
+		r = fs_repo();
+		if (r && pit_current(r, &pit) == 0)
+			pit_write_text(&pit, 0, out);
+		else
+			fputs("no recovery point set: write a time or a RECON "
+			      "listing here\n",
+			      out);
 		break;
 	case F_REP_BACKUPS:
 	case F_REP_BACKUPS_JSON:

@@ -289,6 +289,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		}
 		fi->direct_io = 1;
 		fi->nonseekable = 0;
+	} else if (type == T_FIXED && id == F_PIT && acc != O_RDONLY) {
+		h->kind = 'p'; /* what is written is taken at close */
+		fi->direct_io = 1;
 	} else if (type == T_JCL) {
 		h->kind = 'j';
 		rc = jcl_open(ino, fi->flags, &h->fd);
@@ -382,6 +385,25 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data,
 			fuse_reply_write(req, (size_t)n);
 		return;
 	}
+	if (h->kind == 'p') {
+		char *nb;
+
+		if (h->len + size > (16U << 20)) {
+			fuse_reply_err(req, EFBIG);
+			return;
+		}
+		nb = realloc(h->buf, h->len + size + 1);
+		if (!nb) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		memcpy(nb + h->len, data, size);
+		h->buf = nb;
+		h->len += size;
+		h->buf[h->len] = '\0';
+		fuse_reply_write(req, size);
+		return;
+	}
 	if (h->kind != 'w') {
 		fuse_reply_err(req, EACCES);
 		return;
@@ -429,7 +451,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			fuse_reply_attr(req, &n.st, fs.timeout);
 		return;
 	}
-	if (node_type_of(ino) == T_FIXED && node_id_of(ino) == F_CTL &&
+	if (node_type_of(ino) == T_FIXED &&
+	    (node_id_of(ino) == F_CTL || node_id_of(ino) == F_PIT) &&
 	    to_set == FUSE_SET_ATTR_SIZE && attr->st_size == 0) {
 		rc = node_stat(ino, &n);
 		if (rc == 0) {
@@ -660,6 +683,56 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fuse_reply_create(req, &e, fi);
 }
 
+/*
+ * Closing a written pit sets the recovery point: one line is a time, more
+ * is a RECON listing (kept in a file of the home while ruv reads it).
+ * The close fails with the command's errno; the message is in status.
+ */
+static int set_pit(struct handle *h)
+{
+	char tmp[PATH_MAX], line[PATH_MAX + 32], *nl;
+	int fd, rc;
+
+	if (!h->len)
+		return 0;
+	nl = memchr(h->buf, '\n', h->len);
+	if (!nl || (size_t)(nl - h->buf) + 1 >= h->len) {
+		if (nl)
+			*nl = '\0';
+		if (strpbrk(h->buf, "'\\") || strlen(h->buf) > 100)
+			return -EINVAL;
+		snprintf(line, sizeof(line), "pit set '%s'", h->buf);
+		return ctl_run(line);
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s/.pit-listing-XXXXXX", fs.home) >=
+	    (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	rc = write(fd, h->buf, h->len) == (ssize_t)h->len ? 0 : -EIO;
+	close(fd);
+	if (rc == 0) {
+		snprintf(line, sizeof(line), "pit set --recon %s", tmp);
+		rc = ctl_run(line);
+	}
+	unlink(tmp);
+	return rc;
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	int rc = 0;
+
+	(void)ino;
+	if (h && h->kind == 'p') {
+		rc = set_pit(h);
+		h->len = 0; /* a later flush of the same open sets nothing */
+	}
+	fuse_reply_err(req, -rc);
+}
+
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		     struct fuse_file_info *fi)
 {
@@ -849,6 +922,7 @@ static const struct fuse_lowlevel_ops ops = {
 	.rename = op_rename,
 	.create = op_create,
 	.fsync = op_fsync,
+	.flush = op_flush,
 	.fsyncdir = op_fsyncdir,
 	.getxattr = op_getxattr,
 	.listxattr = op_listxattr,

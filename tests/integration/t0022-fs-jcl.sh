@@ -47,6 +47,20 @@ check "ruv sees the edited library" sh -c "'$RUV' jcl show VSAMRCVR | grep -q NI
 check "pit set rewrites through the tree's view" "$RUV" pit set 2026-11-24T07:59:59Z
 sleep 1.1
 check "the tree shows the new PIT" grep -q -- "--stop-time 2026-11-24T07:59:59Z" "$J/RECOVER"
+check "cat LISTING > pit" sh -c "cat '$SRCDIR/tests/fixtures/recon-sample.txt' > '$T/mnt/pit'"
+check "pit shows the IMS PIT" grep -q "RCVTIME('2025.041 09:42:17.364519 -05:00')" "$T/mnt/pit"
+check_eq "the catalog has it" "2025-02-10T14:42:17.364519Z" "$("$RUV" pit show --json | python3 -c "import json,sys; print(json.load(sys.stdin)['pit'])")"
+sleep 1.1
+check "and jcl/ carries it" grep -q "STOP_TIME(20250410942173)" "$J/VSAMRCVR"
+check "echo TIME > pit" sh -c "echo 2026-11-24T07:59:59Z > '$T/mnt/pit'"
+check "pit shows it" grep -q "^PIT        2026-11-24T07:59:59Z" "$T/mnt/pit"
+# The close reports it (shells ignore close errors on redirections; cp
+# does not).
+echo 2026-02-30T00:00:00Z >"$T/badtime"
+check_eq "a bad time is refused at close" "Invalid argument" "$(errno_of cp "$T/badtime" "$T/mnt/pit")"
+printf 'not\na listing\n' >"$T/badlisting"
+check_eq "a bad listing is refused at close" "Invalid argument" "$(errno_of cp "$T/badlisting" "$T/mnt/pit")"
+check "status says why" grep -q "not a RECON listing" "$T/mnt/status"
 ino=$(stat -c %i "$J/RECOVER")
 check "unmount" umount_ruvfs
 mount_ruvfs
