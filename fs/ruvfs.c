@@ -60,14 +60,35 @@ static void close_repo(void *p)
 	repo_close(p);
 }
 
+/* The repository file each thread's connection has open: ruvreprs may
+ * install a new one under the same name while we are mounted. */
+static _Thread_local dev_t repo_dev;
+static _Thread_local ino_t repo_ino;
+
 struct repo *fs_repo(void)
 {
 	struct repo *r = pthread_getspecific(fs.repo_key);
+	char path[PATH_MAX];
+	struct stat sb;
 
-	if (r)
+	if (home_path(fs.home, HOME_REPOSITORY, path, sizeof(path)) < 0 ||
+	    stat(path, &sb) < 0) {
+		if (r) { /* gone (moved aside): serve what is there */
+			repo_close(r);
+			pthread_setspecific(fs.repo_key, NULL);
+		}
+		return NULL;
+	}
+	if (r && sb.st_dev == repo_dev && sb.st_ino == repo_ino)
 		return r;
+	if (r) {
+		repo_close(r); /* replaced: pick up the installed one */
+		pthread_setspecific(fs.repo_key, NULL);
+	}
 	if (home_open(fs.home, &r) < 0)
 		return NULL;
+	repo_dev = sb.st_dev;
+	repo_ino = sb.st_ino;
 	pthread_setspecific(fs.repo_key, r);
 	return r;
 }
