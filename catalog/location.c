@@ -13,7 +13,11 @@
 #include "location.h"
 #include "rtime.h"
 
+/* Lookups leave copies at 0; only the listing counts them (a count is a
+ * walk of the location's copies, too slow for every lookup). */
 #define LOCATION_SELECT                                                        \
+	"SELECT id, name, active, created_us, 0 FROM location"
+#define LOCATION_SELECT_COUNTED                                                \
 	"SELECT id, name, active, created_us, (SELECT count(*) FROM copy"      \
 	" WHERE location_id = location.id) FROM location"
 
@@ -94,7 +98,7 @@ int location_list(struct repo *r,
 	sqlite3_stmt *st = NULL;
 	int src, rc;
 
-	rc = repo_prepare(r, LOCATION_SELECT " ORDER BY name", &st);
+	rc = repo_prepare(r, LOCATION_SELECT_COUNTED " ORDER BY name", &st);
 	if (rc < 0)
 		return rc;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {

@@ -20,7 +20,7 @@ struct location_info {
 	char name[NAMES_LOCATION_MAX + 1];
 	int active;
 	int64_t created_us;
-	int64_t copies; /* copies catalogued at this location */
+	int64_t copies; /* copies at this location: location_list() only */
 };
 
 /* -EINVAL bad name, -EEXIST exists (in any case). */
