@@ -15,8 +15,7 @@
 
 /* Lookups leave copies at 0; only the listing counts them (a count is a
  * walk of the location's copies, too slow for every lookup). */
-#define LOCATION_SELECT                                                        \
-	"SELECT id, name, active, created_us, 0 FROM location"
+#define LOCATION_SELECT "SELECT id, name, active, created_us, 0 FROM location"
 #define LOCATION_SELECT_COUNTED                                                \
 	"SELECT id, name, active, created_us, (SELECT count(*) FROM copy"      \
 	" WHERE location_id = location.id) FROM location"
