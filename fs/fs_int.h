@@ -41,6 +41,7 @@ enum node_type {
 	T_REPLOC,	 /* repository/by-location/LOC: directory */
 	T_SHIPMENT,	 /* shipments/ID: directory of volume files */
 	T_JCL,		 /* jcl/MEMBER: the real file, passed through */
+	T_JBLOC,	 /* jcl-backups/by-location/LOC: directory */
 };
 
 enum fixed_node {
@@ -68,6 +69,11 @@ enum fixed_node {
 	F_SHIPPENDING,
 	F_JCL,
 	F_PIT,
+	/* Appended, so the inode numbers above stay what they were. */
+	F_JCLBACKUPS,
+	F_JCLBYLOC,
+	F_REP_PULL,
+	F_REP_PULL_JSON,
 	F_NFIXED
 };
 
@@ -151,8 +157,16 @@ int jcl_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, int fd,
 struct ctl_buf;
 struct ctl_buf *ctl_open(void);
 void ctl_release(struct ctl_buf *cb);
-/* Append data; run each completed line.  Returns size or -errno. */
+/*
+ * Append data; run each completed line.  Returns size, or the count
+ * through the end of the last line that ran when a later line of the
+ * same write fails (a short write: the writer re-sends the rest, and a
+ * re-sent failed line answers its errno without running again), or
+ * -errno when the first line fails.
+ */
 int ctl_write(struct ctl_buf *cb, const char *data, size_t size);
+/* At close: run an unterminated last line.  0 or its -errno. */
+int ctl_flush(struct ctl_buf *cb);
 /* Write the status text. */
 void ctl_status(FILE *out);
 /* Record an error seen while serving a request, for status. */

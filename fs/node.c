@@ -60,6 +60,10 @@ static const struct fixed fixed[F_NFIXED] = {
 	[F_SHIPPENDING] = { "pending", F_SHIPMENTS, S_IFDIR | 0555 },
 	[F_JCL] = { "jcl", F_ROOT, S_IFDIR | 0755 },
 	[F_PIT] = { "pit", F_ROOT, S_IFREG | 0644 },
+	[F_JCLBACKUPS] = { "jcl-backups", F_ROOT, S_IFDIR | 0555 },
+	[F_JCLBYLOC] = { "by-location", F_JCLBACKUPS, S_IFDIR | 0555 },
+	[F_REP_PULL] = { "pull-list.txt", F_REPORTS, S_IFREG | 0444 },
+	[F_REP_PULL_JSON] = { "pull-list.json", F_REPORTS, S_IFREG | 0444 },
 };
 
 static void stat_base(struct node *n, fuse_ino_t ino, mode_t mode,
@@ -259,6 +263,7 @@ int node_stat(fuse_ino_t ino, struct node *n)
 		return rc;
 	case T_BKLOC:
 	case T_REPLOC:
+	case T_JBLOC:
 	case T_LOCSTATE:
 		rc = location_get(r, (int64_t)id, &li);
 		if (rc == 0)
@@ -318,7 +323,7 @@ static int is_fixed_dir_with_rows(uint64_t id)
 	return id == F_FILES || id == F_GROUPS || id == F_BYLOC ||
 	       id == F_BYFILE || id == F_VOLUMES || id == F_LOCACTIVE ||
 	       id == F_LOCINACTIVE || id == F_REPBYLOC || id == F_SHIPMENTS ||
-	       id == F_SHIPPENDING;
+	       id == F_SHIPPENDING || id == F_JCLBYLOC;
 }
 
 struct find_vol {
@@ -369,6 +374,27 @@ static int lookup_shipment(struct repo *r, const char *name, struct node *n)
 	return 0;
 }
 
+/* The directories of locations: which kind each fixed parent holds. */
+static int location_dir_type(uint64_t parent)
+{
+	switch (parent) {
+	case F_BYLOC:
+		return T_BKLOC;
+	case F_REPBYLOC:
+		return T_REPLOC;
+	case F_JCLBYLOC:
+		return T_JBLOC;
+	default:
+		return T_LOCSTATE;
+	}
+}
+
+/* The kind of copy a location directory lists: backup, repository, JCL. */
+static char copy_kind_of(int dir_type)
+{
+	return dir_type == T_BKLOC ? 'B' : dir_type == T_REPLOC ? 'R' : 'J';
+}
+
 static int lookup_rows(struct repo *r, uint64_t parent, const char *name,
 		       struct node *n)
 {
@@ -397,6 +423,7 @@ static int lookup_rows(struct repo *r, uint64_t parent, const char *name,
 		return lookup_shipped_volume(r, 0, name, n);
 	case F_BYLOC:
 	case F_REPBYLOC:
+	case F_JCLBYLOC:
 	case F_LOCACTIVE:
 	case F_LOCINACTIVE:
 		rc = location_lookup(r, name, &li);
@@ -409,10 +436,7 @@ static int lookup_rows(struct repo *r, uint64_t parent, const char *name,
 		    (parent == F_LOCACTIVE && !li.active) ||
 		    (parent == F_LOCINACTIVE && li.active))
 			return -ENOENT;
-		location_dir(parent == F_BYLOC	    ? T_BKLOC
-			     : parent == F_REPBYLOC ? T_REPLOC
-						    : T_LOCSTATE,
-			     &li, n);
+		location_dir(location_dir_type(parent), &li, n);
 		return 0;
 	case F_BYFILE:
 		rc = file_lookup(r, name, &fi);
@@ -474,11 +498,12 @@ int node_lookup(fuse_ino_t parent, const char *name, struct node *n)
 		return lookup_shipped_volume(r, (int64_t)pid, name, n);
 	case T_BKLOC:
 	case T_REPLOC:
+	case T_JBLOC:
 		rc = location_get(r, (int64_t)pid, &li);
 		if (rc == 0)
 			rc = copy_lookup(r, name, &ci);
 		if (rc == 0 && (strcasecmp(ci.location, li.name) ||
-				ci.kind != (ptype == T_BKLOC ? 'B' : 'R')))
+				ci.kind != copy_kind_of(ptype)))
 			rc = -ENOENT;
 		if (rc == 0)
 			copy_node(&ci, n);
@@ -726,12 +751,11 @@ int node_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx)
 			break;
 		case F_BYLOC:
 		case F_REPBYLOC:
+		case F_JCLBYLOC:
 		case F_LOCACTIVE:
 		case F_LOCINACTIVE:
 			/* A handful of rows: listed whole, skipping to off. */
-			w.type = id == F_BYLOC	    ? T_BKLOC
-				 : id == F_REPBYLOC ? T_REPLOC
-						    : T_LOCSTATE;
+			w.type = location_dir_type(id);
 			w.active = id == F_LOCACTIVE;
 			rc = location_list_by_id(r, off, walk_location, &w);
 			break;
@@ -754,12 +778,13 @@ int node_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx)
 		break;
 	case T_BKLOC:
 	case T_REPLOC:
+	case T_JBLOC:
 		rc = location_get(r, (int64_t)id, &li);
 		if (rc < 0)
 			break;
 		cf.location = li.name;
 		cf.limit = PAGE;
-		cf.kind = type == T_BKLOC ? 'B' : 'R';
+		cf.kind = copy_kind_of(type);
 		w.type = T_COPY;
 		do {
 			w.seen = 0;
@@ -825,6 +850,8 @@ static const char readme[] =
 	"  volumes/POOL/VOLSER    the volume files, read-only (root only)\n"
 	"  repository/by-location/LOC/NAME\n"
 	"               repository backup copies (root only); mv relocates\n"
+	"  jcl-backups/by-location/LOC/NAME\n"
+	"               JCL library backup copies (root only); mv relocates\n"
 	"  shipments/pending/     the volumes the next pull list ships\n"
 	"  shipments/ID/          the volumes of shipment ID:\n"
 	"                 cp -r shipments/3 /media/transport/\n"
@@ -836,7 +863,8 @@ static const char readme[] =
 	"  pit          read: the recovery point in every form; write a time\n"
 	"               or a RECON listing to set it (and update jcl/):\n"
 	"                 cat recon.lst > pit\n"
-	"  reports/     the Backup report and the volume report, .txt and\n"
+	"  reports/     the Backup report, the volume report and the pull\n"
+	"               list (as ruv pull-list, not committed), .txt and\n"
 	"               .json\n"
 	"\n"
 	"Copy names: DSN.Dyyyymmdd.Thhmmss.B<backup>.C<copy>, times in UTC.\n"
@@ -884,6 +912,15 @@ int node_generate(fuse_ino_t ino, char **buf, size_t *len)
 		if (r)
 			rc = report_volumes(
 				r, node_id_of(ino) == F_REP_VOLUMES_JSON, out);
+		break;
+	case F_REP_PULL:
+	case F_REP_PULL_JSON:
+		/* What ruv pull-list shows, never committed from here. */
+		r = fs_repo();
+		if (r)
+			rc = pull_list_report(
+				r, node_id_of(ino) == F_REP_PULL_JSON, out,
+				NULL);
 		break;
 	default:
 		rc = -EINVAL;

@@ -543,7 +543,8 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		rc = group_get(r, (int64_t)node_id_of(parent), &g);
 		if (rc == 0)
 			rc = noted(group_remove(r, g.name, one, 1), "rm");
-	} else if (type == T_BKLOC || type == T_BKFILE || type == T_REPLOC) {
+	} else if (type == T_BKLOC || type == T_BKFILE || type == T_REPLOC ||
+		   type == T_JBLOC) {
 		rc = -EPERM; /* copies are relocated, never deleted here */
 	} else {
 		rc = -EACCES;
@@ -605,10 +606,10 @@ static int do_rename(fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 	if (!r)
 		return -ENOENT;
 	if ((pt == T_BKLOC && newparent == node_ino(T_FIXED, F_BYLOC)) ||
-	    (pt == T_REPLOC && newparent == node_ino(T_FIXED, F_REPBYLOC)))
+	    (pt == T_REPLOC && newparent == node_ino(T_FIXED, F_REPBYLOC)) ||
+	    (pt == T_JBLOC && newparent == node_ino(T_FIXED, F_JCLBYLOC)))
 		return -ENOENT; /* mv COPY by-location/NOSUCH: no location */
-	if ((pt == T_BKLOC && npt == T_BKLOC) ||
-	    (pt == T_REPLOC && npt == T_REPLOC)) {
+	if ((pt == T_BKLOC || pt == T_REPLOC || pt == T_JBLOC) && pt == npt) {
 		if (strcmp(name, newname))
 			/* copies keep their names */
 			return node_lookup(newparent, newname, &n) == 0
