@@ -68,18 +68,21 @@ static void list_free(struct dsn_list *l)
 
 static pthread_mutex_t progress_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* arg non-NULL: whole lines, at most two a second (RUV_PROGRESS=lines,
+ * set by ruvfs for ctl commands, whose output goes to its status). */
 static void progress(void *arg, const char *dsn, uint64_t done, uint64_t total)
 {
 	static int64_t last_us;
 	int64_t now = rtime_now();
 
-	(void)arg;
 	pthread_mutex_lock(&progress_lock);
-	if (now - last_us >= 200000 || done == total) {
+	if (now - last_us >= (arg ? 500000 : 200000) ||
+	    (done == total && !arg)) {
 		last_us = now;
-		fprintf(stderr, "\r\033[Kbackup %s: %llu of %llu MiB", dsn,
+		fprintf(stderr, "%sbackup %s: %llu of %llu MiB%s",
+			arg ? "" : "\r\033[K", dsn,
 			(unsigned long long)(done >> 20),
-			(unsigned long long)(total >> 20));
+			(unsigned long long)(total >> 20), arg ? "\n" : "");
 	}
 	pthread_mutex_unlock(&progress_lock);
 }
@@ -147,8 +150,13 @@ int cmd_backup(int argc, char **argv)
 	req.cfg = &ruv.cfg;
 	if (isatty(STDERR_FILENO))
 		req.progress = progress;
+	if (getenv("RUV_PROGRESS") &&
+	    !strcmp(getenv("RUV_PROGRESS"), "lines")) {
+		req.progress = progress;
+		req.progress_arg = &req;
+	}
 	rc = backup_run(&req, dsns.v, dsns.n, res);
-	if (req.progress)
+	if (req.progress && !req.progress_arg)
 		fputs("\r\033[K", stderr);
 	for (i = 0; i < dsns.n; i++)
 		nfailed += res[i].rc < 0;

@@ -12,7 +12,23 @@
  *
  * Lines run in the write that completes them, so `printf 'a\nb\n' > ctl`
  * (one write) and bash printf line by line (several) both work; a line
- * split across writes waits in the open file's buffer.
+ * split across writes waits in the open file's buffer, and an
+ * unterminated last line runs at close (flush), which fails with its
+ * errno.
+ *
+ * A write runs its lines in order and stops at the first that fails.  If
+ * earlier lines of the same write ran, the write is short: it returns
+ * the count through the end of the last line that ran, so a buffered
+ * writer (stdio, Python) re-sends only the rest.  The failed line's
+ * bytes and errno stay on the open file: a write that starts with
+ * exactly those bytes, next, answers the errno without running the line
+ * again (so does each identical retry; any other write forgets it).  A
+ * write whose first line fails answers its errno, and is remembered the
+ * same way, since buffered writers retry a failed flush at close.
+ *
+ * The program's output is copied into its job record as it arrives, so
+ * status shows the progress of a long command (ruv prints progress
+ * lines when $RUV_PROGRESS is "lines", which ruvfs sets for it).
  *
  * Locking: one mutex over the status ring; commands run without it.
  */
@@ -33,12 +49,14 @@ extern char **environ;
 
 #define LINE_MAX_LEN 4096
 #define ARGS_MAX     128
-#define OUTPUT_MAX   16384
 #define RING	     32
 
 struct ctl_buf {
-	size_t len;
+	size_t len; /* bytes of an unterminated line, waiting in line */
 	char line[LINE_MAX_LEN];
+	size_t flen; /* the bytes of the last failed line, as written */
+	int ferr;    /* and its errno (0: none remembered) */
+	char failed[LINE_MAX_LEN];
 };
 
 struct job {
@@ -115,6 +133,7 @@ static int split(char *s, char **argv, int max)
 	return argc;
 }
 
+/* Read fd to EOF into buf (NUL-terminated, the rest drained). */
 static void read_all(int fd, char *buf, size_t cap, size_t *len)
 {
 	char scratch[4096];
@@ -152,33 +171,91 @@ static unsigned job_start(const char *line)
 	return id;
 }
 
-static void job_end(unsigned id, int err, const char *output, size_t len)
+/* Add output to the job's record, keeping its tail. */
+static void job_append(unsigned id, const char *data, size_t len)
 {
 	struct job *j;
-	const char *tail = output;
+	size_t have, cap = sizeof(j->output) - 1, drop;
 
-	if (len >= sizeof(j->output))
-		tail = output + len - (sizeof(j->output) - 1);
+	pthread_mutex_lock(&lock);
+	j = &jobs[id % RING];
+	if (njobs - id <= RING) {
+		if (len > cap) {
+			data += len - cap;
+			len = cap;
+		}
+		have = strlen(j->output);
+		if (have + len > cap) {
+			drop = have + len - cap;
+			memmove(j->output, j->output + drop, have - drop);
+			have -= drop;
+		}
+		memcpy(j->output + have, data, len);
+		j->output[have + len] = '\0';
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+static void job_end(unsigned id, int err)
+{
+	struct job *j;
+
 	pthread_mutex_lock(&lock);
 	j = &jobs[id % RING];
 	if (njobs - id <= RING) {
 		j->running = 0;
 		j->end_us = rtime_now();
 		j->err = err;
-		snprintf(j->output, sizeof(j->output), "%s", tail);
 	}
 	pthread_mutex_unlock(&lock);
+}
+
+/* Copy the program's output into the job as it comes, to EOF. */
+static void follow_output(unsigned id, int fd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		job_append(id, buf, (size_t)n);
+	}
+}
+
+/* The environment of a ctl command: ours, with progress as lines. */
+static char **command_env(void)
+{
+	static const char progress[] = "RUV_PROGRESS=lines";
+	size_t n = 0, i, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 2, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], "RUV_PROGRESS=", 13))
+			env[k++] = environ[i];
+	env[k++] = (char *)progress;
+	env[k] = NULL;
+	return env;
 }
 
 /* Run one ruv command line; 0 or -errno. */
 static int run_line(char *line)
 {
 	char copy[LINE_MAX_LEN], *words[ARGS_MAX + 1], *argv[ARGS_MAX + 8];
-	char output[OUTPUT_MAX], errbuf[32];
+	char output[PATH_MAX + 128], errbuf[32];
 	posix_spawn_file_actions_t fa;
 	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	size_t len = 0, elen = 0;
+	size_t elen = 0;
 	int argc, i, status, rc, err = 0;
+	char **env = NULL;
 	unsigned id;
 	pid_t pid;
 
@@ -188,7 +265,8 @@ static int run_line(char *line)
 		return 0; /* blank or comment */
 	id = job_start(line);
 	if (argc < 0) {
-		job_end(id, EINVAL, "ruvfs: ctl: unbalanced quote\n", 29);
+		job_append(id, "ruvfs: ctl: unbalanced quote\n", 29);
+		job_end(id, EINVAL);
 		return -EINVAL;
 	}
 	argv[0] = fs.ruv;
@@ -197,6 +275,11 @@ static int run_line(char *line)
 	for (i = 0; i < argc; i++)
 		argv[3 + i] = words[i];
 	argv[3 + argc] = NULL;
+	env = command_env();
+	if (!env) {
+		rc = -ENOMEM;
+		goto fail;
+	}
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		rc = -errno;
 		goto fail;
@@ -207,14 +290,14 @@ static int run_line(char *line)
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 2);
 	posix_spawn_file_actions_adddup2(&fa, errp[1], 3);
-	rc = -posix_spawn(&pid, fs.ruv, &fa, NULL, argv, environ);
+	rc = -posix_spawn(&pid, fs.ruv, &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	close(out[1]);
 	close(errp[1]);
 	out[1] = errp[1] = -1;
 	if (rc < 0)
 		goto fail;
-	read_all(out[0], output, sizeof(output), &len);
+	follow_output(id, out[0]);
 	read_all(errp[0], errbuf, sizeof(errbuf), &elen);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -226,14 +309,17 @@ static int run_line(char *line)
 		err = elen ? atoi(errbuf) : EIO;
 	if (err <= 0 || err > 4095)
 		err = err ? EIO : 0;
-	job_end(id, err, output, len);
+	job_end(id, err);
 	close(out[0]);
 	close(errp[0]);
+	free(env);
 	return -err;
 fail:
 	snprintf(output, sizeof(output), "ruvfs: cannot run '%s': %s\n", fs.ruv,
 		 strerror(-rc));
-	job_end(id, -rc, output, strlen(output));
+	job_append(id, output, strlen(output));
+	job_end(id, -rc);
+	free(env);
 	for (i = 0; i < 2; i++) {
 		if (out[i] >= 0)
 			close(out[i]);
@@ -243,17 +329,36 @@ fail:
 	return rc;
 }
 
+/* Remember a failed line's bytes (as this write had them) and errno. */
+static void remember_failure(struct ctl_buf *cb, const char *data, size_t len,
+			     int rc)
+{
+	if (len > sizeof(cb->failed))
+		len = sizeof(cb->failed); /* its start is what a retry shows */
+	memcpy(cb->failed, data, len);
+	cb->flen = len;
+	cb->ferr = -rc;
+}
+
 int ctl_write(struct ctl_buf *cb, const char *data, size_t size)
 {
-	size_t i;
+	size_t i, start = 0;
 	int rc;
 
+	if (cb->ferr) {
+		/* The re-sent failed line: its errno again, not a rerun. */
+		if (size >= cb->flen && !memcmp(data, cb->failed, cb->flen))
+			return -cb->ferr;
+		cb->ferr = 0;
+		cb->flen = 0;
+	}
+	if (size > INT_MAX)
+		size = INT_MAX; /* a short write: the rest comes again */
 	for (i = 0; i < size; i++) {
 		if (data[i] != '\n') {
 			if (cb->len + 1 >= sizeof(cb->line)) {
-				cb->len = 0;
-				return -EINVAL; /* a line longer than any
-						   command */
+				rc = -EINVAL; /* longer than any command */
+				goto failed;
 			}
 			cb->line[cb->len++] = data[i];
 			continue;
@@ -262,9 +367,27 @@ int ctl_write(struct ctl_buf *cb, const char *data, size_t size)
 		cb->len = 0;
 		rc = run_line(cb->line);
 		if (rc < 0)
-			return rc;
+			goto failed;
+		start = i + 1;
 	}
 	return (int)size;
+failed:
+	cb->len = 0;
+	/* Through the failed line's end (or all that was written, for a
+	 * line too long): what the writer will send again. */
+	while (i < size && data[i] != '\n')
+		i++;
+	remember_failure(cb, data + start, i - start + (i < size), rc);
+	return start ? (int)start : rc;
+}
+
+int ctl_flush(struct ctl_buf *cb)
+{
+	if (!cb || !cb->len)
+		return 0;
+	cb->line[cb->len] = '\0';
+	cb->len = 0;
+	return run_line(cb->line);
 }
 
 void ctl_usage(FILE *out)
@@ -278,7 +401,7 @@ void ctl_usage(FILE *out)
 
 void ctl_status(FILE *out)
 {
-	char when[RTIME_ISO_MAX], end[RTIME_ISO_MAX];
+	char when[RTIME_ISO_MAX];
 	unsigned i, first;
 	struct job *j;
 
@@ -295,14 +418,13 @@ void ctl_status(FILE *out)
 		rtime_format_iso(j->start_us, when, sizeof(when));
 		if (j->running) {
 			fprintf(out, "%s running  %s\n", when, j->line);
-			continue;
+		} else {
+			fprintf(out, "%s %-8s %s\n", when,
+				j->err ? "failed" : "ok", j->line);
+			if (j->err)
+				fprintf(out, "  errno %d (%s)\n", j->err,
+					strerror(j->err));
 		}
-		rtime_format_iso(j->end_us, end, sizeof(end));
-		fprintf(out, "%s %-8s %s\n", when, j->err ? "failed" : "ok",
-			j->line);
-		if (j->err)
-			fprintf(out, "  errno %d (%s)\n", j->err,
-				strerror(j->err));
 		if (j->output[0]) {
 			const char *p = j->output, *nl;
 

@@ -751,6 +751,8 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (h && h->kind == 'p') {
 		rc = set_pit(h);
 		h->len = 0; /* a later flush of the same open sets nothing */
+	} else if (h && h->kind == 'w') {
+		rc = ctl_flush(h->ctl); /* an unterminated last line */
 	}
 	fuse_reply_err(req, -rc);
 }
