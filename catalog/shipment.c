@@ -615,6 +615,76 @@ int shipment_volumes(struct repo *r, int64_t id,
 		       id, drop_second, &o);
 }
 
+/* Volumes holding a Staging copy: from the copies of that location
+ * (copy_location index), each one's data set by primary key. */
+#define PENDING_VOLUMES                                                        \
+	"SELECT DISTINCT d.volume_id FROM copy c"                              \
+	" JOIN dataset d ON d.id = c.dataset_id"                               \
+	" WHERE c.location_id = (SELECT id FROM location"                      \
+	"  WHERE name = '" STAGING "')"
+
+int shipment_volume_page(struct repo *r, int64_t id, int64_t after_id,
+			 unsigned limit, int (*cb)(int64_t volume_id, void *),
+			 void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(r,
+			  id ? "SELECT id FROM volume WHERE shipment_id = ?1"
+			       " AND id > ?2 ORDER BY id LIMIT ?3"
+			     : PENDING_VOLUMES " AND d.volume_id > ?2"
+					       " ORDER BY d.volume_id LIMIT ?3",
+			  &st);
+	if (rc < 0)
+		return rc;
+	if (id)
+		sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, after_id);
+	sqlite3_bind_int64(st, 3, limit ? (int64_t)limit : -1);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = cb(sqlite3_column_int64(st, 0), arg);
+		if (rc)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int shipment_has_volume(struct repo *r, int64_t id, int64_t volume_id)
+{
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = repo_prepare(
+		r,
+		id ? "SELECT 1 FROM volume WHERE id = ?2"
+		     " AND shipment_id = ?1"
+		   : "SELECT 1 FROM dataset d"
+		     " JOIN copy c ON c.dataset_id = d.id"
+		     " WHERE d.volume_id = ?2 AND c.location_id ="
+		     " (SELECT id FROM location WHERE name = '" STAGING
+		     "') LIMIT 1",
+		&st);
+	if (rc < 0)
+		return rc;
+	if (id)
+		sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, volume_id);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		rc = 1;
+	else if (src == SQLITE_DONE)
+		rc = 0;
+	else
+		rc = repo_errno(r, src);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int shipment_ids(struct repo *r, int64_t after_id,
 		 int (*cb)(int64_t id, int64_t time_us, void *), void *arg)
 {

@@ -57,6 +57,20 @@ int shipment_pending_volumes(struct repo *r,
 int shipment_volumes(struct repo *r, int64_t id,
 		     int (*cb)(int64_t volume_id, void *), void *arg);
 
+/*
+ * One page of the volumes of shipment id, or of the pending volumes (those
+ * holding Staging copies) when id is 0: row ids > after_id in row id
+ * order, at most limit (0: all).  Paged by key, each page one indexed
+ * query (pending: over the Staging copies).
+ */
+int shipment_volume_page(struct repo *r, int64_t id, int64_t after_id,
+			 unsigned limit, int (*cb)(int64_t volume_id, void *),
+			 void *arg);
+
+/* Whether volume_id belongs to shipment id (0: is pending): 1, 0, or
+ * -errno.  One indexed query. */
+int shipment_has_volume(struct repo *r, int64_t id, int64_t volume_id);
+
 /* Shipment ids > after_id, with their times. */
 int shipment_ids(struct repo *r, int64_t after_id,
 		 int (*cb)(int64_t id, int64_t time_us, void *), void *arg);

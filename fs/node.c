@@ -326,37 +326,19 @@ static int is_fixed_dir_with_rows(uint64_t id)
 	       id == F_SHIPPENDING || id == F_JCLBYLOC;
 }
 
-struct find_vol {
-	int64_t want;
-	int found;
-};
-
-static int is_wanted(int64_t id, void *arg)
-{
-	struct find_vol *f = arg;
-
-	if (id == f->want)
-		f->found = 1;
-	return f->found;
-}
-
 /* A volume file in shipments/pending (ship 0) or shipments/ID. */
 static int lookup_shipped_volume(struct repo *r, int64_t ship, const char *name,
 				 struct node *n)
 {
 	struct pool_volume_info v;
-	struct find_vol f = { 0 };
 	int rc;
 
 	rc = pool_volume_find(r, name, &v);
+	if (rc == 0)
+		rc = shipment_has_volume(r, ship, v.id);
 	if (rc < 0)
 		return rc;
-	f.want = v.id;
-	rc = ship ? shipment_volumes(r, ship, is_wanted, &f)
-		  : shipment_pending_volumes(r, is_wanted, &f);
-	if (rc < 0)
-		return rc;
-	if (!f.found)
+	if (!rc)
 		return -ENOENT;
 	volume_node(&v, n);
 	return 0;
@@ -545,12 +527,11 @@ struct walk {
 	node_fill_fn fill;
 	void *ctx;
 	int full;
-	int64_t gid;   /* members */
-	int active;    /* locations/active or inactive */
-	int type;      /* location directories: T_BKLOC or T_LOCSTATE */
-	int64_t last;  /* id of the last row seen */
-	int64_t skip;  /* short lists read whole: ids up to here were sent */
-	int64_t index; /* entries counted, for lists without ids */
+	int64_t gid;  /* members */
+	int active;   /* locations/active or inactive */
+	int type;     /* location directories: T_BKLOC or T_LOCSTATE */
+	int64_t last; /* id of the last row seen */
+	int64_t skip; /* short lists read whole: ids up to here were sent */
 	unsigned seen;
 };
 
@@ -641,19 +622,20 @@ static int walk_shipment(int64_t id, int64_t t, void *arg)
 	return emit(w, name, &n, id, F_NFIXED);
 }
 
-/* Volumes of a shipment (or pending), by VOLSER: offsets count entries. */
+/* Volumes of a shipment (or pending): the offset is the volume's id. */
 static int walk_shipped_volume(int64_t vid, void *arg)
 {
 	struct walk *w = arg;
 	struct pool_volume_info v;
 	struct node n;
 
-	if (++w->index <= w->skip)
+	if (pool_volume_get(fs_repo(), vid, &v) < 0) {
+		w->last = vid; /* gone meanwhile: skip it, keep paging */
+		w->seen++;
 		return 0;
-	if (pool_volume_get(fs_repo(), vid, &v) < 0)
-		return 0;
+	}
 	volume_node(&v, &n);
-	return emit(w, v.volser, &n, w->index, 0);
+	return emit(w, v.volser, &n, vid, 0);
 }
 
 static int walk_pool(const struct pool_info *p, void *arg)
@@ -745,9 +727,8 @@ int node_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx)
 			rc = shipment_ids(r, off - F_NFIXED, walk_shipment, &w);
 			break;
 		case F_SHIPPENDING:
-			w.skip = off;
-			rc = shipment_pending_volumes(r, walk_shipped_volume,
-						      &w);
+			PAGED(shipment_volume_page(r, 0, off, PAGE,
+						   walk_shipped_volume, &w));
 			break;
 		case F_BYLOC:
 		case F_REPBYLOC:
@@ -773,8 +754,8 @@ int node_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx)
 					  walk_member, &w));
 		break;
 	case T_SHIPMENT:
-		w.skip = off;
-		rc = shipment_volumes(r, (int64_t)id, walk_shipped_volume, &w);
+		PAGED(shipment_volume_page(r, (int64_t)id, off, PAGE,
+					   walk_shipped_volume, &w));
 		break;
 	case T_BKLOC:
 	case T_REPLOC:
