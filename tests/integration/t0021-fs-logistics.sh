@@ -34,19 +34,44 @@ for v in $(ls "$T/exported"); do
 	check_same_file "rsync copy of $v is byte-exact" "$T/exported/$v" "$T/rsync/$v"
 done
 
+# Repository copies move through the tree like backup copies.
+"$RUV" repo backup >/dev/null
+r2=$(ls "$M/repository/by-location/Staging")
+check_eq "a new repository copy waits in Staging" "RUV.REPOSITORY.R2.C2" "$(echo "$r2" | sed 's/\.D[0-9]*\.T[0-9]*\././')"
+check "mv repository Staging/* Offsite/" sh -c "mv '$M'/repository/by-location/Staging/* '$M/repository/by-location/Offsite/'"
+check_eq "the catalog has it in Offsite" "Offsite" "$(sql "SELECT l.name FROM copy c JOIN location l ON l.id = c.location_id WHERE c.repo_backup_id = 2 AND c.copy_no = 2")"
+check_eq "Staging is empty in the tree" "" "$(ls "$M/repository/by-location/Staging")"
+check_eq "Offsite lists it" "$r2" "$(ls "$M/repository/by-location/Offsite" | grep R2)"
+check_eq "its volume is sealed" sealed "$(sql "SELECT v.state FROM copy c JOIN dataset d ON d.id = c.dataset_id JOIN volume v ON v.id = d.volume_id WHERE c.repo_backup_id = 2 AND c.copy_no = 2")"
+check_eq "nothing pending" "" "$(ls "$M/shipments/pending")"
+
 # Under load: ls -lR, ctl writes and CLI commands while a backup runs.
-"$RUV" backup --group LOAD >"$T/bg.out" 2>&1 &
+# The backup is large (a 2 GiB sparse file) and the load runs for as long
+# as the backup does: at least one round must finish while it runs.
+truncate -s 2G "$T/data/big"
+"$RUV" file register L.BIG "$T/data/big" >/dev/null
+"$RUV" group define LOADBIG L.G1 L.G2 L.G3 L.G4 L.BIG >/dev/null
+"$RUV" backup --group LOADBIG >"$T/bg.out" 2>&1 &
 bg=$!
 errs=0
-for i in 1 2 3 4 5; do
+overlap=0
+i=0
+while kill -0 "$bg" 2>/dev/null && [ "$i" -lt 1000 ]; do
+	i=$((i + 1))
 	ls -lR "$M" >/dev/null 2>>"$T/load.err" || errs=$((errs + 1))
 	echo "location define Load$i" >"$M/ctl" 2>>"$T/load.err" || errs=$((errs + 1))
 	"$RUV" file list >/dev/null 2>>"$T/load.err" || errs=$((errs + 1))
 	cat "$M/reports/backups.txt" >/dev/null 2>>"$T/load.err" || errs=$((errs + 1))
+	cat "$M/status" >/dev/null 2>>"$T/load.err" || errs=$((errs + 1))
+	# This round ended before the backup did.
+	kill -0 "$bg" 2>/dev/null && overlap=$((overlap + 1))
 done
 wait "$bg"
 check_eq "the backup under load succeeded" 0 $?
+check_eq "load rounds overlapped the backup" yes "$([ "$overlap" -ge 1 ] && echo yes)"
+check_eq "every ctl line under load ran" "$i" "$(sql "SELECT count(*) FROM location WHERE name LIKE 'Load%'")"
 check_eq "no errors under load" "0 " "$errs $(cat "$T/load.err")"
+check_eq "the big file is backed up" 2147483648 "$(sql "SELECT b.size FROM backup b JOIN file f ON f.id = b.file_id WHERE f.dsn = 'L.BIG'")"
 sleep 2
 check_eq "nothing stale after 2 s: every copy listed" "$(sql "SELECT count(*) FROM copy WHERE backup_id IS NOT NULL")" "$(find "$M/backups/by-location" -type f | wc -l)"
 check "unmount" umount_ruvfs
