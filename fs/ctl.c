@@ -395,7 +395,9 @@ void ctl_usage(FILE *out)
 	fputs("Write one ruv command line per line, without 'ruv':\n"
 	      "  echo 'backup --group PAYROLL' > ctl\n"
 	      "The write fails with the errno of a failing command; its\n"
-	      "message is in status.\n",
+	      "message is in status.  Lines after it do not run; lines\n"
+	      "before it in the same write did, and the write says so by\n"
+	      "being short.  An unterminated last line runs at close.\n",
 	      out);
 }
 
