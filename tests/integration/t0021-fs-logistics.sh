@@ -68,6 +68,7 @@ while kill -0 "$bg" 2>/dev/null && [ "$i" -lt 1000 ]; do
 done
 wait "$bg"
 check_eq "the backup under load succeeded" 0 $?
+echo "# $overlap of $i load rounds finished while the backup ran"
 check_eq "load rounds overlapped the backup" yes "$([ "$overlap" -ge 1 ] && echo yes)"
 check_eq "every ctl line under load ran" "$i" "$(sql "SELECT count(*) FROM location WHERE name LIKE 'Load%'")"
 check_eq "no errors under load" "0 " "$errs $(cat "$T/load.err")"
