@@ -12,9 +12,12 @@
  *
  * The rule, from the DR process: log records PRILOG, SECLOG, PRISLD and
  * SECSLD with one SSID and START form a family (PRILOG is authoritative,
- * the others only stand in when it is missing, never counted twice).  A
- * family whose record STOP is zero is open; its archived end is the STOP
- * of its last DSN entry (its START when it has none).  The IMS PIT is the
+ * the others only stand in when it is missing, never counted twice; with
+ * several stand-ins and no PRILOG, the family is open if any is and ends
+ * at the earliest of their ends, whatever their order).  A family whose
+ * record STOP is zero is open; its archived end is the STOP of its last
+ * archived DSN entry (an entry whose own STOP is zero is not archived),
+ * its START when it has none, and never before its START.  The IMS PIT is the
  * earliest archived end over the open families; closed families do not
  * limit it.  When every family is closed, every log is complete and the
  * PIT is the latest end of all.  Precision is never rounded up.
