@@ -453,6 +453,12 @@ void pit_format(int64_t us, int local_offset_sec, int leap_sec,
 
 int pit_store(struct repo *r, const struct pit_stored *p)
 {
+	return pit_store_then(r, p, NULL, NULL);
+}
+
+int pit_store_then(struct repo *r, const struct pit_stored *p,
+		   int (*then)(void *), void *arg)
+{
 	char detail[400], when[RTIME_ISO_MAX];
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -477,6 +483,8 @@ int pit_store(struct repo *r, const struct pit_stored *p)
 	rtime_format_iso(p->pit_us, when, sizeof(when));
 	if (rc == 0)
 		rc = history_add(r, "pit set", when, 0, p->source);
+	if (rc == 0 && then)
+		rc = then(arg);
 	if (rc == 0)
 		rc = repo_commit(r);
 	else
@@ -519,34 +527,13 @@ int pit_current(struct repo *r, struct pit_stored *out)
 	return rc;
 }
 
-void pit_write_text(const struct pit_stored *p, int json, FILE *out)
+void pit_write_keys(const struct pit_stored *p, struct jsonw *j)
 {
 	struct pit_formats f;
 	char when[RTIME_ISO_MAX];
-	struct jsonw *j;
 
 	pit_format(p->pit_us, p->offset_sec, p->leap_sec, &f);
-	if (!json) {
-		fprintf(out, "PIT        %s\n", f.iso);
-		fprintf(out, "source     %s\n", p->source);
-		if (p->rule[0])
-			fprintf(out, "rule       %s\n", p->rule);
-		fprintf(out, "VSAM       STOP_TIME(%s)  STOP_TIME(%s)\n",
-			f.vsam, f.vsam_tod);
-		fprintf(out, "Db2        ENDTIME=%s  SYSPITRT=%s\n", f.db2_time,
-			f.db2_time);
-		fprintf(out,
-			"Db2 LRSN   SYSPITR=%s  TOLOGPOINT X'%s'  (6-byte "
-			"%s)\n",
-			f.lrsn10, f.lrsn10, f.lrsn6);
-		fprintf(out, "IMS        RCVTIME('%s')\n", f.ims);
-		return;
-	}
-	j = jsonw_new(out);
-	if (!j)
-		return;
 	rtime_format_iso(p->set_us, when, sizeof(when));
-	jsonw_object_open(j);
 	jsonw_key(j, "pit");
 	jsonw_string(j, f.iso);
 	jsonw_key(j, "set");
@@ -571,6 +558,35 @@ void pit_write_text(const struct pit_stored *p, int json, FILE *out)
 	jsonw_string(j, f.lrsn10);
 	jsonw_key(j, "ims");
 	jsonw_string(j, f.ims);
+}
+
+void pit_write_text(const struct pit_stored *p, int json, FILE *out)
+{
+	struct pit_formats f;
+	struct jsonw *j;
+
+	if (!json) {
+		pit_format(p->pit_us, p->offset_sec, p->leap_sec, &f);
+		fprintf(out, "PIT        %s\n", f.iso);
+		fprintf(out, "source     %s\n", p->source);
+		if (p->rule[0])
+			fprintf(out, "rule       %s\n", p->rule);
+		fprintf(out, "VSAM       STOP_TIME(%s)  STOP_TIME(%s)\n",
+			f.vsam, f.vsam_tod);
+		fprintf(out, "Db2        ENDTIME=%s  SYSPITRT=%s\n", f.db2_time,
+			f.db2_time);
+		fprintf(out,
+			"Db2 LRSN   SYSPITR=%s  TOLOGPOINT X'%s'  (6-byte "
+			"%s)\n",
+			f.lrsn10, f.lrsn10, f.lrsn6);
+		fprintf(out, "IMS        RCVTIME('%s')\n", f.ims);
+		return;
+	}
+	j = jsonw_new(out);
+	if (!j)
+		return;
+	jsonw_object_open(j);
+	pit_write_keys(p, j);
 	jsonw_object_close(j);
 	jsonw_free(j);
 }

@@ -79,10 +79,20 @@ struct pit_stored {
 /* Record a new recovery point (one transaction, with history). */
 int pit_store(struct repo *r, const struct pit_stored *p);
 
+/* The same, running then(arg) inside the transaction before it commits:
+ * when then fails the recovery point is not recorded (its error is
+ * returned).  then may be NULL. */
+int pit_store_then(struct repo *r, const struct pit_stored *p,
+		   int (*then)(void *), void *arg);
+
 /* The recovery point in every form, as text or as JSON: {"pit", "set",
  * "source", "rule", "offset", "lso", "vsam", "vsam_tod", "db2_time",
  * "lrsn6", "lrsn10", "ims"}. */
 void pit_write_text(const struct pit_stored *p, int json, FILE *out);
+
+struct jsonw;
+/* Those JSON keys and values, into an object j has open. */
+void pit_write_keys(const struct pit_stored *p, struct jsonw *j);
 
 /* The current one: -ENOENT if none was ever set. */
 int pit_current(struct repo *r, struct pit_stored *out);
