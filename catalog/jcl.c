@@ -897,6 +897,8 @@ struct jcl_ds {
 	char path[PATH_MAX];
 	char volser[7];
 	char name[VOLUME_NAME_MAX + 1];
+	char backup[VOLUME_NAME_MAX +
+		    16]; /* which backup: its start, the same on every copy */
 	uint64_t offset, length, size;
 	uint32_t seq;
 	int64_t created_us;
@@ -910,6 +912,29 @@ struct jcl_search {
 	const char *path;
 	const char *volser;
 };
+
+/*
+ * The copies of one backup share its start time, "start=" in their meta
+ * (the data set name has whole seconds only: two backups in one second
+ * share it).  The name stands in when the meta does not say.
+ */
+static void backup_of(const struct volume_dataset_info *di, char *out,
+		      size_t len)
+{
+	const char *m = di->meta, *end = m ? m + di->meta_len : NULL, *p;
+	const char *nl;
+
+	for (p = m; p && p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			break;
+		if (nl - p > 6 && !memcmp(p, "start=", 6)) {
+			snprintf(out, len, "%.*s", (int)(nl - p - 6), p + 6);
+			return;
+		}
+	}
+	snprintf(out, len, "%s", di->name);
+}
 
 static int jcl_seen(const struct volume_dataset_info *di, void *arg)
 {
@@ -931,6 +956,7 @@ static int jcl_seen(const struct volume_dataset_info *di, void *arg)
 	snprintf(nd->path, sizeof(nd->path), "%s", s->path);
 	snprintf(nd->volser, sizeof(nd->volser), "%s", s->volser);
 	snprintf(nd->name, sizeof(nd->name), "%s", di->name);
+	backup_of(di, nd->backup, sizeof(nd->backup));
 	nd->offset = di->offset;
 	nd->length = di->length;
 	nd->size = di->raw_size;
@@ -1051,7 +1077,7 @@ static int pick_backup(const struct jcl_search *s, char **buf, size_t *len,
 	int rc;
 
 	for (i = 0; i < s->n; i++) {
-		if (strcmp(s->ds[i].name, newest->name)) {
+		if (strcmp(s->ds[i].backup, newest->backup)) {
 			if (!older)
 				older = &s->ds[i];
 			continue;
