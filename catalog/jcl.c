@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The recovery JCL library: starter members, listing, and rewriting the
- * PIT fields when the recovery point is set.
+ * The recovery JCL library: starter members, listing, rewriting the PIT
+ * fields when the recovery point is set, and the library's backup and
+ * restore.
  *
  * A rewrite copies the text through, replacing only the value of each
- * recognised field; a value whose shape is not the field's (say a
- * symbolic &PIT) is left alone.  Members are written through a temporary
- * file in the library, fsynced and renamed over, keeping their mode, so
- * an editor or a crash never sees half a member.
+ * recognised field; a value that is plainly not one (a symbol &PIT) is
+ * left alone, one that starts like one but has the wrong shape refuses
+ * the update.  Members are written through a temporary file in the
+ * library, fsynced and renamed over, keeping their mode, so an editor or
+ * a crash never sees half a member.  Entries are read as they are on
+ * disk (lstat first: a symbolic link is never followed); a member is at
+ * most MEMBER_MAX_SIZE bytes, read whole.
  */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,11 +27,10 @@
 #include "home.h"
 #include "jcl.h"
 #include "names.h"
-#include "volcat.h"
-#include "volume.h"
 #include "config.h"
 #include "rtime.h"
-#include <limits.h>
+#include "volcat.h"
+#include "volume.h"
 
 #define MEMBER_MAX_SIZE (4 << 20)
 
@@ -554,7 +558,7 @@ out:
 
 int jcl_update_write(struct jcl_update *u)
 {
-	unsigned i;
+	unsigned i, j;
 	int rc;
 
 	for (i = 0; i < u->n; i++) {
@@ -563,9 +567,17 @@ int jcl_update_write(struct jcl_update *u)
 		rc = write_member(u->home, u->m[i].name, u->texts[i],
 				  u->lens[i], u->m[i].mode);
 		if (rc < 0)
-			return rc;
+			goto undo;
 	}
 	return 0;
+undo:
+	/* Best effort: the members written so far get their text back, so
+	 * the library does not carry a PIT the repository does not. */
+	for (j = 0; j < i; j++)
+		if (u->texts[j])
+			write_member(u->home, u->m[j].name, u->m[j].text,
+				     u->m[j].len, u->m[j].mode);
+	return rc;
 }
 
 int jcl_update_pit(const char *home, const struct pit_formats *f,

@@ -63,7 +63,8 @@ int jcl_update_prepare(const char *home, const struct pit_formats *f,
 		       void (*cb)(const struct jcl_change *, void *), void *arg,
 		       struct jcl_update **out);
 /* Write each changed member atomically (temporary file, fsync, rename,
- * mode kept).  A failure names the member; those before it are written. */
+ * mode kept).  A failure names the member; those written before it are
+ * put back as they were (best effort). */
 int jcl_update_write(struct jcl_update *u);
 /* NULL ok. */
 void jcl_update_free(struct jcl_update *u);

@@ -78,6 +78,12 @@ sql "CREATE TRIGGER no_pit BEFORE INSERT ON recovery_point BEGIN SELECT RAISE(AB
 refused "a store that fails" "pit set" 2025-05-01T00:00:00Z
 sql "DROP TRIGGER no_pit"
 
+# A member that cannot be written (its temporary name is taken by a
+# directory): the members written before it are put back, no PIT stored.
+mkdir "$J/.VSAMRCVR.ruv-new"
+refused "a member that cannot be written" "member 'VSAMRCVR'" 2025-05-01T00:00:00Z
+rmdir "$J/.VSAMRCVR.ruv-new"
+
 # ruv --json pit set: one JSON object, the changes inside it.
 check "ruv --json pit set" "$RUV" --json pit set --recon "$SRCDIR/tests/fixtures/recon-sample.txt"
 check "pit set --json: the shape" python3 -c '
