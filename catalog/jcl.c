@@ -294,6 +294,7 @@ struct member {
 	char name[NAMES_MEMBER_MAX + 1];
 	char *text;
 	size_t len;
+	uint64_t size; /* as listed: the bytes read, or lstat's size */
 	mode_t mode;
 	char problem[64]; /* why it is not a usable member; "" if it is */
 };
@@ -340,6 +341,7 @@ static int read_entry(const char *dir, struct member *m)
 		return 0;
 	}
 	m->mode = sb.st_mode & 07777;
+	m->size = (uint64_t)sb.st_size;
 	if (S_ISLNK(sb.st_mode) || S_ISDIR(sb.st_mode) ||
 	    !S_ISREG(sb.st_mode)) {
 		snprintf(m->problem, sizeof(m->problem), "%s",
@@ -380,6 +382,7 @@ static int read_entry(const char *dir, struct member *m)
 			 "too large (over %d bytes)", MEMBER_MAX_SIZE);
 	close(fd);
 	m->len = got;
+	m->size = got;
 	m->text[got] = '\0';
 	small = realloc(m->text, got + 1);
 	if (small)
@@ -605,7 +608,7 @@ int jcl_list(const char *home,
 
 	rc = load_members(home, 0, &m, &n);
 	for (i = 0; rc == 0 && i < n; i++)
-		rc = cb(m[i].name, m[i].len,
+		rc = cb(m[i].name, m[i].size,
 			m[i].problem[0] ? m[i].problem : NULL, arg);
 	free_members(m, n);
 	return rc;
@@ -1099,7 +1102,7 @@ static int pick_backup(const struct jcl_search *s, char **buf, size_t *len,
 				bad = &s->ds[i];
 			if (!why[0])
 				snprintf(why, sizeof(why),
-					 "damaged on the volume");
+					 "the volume scan finds it damaged");
 			continue;
 		}
 		rc = read_dataset(s->ds[i].path, s->ds[i].offset,

@@ -66,4 +66,23 @@ rm -r "$T/r3/jcl/RECOVER"
 check "jcl restore --force" env RUV_HOME="$T/r3" "$RUV" jcl restore $FROM --time "$between" --force
 check "replaced" grep -q "^replaced TOGGLE$" "$T/out"
 check "--force: library A exactly" diff -r "$T/jcl.A" "$T/r3/jcl"
+
+# Damage the scan itself finds (a trailer): refused the same way.
+check "PIT C" "$RUV" pit set 2025-06-01T00:00:00Z --offset +00:00
+check "backup C" "$RUV" jcl backup
+"$RUV" --json volume scan "$RUV_HOME"/pools/local/* "$RUV_HOME"/pools/offsite/* >"$T/scan2.json"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for v in d["volumes"]:
+    for x in v["datasets"]:
+        if x["kind"] == "jcl":
+            print(x["created"], v["path"], x["offset"], x["length"], v["volser"], x["seq"])
+' "$T/scan2.json" | sort | tail -n 2 >"$T/c.ds"
+while read -r _ cpath coff clen _ _; do
+	flip_byte "$cpath" $((coff + clen - 40)) # in the trailer
+done <"$T/c.ds"
+check_fail "C's trailer damaged on every copy: refused" 1 "newest JCL library backup, data set [0-9]+ .* is damaged \(the volume scan finds it damaged\).*--time" \
+	env RUV_HOME="$T/r4" "$RUV" jcl restore $FROM
+check "nothing restored" test ! -e "$T/r4"
 done_testing

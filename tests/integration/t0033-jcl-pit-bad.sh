@@ -73,6 +73,12 @@ refused "a binary member" "member 'BINARY' is binary \\(a NUL byte at offset 3\\
 check_fail "jcl backup refuses a binary member" 1 "member 'BINARY' is binary" "$RUV" jcl backup
 rm "$J/BINARY"
 
+yes 'STOP_TIME(19000010000000)' | head -c 4194305 >"$J/HUGE"
+refused "a member over 4 MiB" "member 'HUGE' is too large \\(over 4194304 bytes\\)" 2025-05-01T00:00:00Z
+check_fail "jcl backup refuses it" 1 "member 'HUGE' is too large" "$RUV" jcl backup
+check "jcl list flags it" sh -c "'$RUV' jcl list | grep -qE '^HUGE +4194305  BAD: too large'"
+rm "$J/HUGE"
+
 # A failed store leaves the members as they were.
 sql "CREATE TRIGGER no_pit BEFORE INSERT ON recovery_point BEGIN SELECT RAISE(ABORT, 'refused'); END"
 refused "a store that fails" "pit set" 2025-05-01T00:00:00Z
