@@ -26,31 +26,61 @@
 int jcl_init(const char *home, void (*cb)(const char *member, void *),
 	     void *arg);
 
-/* Members by name. */
+/* Every entry named like a member, by name.  problem is NULL for a
+ * usable member, else why it is not one ("a directory", "a symbolic
+ * link", "binary (a NUL byte at offset N)", "too large ..."): one bad
+ * entry does not hide the others. */
 int jcl_list(const char *home,
-	     int (*cb)(const char *member, uint64_t size, void *), void *arg);
+	     int (*cb)(const char *member, uint64_t size, const char *problem,
+		       void *),
+	     void *arg);
 
-/* Copy a member to out.  -EINVAL not a member name, -ENOENT none. */
+/* Copy a member to out.  -EINVAL not a member name or not a usable
+ * member (the message says why), -ENOENT none. */
 int jcl_show(const char *home, const char *member, FILE *out);
 
 struct jcl_change {
 	const char *member;
 	unsigned line;
+	const char *field; /* "STOP_TIME", "--stop-time", "ENDTIME", "SYSPITRT",
+			      "SYSPITR", "TOLOGPOINT", "RCVTIME" */
 	const char *old_value;
 	const char *new_value;
 };
 
+struct jcl_update;
+
 /*
- * Rewrite the PIT fields of every member to f.  All members are read and
- * checked first (a binary or unreadable member refuses the whole update,
- * naming it); each changed member is then written atomically.  cb hears
- * each field changed.  Returns the number of fields changed.
+ * Work out the rewrite of the PIT fields of every member to f, writing
+ * nothing: every member is read and checked (an entry that is not a
+ * usable member, a directory, a symbolic link, binary, too large or
+ * unreadable, refuses the whole update naming it and why; so does a
+ * recognised field whose value has the wrong shape, see jcl_rewrite).
+ * cb hears each field that will change.  Returns the number of fields
+ * and the update in *out (free with jcl_update_free).
  */
+int jcl_update_prepare(const char *home, const struct pit_formats *f,
+		       void (*cb)(const struct jcl_change *, void *), void *arg,
+		       struct jcl_update **out);
+/* Write each changed member atomically (temporary file, fsync, rename,
+ * mode kept).  A failure names the member; those written before it are
+ * put back as they were (best effort). */
+int jcl_update_write(struct jcl_update *u);
+/* NULL ok. */
+void jcl_update_free(struct jcl_update *u);
+
+/* Both of the above.  Returns the number of fields changed. */
 int jcl_update_pit(const char *home, const struct pit_formats *f,
 		   void (*cb)(const struct jcl_change *, void *), void *arg);
 
-/* Rewrite the PIT fields in one text (for tests and the above): returns
- * a malloc'd new text in *out (NULL when nothing changed) and the count. */
+/*
+ * Rewrite the PIT fields in one text (for tests and the above): returns
+ * a malloc'd new text in *out (NULL when nothing changed) and the count.
+ * A recognised field whose value is plainly not a time (a symbol &PIT,
+ * $PIT, prose) is left alone; one that starts like a value but has the
+ * wrong shape (13 digits, an IMS time without its offset) is -EINVAL,
+ * "MEMBER:LINE: ..." naming the value: a stale PIT must not stay behind.
+ */
 int jcl_rewrite(const char *member, const char *text, size_t len,
 		const struct pit_formats *f, char **out, size_t *out_len,
 		void (*cb)(const struct jcl_change *, void *), void *arg);
@@ -75,9 +105,13 @@ struct jcl_restored {
 /*
  * Restore the library from the newest JCL library backup at or before
  * at_us on the volumes (from[0..n), or the catalogued volumes and the
- * pool directories), with no repository.  A member that exists and
- * differs is overwritten only with force: without it the whole restore
- * is refused (-EEXIST) naming them, and nothing is written.
+ * pool directories), with no repository, from any sound copy of it.
+ * When no copy of that newest backup can be read, -EIO naming the
+ * damaged data set and its VOLSER: an older library may carry an older
+ * PIT, so it is taken only when asked for (at_us before the damaged one).
+ * A member that exists and differs byte for byte, or cannot be read, is
+ * overwritten only with force: without it the whole restore is refused
+ * (-EEXIST) naming them, and nothing is written.
  */
 int jcl_restore(const char *home, const struct config *cfg, char *const *from,
 		unsigned n, int64_t at_us, int force,

@@ -48,7 +48,7 @@ struct parse {
 	int kind;
 	char ssid[9];
 	int64_t start_us, stop_us, last_dsn_stop;
-	int have_start, have_stop, stop_zero, dsn_open, ndsn;
+	int have_start, have_stop, stop_zero, dsn_open, ndsn, have_dsn_stop;
 	unsigned rec_line;
 };
 
@@ -145,6 +145,7 @@ static int is_log_type(const char *t, int *kind)
 static int end_record(struct parse *ps, unsigned line)
 {
 	struct family *f = NULL;
+	int64_t end;
 	unsigned i;
 
 	if (!ps->in_log)
@@ -171,18 +172,39 @@ static int end_record(struct parse *ps, unsigned line)
 		f->start_us = ps->start_us;
 		f->source = OTHER + 1; /* nothing yet */
 	}
+	/*
+	 * An open log's archived end: the STOP of its last archived DSN
+	 * entry (an entry still open, STOP zero, archived nothing), its
+	 * START when there is none; never before its START.
+	 */
+	if (!ps->stop_zero)
+		end = ps->stop_us;
+	else if (ps->have_dsn_stop && ps->last_dsn_stop > ps->start_us)
+		end = ps->last_dsn_stop;
+	else
+		end = ps->start_us;
 	/* PRILOG speaks for the family; another record only until it does. */
 	if (ps->kind > f->source)
 		return 0;
 	if (ps->kind == f->source && ps->kind == PRI)
 		return 0;
+	if (ps->kind == f->source) {
+		/*
+		 * Stand-ins only (no PRILOG): whatever their order, the
+		 * family is open if any of them is, and ends at the
+		 * earliest end among them (never rounded up).
+		 */
+		f->open |= ps->stop_zero;
+		if (end < f->end_us) {
+			f->end_us = end;
+			f->line = ps->rec_line;
+		}
+		return 0;
+	}
 	f->source = ps->kind;
 	f->open = ps->stop_zero;
 	f->line = ps->rec_line;
-	if (ps->stop_zero)
-		f->end_us = ps->ndsn ? ps->last_dsn_stop : ps->start_us;
-	else
-		f->end_us = ps->stop_us;
+	f->end_us = end;
 	return 0;
 }
 
@@ -251,7 +273,10 @@ static int log_line(struct parse *ps, unsigned line, const char *l)
 		if (ps->dsn_open) {
 			ps->dsn_open = 0;
 			ps->ndsn++;
-			ps->last_dsn_stop = us;
+			if (!zero) {
+				ps->have_dsn_stop = 1;
+				ps->last_dsn_stop = us;
+			}
 		} else if (!ps->have_stop && !ps->ndsn) {
 			ps->have_stop = 1;
 			ps->stop_zero = zero;
@@ -351,7 +376,7 @@ int pit_from_recon(const char *text, size_t len, const char *name,
 				ps->ssid[0] = '\0';
 				ps->have_start = ps->have_stop = 0;
 				ps->dsn_open = ps->ndsn = 0;
-				ps->stop_zero = 0;
+				ps->stop_zero = ps->have_dsn_stop = 0;
 				ps->rec_line = line;
 			}
 			continue;
@@ -428,6 +453,12 @@ void pit_format(int64_t us, int local_offset_sec, int leap_sec,
 
 int pit_store(struct repo *r, const struct pit_stored *p)
 {
+	return pit_store_then(r, p, NULL, NULL);
+}
+
+int pit_store_then(struct repo *r, const struct pit_stored *p,
+		   int (*then)(void *), void *arg)
+{
 	char detail[400], when[RTIME_ISO_MAX];
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -452,6 +483,8 @@ int pit_store(struct repo *r, const struct pit_stored *p)
 	rtime_format_iso(p->pit_us, when, sizeof(when));
 	if (rc == 0)
 		rc = history_add(r, "pit set", when, 0, p->source);
+	if (rc == 0 && then)
+		rc = then(arg);
 	if (rc == 0)
 		rc = repo_commit(r);
 	else
@@ -494,34 +527,13 @@ int pit_current(struct repo *r, struct pit_stored *out)
 	return rc;
 }
 
-void pit_write_text(const struct pit_stored *p, int json, FILE *out)
+void pit_write_keys(const struct pit_stored *p, struct jsonw *j)
 {
 	struct pit_formats f;
 	char when[RTIME_ISO_MAX];
-	struct jsonw *j;
 
 	pit_format(p->pit_us, p->offset_sec, p->leap_sec, &f);
-	if (!json) {
-		fprintf(out, "PIT        %s\n", f.iso);
-		fprintf(out, "source     %s\n", p->source);
-		if (p->rule[0])
-			fprintf(out, "rule       %s\n", p->rule);
-		fprintf(out, "VSAM       STOP_TIME(%s)  STOP_TIME(%s)\n",
-			f.vsam, f.vsam_tod);
-		fprintf(out, "Db2        ENDTIME=%s  SYSPITRT=%s\n", f.db2_time,
-			f.db2_time);
-		fprintf(out,
-			"Db2 LRSN   SYSPITR=%s  TOLOGPOINT X'%s'  (6-byte "
-			"%s)\n",
-			f.lrsn10, f.lrsn10, f.lrsn6);
-		fprintf(out, "IMS        RCVTIME('%s')\n", f.ims);
-		return;
-	}
-	j = jsonw_new(out);
-	if (!j)
-		return;
 	rtime_format_iso(p->set_us, when, sizeof(when));
-	jsonw_object_open(j);
 	jsonw_key(j, "pit");
 	jsonw_string(j, f.iso);
 	jsonw_key(j, "set");
@@ -546,6 +558,35 @@ void pit_write_text(const struct pit_stored *p, int json, FILE *out)
 	jsonw_string(j, f.lrsn10);
 	jsonw_key(j, "ims");
 	jsonw_string(j, f.ims);
+}
+
+void pit_write_text(const struct pit_stored *p, int json, FILE *out)
+{
+	struct pit_formats f;
+	struct jsonw *j;
+
+	if (!json) {
+		pit_format(p->pit_us, p->offset_sec, p->leap_sec, &f);
+		fprintf(out, "PIT        %s\n", f.iso);
+		fprintf(out, "source     %s\n", p->source);
+		if (p->rule[0])
+			fprintf(out, "rule       %s\n", p->rule);
+		fprintf(out, "VSAM       STOP_TIME(%s)  STOP_TIME(%s)\n",
+			f.vsam, f.vsam_tod);
+		fprintf(out, "Db2        ENDTIME=%s  SYSPITRT=%s\n", f.db2_time,
+			f.db2_time);
+		fprintf(out,
+			"Db2 LRSN   SYSPITR=%s  TOLOGPOINT X'%s'  (6-byte "
+			"%s)\n",
+			f.lrsn10, f.lrsn10, f.lrsn6);
+		fprintf(out, "IMS        RCVTIME('%s')\n", f.ims);
+		return;
+	}
+	j = jsonw_new(out);
+	if (!j)
+		return;
+	jsonw_object_open(j);
+	pit_write_keys(p, j);
 	jsonw_object_close(j);
 	jsonw_free(j);
 }

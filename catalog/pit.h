@@ -12,9 +12,12 @@
  *
  * The rule, from the DR process: log records PRILOG, SECLOG, PRISLD and
  * SECSLD with one SSID and START form a family (PRILOG is authoritative,
- * the others only stand in when it is missing, never counted twice).  A
- * family whose record STOP is zero is open; its archived end is the STOP
- * of its last DSN entry (its START when it has none).  The IMS PIT is the
+ * the others only stand in when it is missing, never counted twice; with
+ * several stand-ins and no PRILOG, the family is open if any is and ends
+ * at the earliest of their ends, whatever their order).  A family whose
+ * record STOP is zero is open; its archived end is the STOP of its last
+ * archived DSN entry (an entry whose own STOP is zero is not archived),
+ * its START when it has none, and never before its START.  The IMS PIT is the
  * earliest archived end over the open families; closed families do not
  * limit it.  When every family is closed, every log is complete and the
  * PIT is the latest end of all.  Precision is never rounded up.
@@ -76,10 +79,20 @@ struct pit_stored {
 /* Record a new recovery point (one transaction, with history). */
 int pit_store(struct repo *r, const struct pit_stored *p);
 
+/* The same, running then(arg) inside the transaction before it commits:
+ * when then fails the recovery point is not recorded (its error is
+ * returned).  then may be NULL. */
+int pit_store_then(struct repo *r, const struct pit_stored *p,
+		   int (*then)(void *), void *arg);
+
 /* The recovery point in every form, as text or as JSON: {"pit", "set",
  * "source", "rule", "offset", "lso", "vsam", "vsam_tod", "db2_time",
  * "lrsn6", "lrsn10", "ims"}. */
 void pit_write_text(const struct pit_stored *p, int json, FILE *out);
+
+struct jsonw;
+/* Those JSON keys and values, into an object j has open. */
+void pit_write_keys(const struct pit_stored *p, struct jsonw *j);
 
 /* The current one: -ENOENT if none was ever set. */
 int pit_current(struct repo *r, struct pit_stored *out);

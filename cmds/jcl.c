@@ -2,6 +2,7 @@
 /*
  * ruv jcl: the recovery JCL library.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 
 #include "backup.h"
 #include "jcl.h"
+#include "jsonw.h"
 #include "rtime.h"
 #include "ruv.h"
 
@@ -25,13 +27,20 @@ static const char usage[] =
 	"init: write the starter members of the remote-site runbook (restore\n"
 	"      the repository, toggle, recover to the PIT, and the Db2, IMS\n"
 	"      and VSAM statements that carry the PIT); never overwrites.\n"
-	"list: members and sizes.  show: a member's text.\n"
+	"list: members and sizes; an entry that is not a usable member (a\n"
+	"      directory, a symbolic link, binary, too large) is flagged BAD\n"
+	"      with the reason.  --json: {\"members\": [{\"name\", \"size\",\n"
+	"      \"problem\"}]}, problem null for a usable member.\n"
+	"show: a member's text.\n"
 	"backup: every member as one data set of kind jcl on copy 1 (Local)\n"
 	"      and copy 2 (Staging), shipped by the pull list like any copy.\n"
 	"restore: with no repository (remote-site step 1): the newest JCL\n"
 	"      library backup at or before T on the volumes (--from, else the\n"
 	"      catalogued volumes and the pool directories); a member that\n"
-	"      exists and differs is replaced only with --force.\n";
+	"      exists and differs (or cannot be read) is replaced only with\n"
+	"      --force.  A damaged newest backup is refused, naming it: "
+	"--time\n"
+	"      before it takes the older one.\n";
 
 static void written(const char *m, void *arg)
 {
@@ -39,11 +48,51 @@ static void written(const char *m, void *arg)
 	printf("wrote %s\n", m);
 }
 
-static int listed(const char *m, uint64_t size, void *arg)
+static int listed(const char *m, uint64_t size, const char *problem, void *arg)
 {
-	(void)arg;
-	printf("%-16s %8llu\n", m, (unsigned long long)size);
+	struct jsonw *j = arg;
+
+	if (j) {
+		jsonw_object_open(j);
+		jsonw_key(j, "name");
+		jsonw_string(j, m);
+		jsonw_key(j, "size");
+		jsonw_uint(j, size);
+		jsonw_key(j, "problem");
+		if (problem)
+			jsonw_string(j, problem);
+		else
+			jsonw_null(j);
+		jsonw_object_close(j);
+	} else if (problem) {
+		printf("%-16s %8llu  BAD: %s\n", m, (unsigned long long)size,
+		       problem);
+	} else {
+		printf("%-16s %8llu\n", m, (unsigned long long)size);
+	}
 	return 0;
+}
+
+static int list_members(void)
+{
+	struct jsonw *j = NULL;
+	int rc;
+
+	if (ruv.json) {
+		j = jsonw_new(stdout);
+		if (!j)
+			return -ENOMEM;
+		jsonw_object_open(j);
+		jsonw_key(j, "members");
+		jsonw_array_open(j);
+	}
+	rc = jcl_list(ruv.home, listed, j);
+	if (j) {
+		jsonw_array_close(j);
+		jsonw_object_close(j);
+		jsonw_free(j);
+	}
+	return rc;
 }
 
 static void restored(const char *m, const char *what, void *arg)
@@ -70,7 +119,7 @@ static int jcl_restore_cmd(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hf:t:F", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hf:t:F", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			return ruv_help(usage);
@@ -87,6 +136,10 @@ static int jcl_restore_cmd(int argc, char **argv)
 		case 'F':
 			force = 1;
 			break;
+		case ':':
+			return ruv_usage_error(usage,
+					       "'%s': the value is missing",
+					       argv[optind - 1]);
 		default:
 			return ruv_usage_error(usage, "unknown option '%s'",
 					       argv[optind - 1]);
@@ -150,7 +203,7 @@ int cmd_jcl(int argc, char **argv)
 	if (!strcmp(sub, "init"))
 		rc = jcl_init(ruv.home, written, NULL);
 	else if (!strcmp(sub, "list"))
-		rc = jcl_list(ruv.home, listed, NULL);
+		rc = list_members();
 	else
 		rc = jcl_show(ruv.home, argv[i], stdout);
 	return rc < 0 ? ruv_error("jcl", rc) : RUV_OK;

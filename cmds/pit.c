@@ -37,13 +37,88 @@ static const char usage[] =
 	"--json: {\"pit\", \"set\", \"source\", \"rule\", \"offset\", "
 	"\"lso\",\n"
 	"        \"vsam\", \"vsam_tod\", \"db2_time\", \"lrsn6\", \"lrsn10\", "
-	"\"ims\"}\n";
+	"\"ims\"}\n"
+	"        set adds \"changes\": [{\"member\", \"line\", \"field\", "
+	"\"old\",\n"
+	"        \"new\"}]\n";
+
+/* The changes to the JCL, reported once the PIT is recorded. */
+struct change {
+	char member[72];
+	unsigned line;
+	char field[16], old_value[80], new_value[40];
+};
+
+struct changes {
+	struct change *c;
+	size_t n, cap;
+	int rc;
+};
 
 static void changed(const struct jcl_change *c, void *arg)
 {
-	(void)arg;
-	printf("%s:%u: %s -> %s\n", c->member, c->line, c->old_value,
-	       c->new_value);
+	struct changes *cs = arg;
+	struct change *nc;
+
+	if (cs->n == cs->cap) {
+		cs->cap = cs->cap ? 2 * cs->cap : 16;
+		nc = realloc(cs->c, cs->cap * sizeof(*nc));
+		if (!nc) {
+			cs->rc = -ENOMEM;
+			return;
+		}
+		cs->c = nc;
+	}
+	nc = &cs->c[cs->n++];
+	snprintf(nc->member, sizeof(nc->member), "%s", c->member);
+	nc->line = c->line;
+	snprintf(nc->field, sizeof(nc->field), "%s", c->field);
+	snprintf(nc->old_value, sizeof(nc->old_value), "%s", c->old_value);
+	snprintf(nc->new_value, sizeof(nc->new_value), "%s", c->new_value);
+}
+
+static void write_set(const struct pit_stored *p, const struct changes *cs)
+{
+	struct jsonw *j;
+	size_t i;
+
+	if (!ruv.json) {
+		for (i = 0; i < cs->n; i++)
+			printf("%s:%u: %s -> %s\n", cs->c[i].member,
+			       cs->c[i].line, cs->c[i].old_value,
+			       cs->c[i].new_value);
+		pit_write_text(p, 0, stdout);
+		return;
+	}
+	j = jsonw_new(stdout);
+	if (!j)
+		return;
+	jsonw_object_open(j);
+	pit_write_keys(p, j);
+	jsonw_key(j, "changes");
+	jsonw_array_open(j);
+	for (i = 0; i < cs->n; i++) {
+		jsonw_object_open(j);
+		jsonw_key(j, "member");
+		jsonw_string(j, cs->c[i].member);
+		jsonw_key(j, "line");
+		jsonw_uint(j, cs->c[i].line);
+		jsonw_key(j, "field");
+		jsonw_string(j, cs->c[i].field);
+		jsonw_key(j, "old");
+		jsonw_string(j, cs->c[i].old_value);
+		jsonw_key(j, "new");
+		jsonw_string(j, cs->c[i].new_value);
+		jsonw_object_close(j);
+	}
+	jsonw_array_close(j);
+	jsonw_object_close(j);
+	jsonw_free(j);
+}
+
+static int write_jcl(void *arg)
+{
+	return jcl_update_write(arg);
 }
 
 static int parse_offset(const char *s, int *out)
@@ -92,6 +167,8 @@ static int pit_set(int argc, char **argv)
 	struct pit_stored p = { 0 };
 	struct pit_result res;
 	struct pit_formats f;
+	struct changes cs = { 0 };
+	struct jcl_update *u = NULL;
 	const char *recon = NULL;
 	struct repo *r = NULL;
 	int offset = PIT_NO_OFFSET, c, rc;
@@ -160,15 +237,24 @@ static int pit_set(int argc, char **argv)
 	if (rc < 0)
 		goto out;
 	p.set_us = rtime_now();
-	/* The JCL first: a member that cannot be rewritten changes nothing. */
+	/*
+	 * Every member is read and checked and every change worked out
+	 * before anything is written; the members are then written inside
+	 * the transaction that records the PIT, so a refused member or a
+	 * failed store changes neither.
+	 */
 	pit_format(p.pit_us, p.offset_sec, p.leap_sec, &f);
-	rc = jcl_update_pit(ruv.home, &f, changed, NULL);
+	rc = jcl_update_prepare(ruv.home, &f, changed, &cs, &u);
+	if (rc >= 0 && cs.rc < 0)
+		rc = cs.rc;
 	if (rc < 0)
 		goto out;
-	rc = pit_store(r, &p);
+	rc = pit_store_then(r, &p, write_jcl, u);
 	if (rc == 0)
-		pit_write_text(&p, ruv.json, stdout);
+		write_set(&p, &cs);
 out:
+	jcl_update_free(u);
+	free(cs.c);
 	repo_close(r);
 	return rc < 0 ? ruv_error("pit set", rc) : RUV_OK;
 }

@@ -22,7 +22,8 @@ cp -r "$J" "$T/jcl.before"
 check "pit set --recon" "$RUV" pit set --recon "$FIX"
 check "it reports member, line, old and new" grep -q "^VSAMRCVR:5: 19000010000000 -> 20250410942173$" "$T/out"
 # Byte-exact: the members equal the originals with only the PIT values changed.
-for m in DB2RCVR IMSRCVR VSAMRCVR MYJOB RECOVER; do
+STARTERS="DB2RCVR IMSRCVR VSAMRCVR RECOVER RESTREPO TOGGLE README"
+for m in $STARTERS MYJOB; do
 	sed -e 's/SYSPITR=00000000000000000000/SYSPITR=00E06DAFFC0142700000/' \
 	    -e 's/ENDTIME=19000010000000/ENDTIME=20250411442173/' \
 	    -e 's/SYSPITRT=19000010000000/SYSPITRT=20250411442173/' \
@@ -35,6 +36,8 @@ for m in DB2RCVR IMSRCVR VSAMRCVR MYJOB RECOVER; do
 	check_same_file "$m changed only in its PIT fields" "$T/expect.$m" "$J/$m"
 done
 check_same_file "README untouched" "$T/jcl.before/README" "$J/README"
+check_same_file "RESTREPO untouched" "$T/jcl.before/RESTREPO" "$J/RESTREPO"
+check_same_file "TOGGLE untouched" "$T/jcl.before/TOGGLE" "$J/TOGGLE"
 check_eq "modes kept" "755" "$(stat -c %a "$J/RECOVER")"
 "$RUV" pit show --json >"$T/pit.json"
 check_eq "pit show: the IMS PIT" "2025-02-10T14:42:17.364519Z|2025.041 09:42:17.364519 -05:00|20250411442173|00E06DAFFC0142700000|E06DAFFC0142|20250410942173|XE06DAFFC01427000" \
@@ -65,6 +68,23 @@ check_fail "a bad --offset" 2 "offset" "$RUV" pit set --recon "$FIX" --offset 5
 check_unchanged "refused PIT settings" "$T/dump.before"
 check "the JCL library is unchanged" diff -r "$T/jcl.now" "$J"
 
+# From one real PIT to another: again only the PIT values change.
+cp -r "$J" "$T/jcl.mid"
+check "pit set from the RECON PIT to another" "$RUV" pit set 2026-11-24T07:59:59Z --offset -05:00
+for m in $STARTERS MYJOB; do
+	sed -e 's/SYSPITR=00E06DAFFC0142700000/SYSPITR=00E3A1161865DC000000/' \
+	    -e 's/ENDTIME=20250411442173/ENDTIME=20263280759590/' \
+	    -e 's/SYSPITRT=20250411442173/SYSPITRT=20263280759590/' \
+	    -e "s/TOLOGPOINT X'00E06DAFFC0142700000'/TOLOGPOINT X'00E3A1161865DC000000'/" \
+	    -e "s/RCVTIME('2025.041 09:42:17.364519 -05:00')/RCVTIME('2026.328 02:59:59.000000 -05:00')/" \
+	    -e 's/STOP_TIME(20250410942173)/STOP_TIME(20263280259590)/' \
+	    -e 's/STOP_TIME(XE06DAFFC01427000)/STOP_TIME(XE3A1161865DC0000)/' \
+	    -e 's/--stop-time 2025-02-10T14:42:17.364519Z/--stop-time 2026-11-24T07:59:59Z/' \
+	    "$T/jcl.mid/$m" >"$T/expect2.$m"
+	check_same_file "old PIT to new: $m changed only in its PIT fields" "$T/expect2.$m" "$J/$m"
+done
+check "the old PIT value is reported" grep -qxF "IMSRCVR:5: 2025.041 09:42:17.364519 -05:00 -> 2026.328 02:59:59.000000 -05:00" "$T/out"
+
 check "YY format with --offset" "$RUV" pit set --recon "$T/yy" --offset -05:00
 check_eq "the same PIT" "2025-02-10T14:42:17.364519Z" "$("$RUV" pit show --json | python3 -c "import json,sys; print(json.load(sys.stdin)['pit'])")"
 check "pit set TIME" "$RUV" pit set 2026-11-24T07:59:59Z
@@ -90,6 +110,42 @@ check_fail "a differing member is not overwritten" 1 "TOGGLE.*--force" env RUV_H
 check_same_file "the edit is kept" "$T/toggle.edited" "$R/jcl/TOGGLE"
 check "jcl restore --force" env RUV_HOME="$R" "$RUV" jcl restore --force
 check_same_file "forced back to the backup" "$J/TOGGLE" "$R/jcl/TOGGLE"
-check_fail "no JCL backup on the volumes" 1 "no JCL library backup" env RUV_HOME="$T/r3" "$RUV" jcl restore --from "$T/data"
 check_fail "jcl restore before any backup (--time)" 1 "no JCL library backup" env RUV_HOME="$R" "$RUV" jcl restore --time 2000-01-01T00:00:00Z
+
+# Remote-site step 1 comes before cataloguing: a bare home, --from DIR.
+B="$T/bare"
+check "jcl restore --from DIR on a bare home" env RUV_HOME="$B" "$RUV" jcl restore --from "$T/transport"
+VOL=$(sed -n 's/.* from volume \([A-Z0-9]*\),.*/\1/p' "$T/out")
+check "bare home: the library round-trips" diff -r "$J" "$B/jcl"
+check "bare home: still no repository" test ! -e "$B/repository.db"
+check "bare home: nothing catalogued" test ! -e "$B/volumes.cat"
+check "the restore names the volume" test -n "$VOL"
+rm -rf "$R/jcl"
+check "jcl restore --from VOLSER (catalogued)" env RUV_HOME="$R" "$RUV" jcl restore --from "$VOL"
+check "--from VOLSER: the library round-trips" diff -r "$J" "$R/jcl"
+check_fail "--from an unknown VOLSER" 1 "ZZZ999.*no such volume" env RUV_HOME="$R" "$RUV" jcl restore --from ZZZ999
+check_fail "--time with no value" 2 "'--time': the value is missing" env RUV_HOME="$R" "$RUV" jcl restore --time
+
+# Two backups: --time between them takes the older library (older PIT).
+check "pit set A" "$RUV" pit set 2025-03-01T00:00:00Z --offset +00:00
+check "backup A" "$RUV" jcl backup
+cp -r "$J" "$T/jcl.A"
+between=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
+check "pit set B" "$RUV" pit set 2025-04-01T00:00:00Z --offset +00:00
+check "backup B" "$RUV" jcl backup
+check "jcl restore --time before B" env RUV_HOME="$T/ab" "$RUV" jcl restore --from "$RUV_HOME/pools/local" --time "$between"
+check "--time: the older library, with PIT A" diff -r "$T/jcl.A" "$T/ab/jcl"
+check "jcl restore (newest)" env RUV_HOME="$T/b" "$RUV" jcl restore --from "$RUV_HOME/pools/local"
+check "the newest library, with PIT B" diff -r "$J" "$T/b/jcl"
+check "B carries PIT B" grep -q "ENDTIME=20250910000000" "$T/b/jcl/DB2RCVR"
+
+# Volumes with only file and repository backups: no JCL backup on them.
+O="$T/other"
+check "another home" env RUV_HOME="$O" "$RUV" init
+env RUV_HOME="$O" "$RUV" file register D.A "$T/data/a.dat" >/dev/null
+check "a file backup" env RUV_HOME="$O" "$RUV" backup D.A
+check "a repository backup" env RUV_HOME="$O" "$RUV" repo backup
+check "those volumes exist" sh -c "ls '$O'/pools/*/* >/dev/null"
+check_fail "no JCL backup on the volumes" 1 "no JCL library backup.*[1-9][0-9]* volume" env RUV_HOME="$T/r3" "$RUV" jcl restore --from "$O/pools/local" --from "$O/pools/offsite"
+check "nothing was created" test ! -e "$T/r3"
 done_testing

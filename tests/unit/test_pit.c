@@ -159,6 +159,83 @@ static void test_all_closed_and_families(void **state)
 	assert_non_null(strstr(res.limiting, "IMSB"));
 }
 
+/* A DSN entry whose own STOP is zero is still being archived: it does not
+ * advance the archived end, and the PIT is never before the START. */
+static void test_zero_stop_dsn_entry(void **state)
+{
+	static const char *const d1[] = { "2025.041 05:00:00.000000 -05:00",
+					  "0000.000 00:00:00.000000 -05:00",
+					  NULL };
+	static const char *const d2[] = { "0000.000 00:00:00.000000 -05:00",
+					  NULL };
+	struct pit_result res;
+	char buf[8192];
+
+	(void)state;
+	snprintf(buf, sizeof(buf), "%s", head);
+	add_log(buf, sizeof(buf), "PRILOG", "IMSA",
+		"2025.041 01:00:00.000000 -05:00", NULL, d1);
+	strcat(buf, tail);
+	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
+	assert_int_equal(res.pit_us,
+			 rtime_from_civil(2025, 2, 10, 10, 0, 0, 0));
+	/* Only an unarchived entry: the family's START. */
+	snprintf(buf, sizeof(buf), "%s", head);
+	add_log(buf, sizeof(buf), "PRILOG", "IMSA",
+		"2025.041 01:00:00.000000 -05:00", NULL, d2);
+	strcat(buf, tail);
+	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
+	assert_int_equal(res.pit_us, rtime_from_civil(2025, 2, 10, 6, 0, 0, 0));
+}
+
+/* Without a PRILOG the stand-ins decide, and their order does not: the
+ * earliest archived end among them, open if any is open. */
+static void test_stand_ins_any_order(void **state)
+{
+	static const char *const early[] = { "2025.041 05:00:00.000000 -05:00",
+					     NULL };
+	static const char *const late[] = { "2025.041 07:30:00.000000 -05:00",
+					    NULL };
+	struct pit_result res;
+	char buf[8192];
+	int order;
+
+	(void)state;
+	for (order = 0; order < 2; order++) {
+		snprintf(buf, sizeof(buf), "%s", head);
+		add_log(buf, sizeof(buf), order ? "PRISLD" : "SECLOG", "IMSA",
+			"2025.041 01:00:00.000000 -05:00", NULL,
+			order ? late : early);
+		add_log(buf, sizeof(buf), order ? "SECLOG" : "PRISLD", "IMSA",
+			"2025.041 01:00:00.000000 -05:00", NULL,
+			order ? early : late);
+		strcat(buf, tail);
+		assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
+		assert_int_equal(res.families, 1);
+		assert_int_equal(res.open, 1);
+		assert_int_equal(res.pit_us,
+				 rtime_from_civil(2025, 2, 10, 10, 0, 0, 0));
+	}
+	/* One stand-in closed, one open: open, whatever the order. */
+	for (order = 0; order < 2; order++) {
+		snprintf(buf, sizeof(buf), "%s", head);
+		add_log(buf, sizeof(buf), "SECLOG", "IMSA",
+			"2025.041 01:00:00.000000 -05:00",
+			order ? NULL : "2025.041 07:30:00.000000 -05:00", late);
+		add_log(buf, sizeof(buf), "SECSLD", "IMSA",
+			"2025.041 01:00:00.000000 -05:00",
+			order ? "2025.041 07:30:00.000000 -05:00" : NULL,
+			order ? late : early);
+		strcat(buf, tail);
+		assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
+		assert_int_equal(res.open, 1);
+		assert_int_equal(
+			res.pit_us,
+			order ? rtime_from_civil(2025, 2, 10, 12, 30, 0, 0)
+			      : rtime_from_civil(2025, 2, 10, 10, 0, 0, 0));
+	}
+}
+
 static void test_yy_format_needs_offset(void **state)
 {
 	static const char *const d[] = { "25.041 05:00:00.123456", NULL };
@@ -223,6 +300,8 @@ int main(void)
 		cmocka_unit_test(test_sample_listing),
 		cmocka_unit_test(test_tod_vectors),
 		cmocka_unit_test(test_all_closed_and_families),
+		cmocka_unit_test(test_zero_stop_dsn_entry),
+		cmocka_unit_test(test_stand_ins_any_order),
 		cmocka_unit_test(test_yy_format_needs_offset),
 		cmocka_unit_test(test_refusals),
 	};
