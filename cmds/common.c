@@ -43,8 +43,42 @@ int ruv_error(const char *what, int rc)
 	return RUV_FAILED;
 }
 
+/*
+ * The command a usage text is about, from its first line: "ruv VERB" or
+ * the program alone ("ruv", "ruvtogl").
+ */
+static void usage_command(const char *usage, char *buf, size_t len)
+{
+	const char *p = usage;
+	size_t w;
+	int words = 0, n = 0;
+
+	if (!strncmp(p, "usage: ", 7))
+		p += 7;
+	buf[0] = '\0';
+	while (words < 2) {
+		w = strspn(p, "abcdefghijklmnopqrstuvwxyz-");
+		if (!w || (p[w] && p[w] != ' ' && p[w] != '\n'))
+			break;
+		if (words == 1 && strcmp(buf, "ruv"))
+			break;
+		n += snprintf(buf + n, len - (size_t)n, "%s%.*s",
+			      words ? " " : "", (int)w, p);
+		if ((size_t)n >= len)
+			break;
+		words++;
+		p += w;
+		if (*p != ' ')
+			break;
+		p++;
+	}
+	if (!buf[0])
+		snprintf(buf, len, "ruv");
+}
+
 int ruv_usage_error(const char *usage, const char *fmt, ...)
 {
+	char cmd[64];
 	va_list ap;
 
 	ruv_report_errno(EINVAL);
@@ -53,7 +87,8 @@ int ruv_usage_error(const char *usage, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	fputs(usage, stderr);
+	usage_command(usage, cmd, sizeof(cmd));
+	fprintf(stderr, "see '%s --help'\n", cmd);
 	return RUV_USAGE;
 }
 

@@ -141,9 +141,6 @@ int main(int argc, char **argv)
 		return cmd_version(1, argv);
 	v = find_verb(argv[1]);
 	if (!v)
-		return ruv_usage_error(usage,
-				       "unknown verb '%s' (see 'ruv "
-				       "help')",
-				       argv[1]);
+		return ruv_usage_error(usage, "unknown verb '%s'", argv[1]);
 	return v->fn(argc - 1, argv + 1);
 }

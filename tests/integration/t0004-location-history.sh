@@ -63,7 +63,16 @@ check_eq "version prints the version" "ruv $("$RUV" --version | sed 's/^ruv //')
 check_fail "version takes no operands" 2 "unexpected argument 'x'" "$RUV" version x
 check_fail "help of an unknown verb" 2 "unknown verb 'nosuch'" "$RUV" help nosuch
 check_fail "help takes one verb" 2 "unexpected argument 'group'" "$RUV" help file group
-check_fail "unknown verb" 2 "unknown verb" "$RUV" frobnicate
+check_fail "unknown verb" 2 "unknown verb 'frobnicate'" "$RUV" frobnicate
+check_eq "a usage error is the message and where to look" \
+	"ruv: unknown verb 'frobnicate'|see 'ruv --help'" "$(tr '\n' '|' <"$T/err" | sed 's/|$//')"
+check_fail "a verb's usage error" 2 "unknown option '--frob'" "$RUV" file list --frob
+check_eq "points at the verb's --help" \
+	"ruv: unknown option '--frob'|see 'ruv file --help'" "$(tr '\n' '|' <"$T/err" | sed 's/|$//')"
+check_fail "a two-word verb's usage error" 2 "unexpected argument" "$RUV" pull-list extra
+check_eq "points at pull-list --help" "see 'ruv pull-list --help'" "$(tail -n 1 "$T/err")"
+check_fail "ruvtogl's usage error" 2 "unknown option" "$RUVTOGL" --frob
+check_eq "points at ruvtogl --help" "see 'ruvtogl --help'" "$(tail -n 1 "$T/err")"
 check_fail "no verb" 2 "no verb" "$RUV"
 check_fail "--home without a value" 2 "needs a value" "$RUV" file list --home
 done_testing
