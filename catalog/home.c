@@ -219,46 +219,52 @@ static void remove_leftovers(const char *dir)
 }
 
 /*
- * Rename every entry of tmp up into home, repository.db last.  On failure
- * the entries already moved are removed again (home was empty).
+ * Rename every entry of tmp up into home, repository.db last.  The names
+ * are read first: a directory is not renamed out of while it is read.
+ * On failure the entries already moved are removed again (home was
+ * empty).
  */
 static int move_up(const char *tmp, const char *home)
 {
+	char names[16][NAME_MAX + 1];
 	char from[PATH_MAX], to[PATH_MAX];
-	char moved[16][NAME_MAX + 1];
-	unsigned nmoved = 0, i;
+	unsigned n = 0, moved = 0, i;
 	struct dirent *de;
-	int rc = 0, last;
+	int rc = 0;
 	DIR *d;
 
-	for (last = 0; last < 2 && rc == 0; last++) {
-		d = opendir(tmp);
-		if (!d)
-			return -errno;
-		while (rc == 0 && (de = readdir(d))) {
-			if (!strcmp(de->d_name, ".") ||
-			    !strcmp(de->d_name, "..") ||
-			    (strcmp(de->d_name, HOME_REPOSITORY) == 0) != last)
-				continue;
-			if (nmoved == sizeof(moved) / sizeof(moved[0])) {
-				rc = -E2BIG;
-				break;
-			}
-			rc = home_path(tmp, de->d_name, from, sizeof(from));
-			if (rc == 0)
-				rc = home_path(home, de->d_name, to,
-					       sizeof(to));
-			if (rc == 0 && rename(from, to) < 0)
-				rc = -errno;
-			if (rc == 0)
-				snprintf(moved[nmoved++], sizeof(moved[0]),
-					 "%s", de->d_name);
+	d = opendir(tmp);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n == sizeof(names) / sizeof(names[0])) {
+			rc = -E2BIG;
+			break;
 		}
-		closedir(d);
+		snprintf(names[n++], sizeof(names[0]), "%s", de->d_name);
+	}
+	closedir(d);
+	/* The repository last: it is what makes the directory a home. */
+	for (i = 0; rc == 0 && i + 1 < n; i++)
+		if (!strcmp(names[i], HOME_REPOSITORY)) {
+			memcpy(from, names[i], sizeof(names[i]));
+			memcpy(names[i], names[n - 1], sizeof(names[i]));
+			memcpy(names[n - 1], from, sizeof(names[i]));
+		}
+	for (; rc == 0 && moved < n; moved++) {
+		rc = home_path(tmp, names[moved], from, sizeof(from));
+		if (rc == 0)
+			rc = home_path(home, names[moved], to, sizeof(to));
+		if (rc == 0 && rename(from, to) < 0)
+			rc = -errno;
+		if (rc < 0)
+			break;
 	}
 	if (rc < 0)
-		for (i = 0; i < nmoved; i++)
-			if (home_path(home, moved[i], to, sizeof(to)) == 0)
+		for (i = 0; i < moved; i++)
+			if (home_path(home, names[i], to, sizeof(to)) == 0)
 				remove_tree(to);
 	return rc;
 }
@@ -300,8 +306,10 @@ static int init_inside(const char *path, const char *abs,
 	rc = build_home(tmp, abs, cfg);
 	if (rc < 0)
 		goto fail;
-	if (sync_path(tmp) < 0 || (rc = move_up(tmp, abs)) < 0) {
-		rc = rc < 0 ? rc : -errno;
+	rc = sync_path(tmp);
+	if (rc == 0)
+		rc = move_up(tmp, abs);
+	if (rc < 0) {
 		ruv_fail(rc, "cannot create home '%s': %s", path,
 			 strerror(-rc));
 		goto fail;
