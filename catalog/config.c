@@ -7,6 +7,14 @@
  * bad file changes nothing.  inih reports a handler's refusal as the line
  * number of the first failing line; the handler keeps the first message
  * and config_load() prefixes "FILE:LINE: ".
+ *
+ * inih is fed through our own line reader, which counts lines as inih
+ * does and notes whether a line is indented.  inih may be built with
+ * multi-line values (Debian's is): an indented line after a key is then
+ * handed over as the same key again, and would silently replace its
+ * value.  The handler refuses that, and any key given twice in a section,
+ * naming the line.  The line of every key is kept, so a check that spans
+ * keys ("copies = 3 but copy3 is not set") names the line of the key.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -23,9 +31,29 @@
 #include "errmsg.h"
 #include "names.h"
 
+#define MAX_KEYS 128
+
+/* A key read: where, for duplicates and for messages that span keys. */
+struct key_seen {
+	char section[CONFIG_NAME_MAX + 8];
+	char key[32];
+	int line;
+};
+
 struct parse_state {
 	struct config cfg;
 	char msg[256]; /* first handler failure; "" if none */
+	int msg_line;  /* line for a cross-key failure; 0 if none */
+	/* the reader */
+	FILE *f;	  /* reading a file, or */
+	const char *text; /* the rest of a string */
+	int lineno;	  /* lines read, counted as inih counts them */
+	int at_start;	  /* the next read begins a physical line */
+	int indented;	  /* the line inih is on begins with a blank */
+	int after_header; /* a [section] line came after the last key */
+	/* the keys so far */
+	unsigned nseen;
+	struct key_seen seen[MAX_KEYS];
 };
 
 void config_defaults(struct config *cfg)
@@ -234,10 +262,103 @@ static int backup_key(struct parse_state *st, const char *key,
 	return 1;
 }
 
+static void note_line(struct parse_state *st, const char *buf)
+{
+	size_t n = strlen(buf);
+
+	st->lineno++;
+	st->indented = st->at_start && (buf[0] == ' ' || buf[0] == '\t');
+	if (st->at_start && buf[strspn(buf, " \t")] == '[')
+		st->after_header = 1;
+	st->at_start = n > 0 && buf[n - 1] == '\n';
+}
+
+static char *read_file_line(char *buf, int size, void *stream)
+{
+	struct parse_state *st = stream;
+
+	if (!fgets(buf, size, st->f))
+		return NULL;
+	note_line(st, buf);
+	return buf;
+}
+
+/* As inih's string reader: up to and with the newline, size - 1 at most. */
+static char *read_string_line(char *buf, int size, void *stream)
+{
+	struct parse_state *st = stream;
+	int n = 0;
+
+	if (!*st->text || size < 2)
+		return NULL;
+	while (n < size - 1 && st->text[n]) {
+		buf[n] = st->text[n];
+		if (st->text[n++] == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	st->text += n;
+	note_line(st, buf);
+	return buf;
+}
+
+static const struct key_seen *key_find(const struct parse_state *st,
+				       const char *section, const char *key)
+{
+	unsigned i;
+
+	for (i = 0; i < st->nseen; i++)
+		if (!strcmp(st->seen[i].section, section) &&
+		    (!key || !strcmp(st->seen[i].key, key)))
+			return &st->seen[i];
+	return NULL;
+}
+
+/* The line of section's key (its first key if key is NULL), or 0. */
+static int key_line(const struct parse_state *st, const char *section,
+		    const char *key)
+{
+	const struct key_seen *k = key_find(st, section, key);
+
+	return k ? k->line : 0;
+}
+
+/*
+ * Refuse an indented line that continues the previous key (a multi-line
+ * value) and a key given twice in a section; else remember the key.
+ */
+static int note_key(struct parse_state *st, const char *section,
+		    const char *key)
+{
+	const struct key_seen *k;
+	struct key_seen *n;
+
+	if (st->indented && st->nseen && !st->after_header)
+		return refuse(st,
+			      "indented line: multi-line values are not "
+			      "allowed (it would continue '%s')",
+			      key);
+	k = key_find(st, section, key);
+	if (k)
+		return refuse(st, "'%s' given twice in [%s] (first on line %d)",
+			      key, section, k->line);
+	if (st->nseen == MAX_KEYS)
+		return refuse(st, "more than %d keys", MAX_KEYS);
+	n = &st->seen[st->nseen++];
+	snprintf(n->section, sizeof(n->section), "%s", section);
+	snprintf(n->key, sizeof(n->key), "%s", key);
+	n->line = st->lineno;
+	st->after_header = 0;
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *key,
 		   const char *value)
 {
 	struct parse_state *st = user;
+
+	if (!note_key(st, section, key))
+		return 0;
 
 	if (!strcmp(section, "ruv")) {
 		if (!strcmp(key, "home")) {
@@ -272,21 +393,33 @@ static int handler(void *user, const char *section, const char *key,
 static int check_whole(struct parse_state *st)
 {
 	const struct config *cfg = &st->cfg;
+
+	char sect[CONFIG_NAME_MAX + 8], key[16];
 	unsigned i, j;
+	int a, b;
 
 	for (i = 0; i < cfg->copies; i++) {
+		snprintf(key, sizeof(key), "copy%u", i + 1);
 		if (!cfg->copy_pool[i][0]) {
+			st->msg_line = key_line(st, "backup", "copies");
 			refuse(st, "copies = %u but copy%u is not set",
 			       cfg->copies, i + 1);
 			return -EINVAL;
 		}
 		if (!config_pool(cfg, cfg->copy_pool[i])) {
+			st->msg_line = key_line(st, "backup", key);
 			refuse(st, "copy%u = %s: no [pool %s]", i + 1,
 			       cfg->copy_pool[i], cfg->copy_pool[i]);
 			return -EINVAL;
 		}
 		for (j = 0; j < i; j++)
 			if (!strcmp(cfg->copy_pool[i], cfg->copy_pool[j])) {
+				a = key_line(st, "backup", key);
+				snprintf(key, sizeof(key), "copy%u", j + 1);
+				b = key_line(st, "backup", key);
+				/* The later of the two, the one that clashed.
+				 */
+				st->msg_line = a > b ? a : b;
 				refuse(st,
 				       "copy%u and copy%u both go to "
 				       "pool %s",
@@ -295,7 +428,9 @@ static int check_whole(struct parse_state *st)
 			}
 	}
 	for (i = 0; i < cfg->npools; i++) {
+		snprintf(sect, sizeof(sect), "pool %s", cfg->pools[i].name);
 		if (!cfg->pools[i].directory[0] || !cfg->pools[i].prefix[0]) {
+			st->msg_line = key_line(st, sect, NULL);
 			refuse(st, "[pool %s] needs directory and prefix",
 			       cfg->pools[i].name);
 			return -EINVAL;
@@ -303,6 +438,13 @@ static int check_whole(struct parse_state *st)
 		for (j = 0; j < i; j++)
 			if (!strcmp(cfg->pools[i].prefix,
 				    cfg->pools[j].prefix)) {
+				a = key_line(st, sect, "prefix");
+				snprintf(sect, sizeof(sect), "pool %s",
+					 cfg->pools[j].name);
+				b = key_line(st, sect, "prefix");
+				/* The later of the two, the one that clashed.
+				 */
+				st->msg_line = a > b ? a : b;
 				refuse(st, "pools %s and %s share prefix %s",
 				       cfg->pools[j].name, cfg->pools[i].name,
 				       cfg->pools[i].prefix);
@@ -318,8 +460,12 @@ static int finish(struct parse_state *st, int line, const char *name,
 	if (line > 0)
 		return ruv_fail(-EINVAL, "%s:%d: %s", name, line,
 				st->msg[0] ? st->msg : "syntax error");
-	if (check_whole(st) < 0)
+	if (check_whole(st) < 0) {
+		if (st->msg_line > 0)
+			return ruv_fail(-EINVAL, "%s:%d: %s", name,
+					st->msg_line, st->msg);
 		return ruv_fail(-EINVAL, "%s: %s", name, st->msg);
+	}
 	*cfg = st->cfg;
 	return 0;
 }
@@ -346,7 +492,9 @@ int config_load(const char *path, struct config *cfg)
 		goto out;
 	}
 	strcpy(st->cfg.path, path);
-	rc = ini_parse_file(f, handler, st);
+	st->f = f;
+	st->at_start = 1;
+	rc = ini_parse_stream(read_file_line, st, handler, st);
 	if (rc < 0) {
 		rc = ruv_fail(-EIO, "cannot read config '%s'", path);
 		goto out;
@@ -368,7 +516,9 @@ int config_load_string(const char *text, const char *name, struct config *cfg)
 	if (!st)
 		return -ENOMEM;
 	st->cfg = *cfg;
-	rc = ini_parse_string(text, handler, st);
+	st->text = text;
+	st->at_start = 1;
+	rc = ini_parse_stream(read_string_line, st, handler, st);
 	if (rc < 0)
 		rc = ruv_fail(-ENOMEM, "%s: cannot parse", name);
 	else

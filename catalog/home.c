@@ -2,11 +2,15 @@
 /*
  * Creating and opening a RUV home.
  *
- * Creation is all or nothing: everything is built in HOME.init-XXXXXX in
- * the same parent directory, synced, and renamed to HOME (rename(2) also
- * replaces an empty directory).  A crash leaves at most a stray
- * HOME.init-* directory, never a half-made home.  Pool directories given
- * as absolute paths live outside the home and are created in place.
+ * Creation is all or nothing.  A home that does not exist yet is built in
+ * HOME.init-XXXXXX in the same parent directory, synced, and renamed to
+ * HOME.  An existing empty directory (perhaps a mount point, perhaps in a
+ * parent this user may not write) is built in HOME/.ruv-init-XXXXXX and
+ * its parts renamed up one by one, repository.db last: until that rename
+ * the directory holds no repository, so it is no home, and a crash leaves
+ * at most a stray .ruv-init-* (which the next init removes) or a stray
+ * HOME.init-*, never something that looks like a home.  Pool directories
+ * given as absolute paths live outside the home and are created in place.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -16,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -39,14 +44,26 @@ int home_path(const char *home, const char *name, char *buf, size_t len)
 	return 0;
 }
 
-/* 0 if path does not exist or is an empty directory, else -EEXIST. */
-static int check_vacant(const char *path)
+/* The scratch directory of an init inside an existing empty home. */
+#define INIT_INSIDE_PREFIX ".ruv-init-"
+
+static int is_init_leftover(const char *name)
+{
+	return !strncmp(name, INIT_INSIDE_PREFIX, strlen(INIT_INSIDE_PREFIX));
+}
+
+/*
+ * 0 if path does not exist (*exists = 0) or is a directory empty but for
+ * leftovers of a crashed init (*exists = 1), else -EEXIST.
+ */
+static int check_vacant(const char *path, int *exists)
 {
 	struct dirent *de;
 	struct stat sb;
 	DIR *d;
 	int rc = 0;
 
+	*exists = 0;
 	if (lstat(path, &sb) < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -56,13 +73,15 @@ static int check_vacant(const char *path)
 	if (!S_ISDIR(sb.st_mode))
 		return ruv_fail(-EEXIST, "'%s' exists and is not a directory",
 				path);
+	*exists = 1;
 	d = opendir(path);
 	if (!d) {
 		rc = -errno;
 		return ruv_fail(rc, "'%s': %s", path, strerror(-rc));
 	}
 	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    is_init_leftover(de->d_name))
 			continue;
 		if (!strcmp(de->d_name, HOME_REPOSITORY))
 			rc = ruv_fail(-EEXIST, "'%s' is already a RUV home",
@@ -182,15 +201,139 @@ static int remove_tree(const char *path)
 	return rmdir(path) == 0 ? 0 : -errno;
 }
 
+/* Remove what crashed inits left in dir (we hold the init lock). */
+static void remove_leftovers(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (is_init_leftover(de->d_name) &&
+		    home_path(dir, de->d_name, path, sizeof(path)) == 0)
+			remove_tree(path);
+	}
+	closedir(d);
+}
+
+/*
+ * Rename every entry of tmp up into home, repository.db last.  The names
+ * are read first: a directory is not renamed out of while it is read.
+ * On failure the entries already moved are removed again (home was
+ * empty).
+ */
+static int move_up(const char *tmp, const char *home)
+{
+	char names[16][NAME_MAX + 1];
+	char from[PATH_MAX], to[PATH_MAX];
+	unsigned n = 0, moved = 0, i;
+	struct dirent *de;
+	int rc = 0;
+	DIR *d;
+
+	d = opendir(tmp);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n == sizeof(names) / sizeof(names[0])) {
+			rc = -E2BIG;
+			break;
+		}
+		snprintf(names[n++], sizeof(names[0]), "%s", de->d_name);
+	}
+	closedir(d);
+	/* The repository last: it is what makes the directory a home. */
+	for (i = 0; rc == 0 && i + 1 < n; i++)
+		if (!strcmp(names[i], HOME_REPOSITORY)) {
+			memcpy(from, names[i], sizeof(names[i]));
+			memcpy(names[i], names[n - 1], sizeof(names[i]));
+			memcpy(names[n - 1], from, sizeof(names[i]));
+		}
+	for (; rc == 0 && moved < n; moved++) {
+		rc = home_path(tmp, names[moved], from, sizeof(from));
+		if (rc == 0)
+			rc = home_path(home, names[moved], to, sizeof(to));
+		if (rc == 0 && rename(from, to) < 0)
+			rc = -errno;
+		if (rc < 0)
+			break;
+	}
+	if (rc < 0)
+		for (i = 0; i < moved; i++)
+			if (home_path(home, names[i], to, sizeof(to)) == 0)
+				remove_tree(to);
+	return rc;
+}
+
+/* Build a home inside the existing directory abs (path as given). */
+static int init_inside(const char *path, const char *abs,
+		       const struct config *cfg)
+{
+	char tmp[PATH_MAX];
+	int fd, exists, rc;
+
+	fd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		return ruv_fail(rc, "cannot create home '%s': %s", path,
+				strerror(-rc));
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		ruv_fail(rc, "cannot create home '%s': %s", path,
+			 rc == -EBUSY ? "another 'ruv init' is building it"
+				      : strerror(-rc));
+		goto out;
+	}
+	/* Under the lock: nobody finished an init here meanwhile. */
+	rc = check_vacant(abs, &exists);
+	if (rc < 0)
+		goto out;
+	remove_leftovers(abs);
+	rc = home_path(abs, INIT_INSIDE_PREFIX "XXXXXX", tmp, sizeof(tmp));
+	if (rc < 0)
+		goto out;
+	if (!mkdtemp(tmp)) {
+		rc = -errno;
+		ruv_fail(rc, "cannot create home '%s': %s", path,
+			 strerror(-rc));
+		goto out;
+	}
+	rc = build_home(tmp, abs, cfg);
+	if (rc < 0)
+		goto fail;
+	rc = sync_path(tmp);
+	if (rc == 0)
+		rc = move_up(tmp, abs);
+	if (rc < 0) {
+		ruv_fail(rc, "cannot create home '%s': %s", path,
+			 strerror(-rc));
+		goto fail;
+	}
+	rmdir(tmp);
+	sync_path(abs);
+	rc = 0;
+	goto out;
+fail:
+	remove_tree(tmp);
+out:
+	close(fd);
+	return rc;
+}
+
 int home_init(const char *path, const struct config *cfg)
 {
 	char abs[PATH_MAX], parent[PATH_MAX], tmp[PATH_MAX + 16];
 	char *dir, *real = NULL;
-	int rc;
+	int exists, rc;
 
 	if (!*path)
 		return ruv_fail(-EINVAL, "empty home path");
-	rc = check_vacant(path);
+	rc = check_vacant(path, &exists);
 	if (rc < 0)
 		return rc;
 	snprintf(parent, sizeof(parent), "%s", path);
@@ -207,6 +350,8 @@ int home_init(const char *path, const struct config *cfg)
 	free(real);
 	if (rc < 0 || (size_t)rc >= sizeof(abs))
 		return ruv_fail(-ENAMETOOLONG, "home path too long");
+	if (exists)
+		return init_inside(path, abs, cfg);
 	snprintf(tmp, sizeof(tmp), "%s.init-XXXXXX", abs);
 	if (!mkdtemp(tmp)) {
 		rc = -errno;

@@ -22,9 +22,12 @@ struct repo;
 
 /*
  * Create a home at path: repository (with the configured pools), pools,
- * jcl/ and logs/.  Built in a temporary directory beside path and renamed
- * into place, so a crash leaves either no home or a whole one.  Refuses
- * (-EEXIST) a path that exists unless it is an empty directory.
+ * jcl/ and logs/.  Built in a temporary directory (beside path, or inside
+ * it when path is an existing empty directory) and renamed into place, so
+ * a crash leaves either no home or a whole one.  Refuses (-EEXIST) a path
+ * that exists unless it is an empty directory (leftover .ruv-init-* of a
+ * crashed init do not count, and are removed); -EBUSY while another init
+ * builds inside the same directory.
  */
 int home_init(const char *path, const struct config *cfg);
 

@@ -308,41 +308,57 @@ static int count_tables(struct repo *r, int *n)
 			  n);
 }
 
+/* What a repository file says about itself, read without writing. */
+struct repo_id {
+	int appid, version, ntables;
+};
+
+static int read_id(struct repo *r, struct repo_id *id)
+{
+	int rc = pragma_int(r, "PRAGMA application_id", &id->appid);
+
+	if (rc == 0)
+		rc = pragma_int(r, "PRAGMA user_version", &id->version);
+	if (rc == 0)
+		rc = count_tables(r, &id->ntables);
+	return rc;
+}
+
+/* 0 if this program may use (or, with create, initialise) the file. */
+static int check_id(struct repo *r, const struct repo_id *id, int create)
+{
+	if (id->appid != REPO_APPLICATION_ID &&
+	    !(id->appid == 0 && id->version == 0 && id->ntables == 0 && create))
+		return ruv_fail(-EINVAL, "'%s' is not a ruv repository",
+				r->path);
+	if (id->version > REPO_SCHEMA_VERSION)
+		return ruv_fail(-ENOTSUP,
+				"repository '%s' has schema version %d,"
+				" newer than this ruv understands (%d)",
+				r->path, id->version, REPO_SCHEMA_VERSION);
+	return 0;
+}
+
+/*
+ * Bring the schema up to date in one write transaction.  The file was
+ * checked before, outside any transaction; it is checked again under the
+ * write lock, since another process may have migrated it meanwhile.
+ */
 static int migrate(struct repo *r, int create)
 {
-	int version, appid, ntables, rc;
+	struct repo_id id;
 	char sql[64];
+	int version, rc;
 
 	rc = repo_begin(r);
 	if (rc < 0)
 		return rc;
-	rc = pragma_int(r, "PRAGMA application_id", &appid);
+	rc = read_id(r, &id);
+	if (rc == 0)
+		rc = check_id(r, &id, create);
 	if (rc < 0)
 		goto out;
-	rc = pragma_int(r, "PRAGMA user_version", &version);
-	if (rc < 0)
-		goto out;
-	rc = count_tables(r, &ntables);
-	if (rc < 0)
-		goto out;
-	r->found_version = version;
-	if (appid != REPO_APPLICATION_ID &&
-	    !(appid == 0 && version == 0 && ntables == 0 && create)) {
-		rc = ruv_fail(-EINVAL, "'%s' is not a ruv repository", r->path);
-		goto out;
-	}
-	if (version > REPO_SCHEMA_VERSION) {
-		rc = ruv_fail(-ENOTSUP,
-			      "repository '%s' has schema version %d,"
-			      " newer than this ruv understands (%d)",
-			      r->path, version, REPO_SCHEMA_VERSION);
-		goto out;
-	}
-	if (version == REPO_SCHEMA_VERSION) {
-		repo_rollback(r);
-		return 0;
-	}
-	for (; version < REPO_SCHEMA_VERSION; version++) {
+	for (version = id.version; version < REPO_SCHEMA_VERSION; version++) {
 		rc = repo_exec(r, migrations[version]);
 		if (rc < 0)
 			goto out;
@@ -363,9 +379,18 @@ out:
 	return rc;
 }
 
+/*
+ * Nothing is written to a file before it has passed check_id(): a refused
+ * file (somebody else's database, a newer schema, an empty or junk file)
+ * keeps its bytes and its journal mode.  The settings below that only
+ * affect this connection are safe before the check; journal_mode = WAL
+ * rewrites the header, so it comes after.  The write lock is taken only
+ * when a migration is due: an up-to-date repository opens as a reader.
+ */
 int repo_open(const char *path, int flags, struct repo **out)
 {
 	struct repo *r = NULL;
+	struct repo_id id;
 	struct stat sb;
 	int src, rc;
 	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
@@ -396,13 +421,24 @@ int repo_open(const char *path, int flags, struct repo **out)
 	sqlite3_extended_result_codes(r->db, 1);
 	sqlite3_busy_timeout(r->db, BUSY_TIMEOUT_MS);
 	rc = repo_exec(r, "PRAGMA foreign_keys = ON;"
-			  "PRAGMA journal_mode = WAL;"
 			  "PRAGMA synchronous = FULL;");
 	if (rc < 0)
 		goto out;
-	rc = migrate(r, flags & REPO_CREATE);
+	rc = read_id(r, &id);
 	if (rc < 0)
 		goto out;
+	rc = check_id(r, &id, flags & REPO_CREATE);
+	if (rc < 0)
+		goto out;
+	r->found_version = id.version;
+	rc = repo_exec(r, "PRAGMA journal_mode = WAL;");
+	if (rc < 0)
+		goto out;
+	if (id.version < REPO_SCHEMA_VERSION) {
+		rc = migrate(r, flags & REPO_CREATE);
+		if (rc < 0)
+			goto out;
+	}
 	*out = r;
 	r = NULL;
 out:

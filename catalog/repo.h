@@ -24,9 +24,10 @@ enum {
 
 /*
  * Open the repository at path and bring its schema up to date (one
- * transaction).  Errors: -ENOENT no such file (without REPO_CREATE),
- * -EINVAL not a ruv repository, -ENOTSUP written by a newer ruv, -EROFS
- * read-only, -EIO storage failure; each with a message.
+ * transaction, the only time the write lock is taken here).  A file that
+ * is refused is not written to.  Errors: -ENOENT no such file (without
+ * REPO_CREATE), -EINVAL not a ruv repository, -ENOTSUP written by a newer
+ * ruv, -EROFS read-only, -EIO storage failure; each with a message.
  */
 int repo_open(const char *path, int flags, struct repo **out);
 

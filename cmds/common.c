@@ -5,10 +5,12 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "errmsg.h"
 #include "home.h"
@@ -41,8 +43,42 @@ int ruv_error(const char *what, int rc)
 	return RUV_FAILED;
 }
 
+/*
+ * The command a usage text is about, from its first line: "ruv VERB" or
+ * the program alone ("ruv", "ruvtogl").
+ */
+static void usage_command(const char *usage, char *buf, size_t len)
+{
+	const char *p = usage;
+	size_t w;
+	int words = 0, n = 0;
+
+	if (!strncmp(p, "usage: ", 7))
+		p += 7;
+	buf[0] = '\0';
+	while (words < 2) {
+		w = strspn(p, "abcdefghijklmnopqrstuvwxyz-");
+		if (!w || (p[w] && p[w] != ' ' && p[w] != '\n'))
+			break;
+		if (words == 1 && strcmp(buf, "ruv"))
+			break;
+		n += snprintf(buf + n, len - (size_t)n, "%s%.*s",
+			      words ? " " : "", (int)w, p);
+		if ((size_t)n >= len)
+			break;
+		words++;
+		p += w;
+		if (*p != ' ')
+			break;
+		p++;
+	}
+	if (!buf[0])
+		snprintf(buf, len, "ruv");
+}
+
 int ruv_usage_error(const char *usage, const char *fmt, ...)
 {
+	char cmd[64];
 	va_list ap;
 
 	ruv_report_errno(EINVAL);
@@ -51,7 +87,8 @@ int ruv_usage_error(const char *usage, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	fputs(usage, stderr);
+	usage_command(usage, cmd, sizeof(cmd));
+	fprintf(stderr, "see '%s --help'\n", cmd);
 	return RUV_USAGE;
 }
 
@@ -61,15 +98,55 @@ int ruv_help(const char *usage)
 	return RUV_OK;
 }
 
+/*
+ * An absolute form of a home given relative to the working directory:
+ * volume paths are stored under the home, and ruvfs (cwd /) or a restore
+ * run elsewhere must find them.  Leading "./" and a lone "." are dropped;
+ * the directory need not exist yet (init).
+ */
+static int absolute_home(const char *home, char *buf, size_t len)
+{
+	char cwd[PATH_MAX];
+	int n;
+
+	if (home[0] == '/')
+		n = snprintf(buf, len, "%s", home);
+	else {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return -errno;
+		while (home[0] == '.' && home[1] == '/') {
+			home += 2;
+			while (*home == '/')
+				home++;
+		}
+		if (!strcmp(home, ".") || !*home)
+			n = snprintf(buf, len, "%s", cwd);
+		else
+			n = snprintf(buf, len, "%s/%s",
+				     strcmp(cwd, "/") ? cwd : "", home);
+	}
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 int ruv_setup(int need_home)
 {
+	static char abs[PATH_MAX];
 	const char *home = ruv.home_opt;
 	int rc;
 
-	if (!home || !*home)
+	if (!home)
 		home = getenv("RUV_HOME");
 	if (home && !*home)
 		home = NULL;
+	if (home) {
+		rc = absolute_home(home, abs, sizeof(abs));
+		if (rc < 0) {
+			fprintf(stderr, "ruv: home '%s': %s\n", home,
+				strerror(-rc));
+			return RUV_FAILED;
+		}
+		home = abs;
+	}
 	ruv_clearerr();
 	rc = config_find(ruv.config_opt, home, &ruv.cfg);
 	if (rc < 0)
@@ -177,6 +254,18 @@ int ruv_take_globals(int argc, char **argv, const char *usage)
 			if (t < 0) {
 				ruv_usage_error(usage, "'%s' needs a value",
 						argv[i]);
+				return -1;
+			}
+			if (ruv.home_opt && !*ruv.home_opt) {
+				ruv_usage_error(usage,
+						"'--home' needs a directory,"
+						" not an empty string");
+				return -1;
+			}
+			if (ruv.config_opt && !*ruv.config_opt) {
+				ruv_usage_error(usage,
+						"'--config' needs a file,"
+						" not an empty string");
 				return -1;
 			}
 			continue;

@@ -16,6 +16,7 @@
 static const char usage[] =
 	"usage: ruvreprs [--home DIR] [--from DIR|FILE|VOLSER]... [--time T]\n"
 	"                [--force]\n"
+	"usage: ruv reprs [same options]\n"
 	"\n"
 	"With no repository: find the newest repository backup created at or\n"
 	"before T (default now) on the volumes (--from, else every catalogued\n"

@@ -72,14 +72,33 @@ static const struct verb *find_verb(const char *name)
 	return bsearch(name, verbs, NVERBS, sizeof(verbs[0]), verb_cmp);
 }
 
+static const char help_usage[] =
+	"usage: ruv help [VERB]\n"
+	"\n"
+	"List the global options and the verbs; with VERB, show its usage\n"
+	"(the same as 'ruv VERB --help').\n";
+
+static const char version_usage[] = "usage: ruv version\n"
+				    "       ruv --version\n"
+				    "\n"
+				    "Print the version of ruv.\n";
+
+static int is_help(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
 int cmd_help(int argc, char **argv)
 {
 	const struct verb *v;
 	char *help_argv[] = { NULL, (char *)"--help", NULL };
 	size_t i;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-		argc = 1;
+	if (argc > 1 && is_help(argv[1]))
+		return ruv_help(help_usage);
+	if (argc > 2)
+		return ruv_usage_error(help_usage, "unexpected argument '%s'",
+				       argv[2]);
 	if (argc > 1) {
 		v = find_verb(argv[1]);
 		if (!v)
@@ -98,8 +117,11 @@ int cmd_help(int argc, char **argv)
 
 int cmd_version(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (argc > 1 && is_help(argv[1]))
+		return ruv_help(version_usage);
+	if (argc > 1)
+		return ruv_usage_error(version_usage,
+				       "unexpected argument '%s'", argv[1]);
 	printf("ruv %s\n", RUV_VERSION);
 	return RUV_OK;
 }
@@ -113,15 +135,12 @@ int main(int argc, char **argv)
 		return RUV_USAGE;
 	if (argc < 2)
 		return ruv_usage_error(usage, "no verb given");
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+	if (is_help(argv[1]))
 		return cmd_help(1, argv);
 	if (!strcmp(argv[1], "--version"))
 		return cmd_version(1, argv);
 	v = find_verb(argv[1]);
 	if (!v)
-		return ruv_usage_error(usage,
-				       "unknown verb '%s' (see 'ruv "
-				       "help')",
-				       argv[1]);
+		return ruv_usage_error(usage, "unknown verb '%s'", argv[1]);
 	return v->fn(argc - 1, argv + 1);
 }

@@ -41,7 +41,10 @@ int ruv_error(const char *what, int rc);
  * stands behind a failure reported on stderr by other means. */
 void ruv_report_errno(int err);
 
-/* "ruv: msg" and the usage text on stderr; returns RUV_USAGE. */
+/*
+ * "ruv: msg" and "see 'ruv VERB --help'" (the command named on the first
+ * line of usage) on stderr; returns RUV_USAGE.
+ */
 int ruv_usage_error(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

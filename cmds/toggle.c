@@ -12,7 +12,7 @@
 
 static const char usage[] =
 	"usage: ruvtogl [--inactivate LOC]... [--activate LOC]... [--dry-run]\n"
-	"       ruv toggle [same options]\n"
+	"usage: ruv toggle [same options]\n"
 	"\n"
 	"Inactivate and activate locations in one transaction.  With no\n"
 	"location named: inactivate Local and activate Offsite, the remote\n"

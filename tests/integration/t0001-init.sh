@@ -33,6 +33,73 @@ check "the non-empty directory is untouched" test "$(ls "$T/full")" = x
 mkdir "$T/empty"
 check "init accepts an empty directory" "$RUV" --home "$T/empty" init
 check "it became a home" test -f "$T/empty/repository.db"
+check_eq "it holds the home's parts only" "jcl logs pools repository.db" \
+	"$(ls -A "$T/empty" | tr '\n' ' ' | sed 's/ $//')"
+
+# home_parts DIR: its entries, one line: a whole home and nothing else.
+home_parts() {
+	ls -A "$1" | tr '\n' ' ' | sed 's/ $//'
+}
+
+# An empty mount point: it cannot be renamed over, so the home is built
+# inside it.
+mkdir "$T/mnt"
+if mount -t tmpfs -o size=16m tmpfs "$T/mnt"; then
+	at_exit umount "$T/mnt"
+	check "init on an empty mount point" "$RUV" --home "$T/mnt" init
+	check "the mount point became a home" test -f "$T/mnt/repository.db"
+	check_eq "the mount point holds the home's parts only" \
+		"jcl logs pools repository.db" "$(home_parts "$T/mnt")"
+	check "the mount point is still a mount point" mountpoint -q "$T/mnt"
+	check "the home on the mount point opens" "$RUV" --home "$T/mnt" file list
+	check "no stray HOME.init-* beside the mount point" \
+		sh -c "! ls -d '$T'/mnt.init-* 2>/dev/null"
+	umount "$T/mnt"
+else
+	not_ok "init on an empty mount point: cannot mount a tmpfs"
+fi
+
+# An empty home owned by the user, in a parent the user may not write.
+# The binary and the config are copied where nobody can reach them (the
+# build tree may be in a directory nobody cannot enter).
+chmod 0755 "$T"
+cp "$RUV" "$T/ruv.copy" && cp "$RUV_CONFIG" "$T/ruv.ini.copy"
+chmod 0755 "$T/ruv.copy" && chmod 0644 "$T/ruv.ini.copy"
+mkdir -m 0755 "$T/rootonly" && mkdir "$T/rootonly/mine"
+chown nobody "$T/rootonly/mine"
+check "init as nobody in a parent nobody cannot write" \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	env RUV_CONFIG="$T/ruv.ini.copy" \
+	"$T/ruv.copy" --home "$T/rootonly/mine" init
+check "the user's directory became a home" test -f "$T/rootonly/mine/repository.db"
+check_eq "the user's home holds the home's parts only" \
+	"jcl logs pools repository.db" "$(home_parts "$T/rootonly/mine")"
+check_eq "the repository belongs to the user" nobody \
+	"$(stat -c %U "$T/rootonly/mine/repository.db")"
+check "the user's home opens as the user" \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	env RUV_CONFIG="$T/ruv.ini.copy" \
+	"$T/ruv.copy" --home "$T/rootonly/mine" location list
+check_eq "nothing was left in the parent" mine "$(ls -A "$T/rootonly")"
+
+# What a crashed init leaves inside a directory does not make it occupied.
+mkdir -p "$T/crashed/.ruv-init-Ab12Cd/jcl"
+: >"$T/crashed/.ruv-init-Ab12Cd/repository.db"
+check "init over a crashed init's leftover" "$RUV" --home "$T/crashed" init
+check_eq "the leftover is gone" "jcl logs pools repository.db" \
+	"$(home_parts "$T/crashed")"
+check "the new home opens" "$RUV" --home "$T/crashed" file list
+mkdir "$T/crashed2" && touch "$T/crashed2/.ruv-init-x" "$T/crashed2/other"
+check_fail "a leftover beside a real file: still not empty" 1 "not empty" \
+	"$RUV" --home "$T/crashed2" init
+check_eq "and nothing was touched" ".ruv-init-x other" "$(home_parts "$T/crashed2")"
+
+# Two inits inside one directory: the second refuses while the first holds
+# the directory's lock (flock(1) stands in for the first).
+mkdir "$T/busy"
+check_fail "init while another init holds the directory" 1 "another 'ruv init'" \
+	flock "$T/busy" "$RUV" --home "$T/busy" init
+check_eq "the busy directory is untouched" "" "$(home_parts "$T/busy")"
 
 check_fail "init needs an existing parent" 1 "parent" \
 	"$RUV" --home "$T/no/such/home" init

@@ -13,11 +13,22 @@ check_eq "pool row" "tape|$T/tapes|TP|2097152|Vault" \
 cp "$T/c.ini" "$RUV_HOME/ruv.ini"
 check "HOME/ruv.ini is found without --config" env -u RUV_CONFIG "$RUV" file list
 
+# bad WHAT LINE PATTERN PRINTF-ARGS: the file is refused naming LINE, by a
+# listing, by a verb that writes (the repository stays as it was) and by
+# init (no home appears).  (Its own variable names: check_fail sets _what.)
+mkdir -p "$T/data" && printf 'alpha\n' >"$T/data/a.dat"
+dump_repo >"$T/dump.before"
 bad() {
-	_what=$1 _line=$2 _pat=$3
+	_bw=$1 _bl=$2 _bp=$3
 	shift 3
 	cfg "$@"
-	check_fail "$_what" 1 "c\\.ini:$_line: .*$_pat" "$RUV" --config "$T/c.ini" location list
+	check_fail "$_bw" 1 "c\\.ini:$_bl: .*$_bp" "$RUV" --config "$T/c.ini" location list
+	check_fail "$_bw: file register" 1 "c\\.ini:$_bl: .*$_bp" \
+		"$RUV" --config "$T/c.ini" file register A.DAT "$T/data/a.dat"
+	check_unchanged "$_bw" "$T/dump.before"
+	check_fail "$_bw: init" 1 "c\\.ini:$_bl: .*$_bp" \
+		"$RUV" --config "$T/c.ini" --home "$T/newhome" init
+	check "$_bw: init made no home" test ! -e "$T/newhome"
 }
 bad "unknown section" 3 "unknown section" '[ruv]\n[nosuch]\nkey = 1\n'
 bad "unterminated section" 1 "" '[ruv\nworkers = 2\n'
@@ -31,12 +42,12 @@ bad "bad prefix" 2 "prefix" '[pool local]\nprefix = 9ZZ\n'
 bad "bad location" 2 "location" '[pool local]\nlocation = no way\n'
 bad "relative home" 2 "home" '[ruv]\nhome = relative/dir\n'
 bad "line without =" 2 "" '[ruv]\njunk\n'
-cfg '[backup]\ncopies = 3\n'
-check_fail "copy without a pool" 1 "copy3 is not set" "$RUV" --config "$T/c.ini" location list
-cfg '[backup]\ncopy2 = nosuch\n'
-check_fail "copy to an undefined pool" 1 "no \\[pool nosuch\\]" "$RUV" --config "$T/c.ini" location list
-cfg '[pool local]\nprefix = O\n'
-check_fail "two pools with one prefix" 1 "share prefix" "$RUV" --config "$T/c.ini" location list
+bad "indented continuation line" 3 "multi-line values are not allowed" '[ruv]\nworkers = 2\n  3\n'
+bad "key given twice" 4 "'workers' given twice in \\[ruv\\] \\(first on line 2\\)" \
+	'[ruv]\nworkers = 2\n# again\nworkers = 3\n'
+bad "copy without a pool" 3 "copy3 is not set" '[ruv]\n[backup]\ncopies = 3\n'
+bad "copy to an undefined pool" 2 "no \\[pool nosuch\\]" '[backup]\ncopy2 = nosuch\n'
+bad "two pools with one prefix" 2 "share prefix" '[pool local]\nprefix = O\n'
 check_fail "missing config file" 1 "cannot read config" "$RUV" --config "$T/nope.ini" location list
 check_fail "RUV_CONFIG is used" 1 "nope" env RUV_CONFIG="$T/nope.ini" "$RUV" location list
 

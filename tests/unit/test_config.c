@@ -5,7 +5,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -116,6 +119,75 @@ static void test_refusals_name_the_line(void **state)
 	refused("[pool x]\nprefix = X\n", "needs directory");
 }
 
+/* Cross-key refusals name the line of the key involved. */
+static void test_cross_key_lines(void **state)
+{
+	(void)state;
+	refused("[ruv]\nworkers = 2\n[backup]\ncopies = 3\n",
+		"bad.ini:4: copies = 3 but copy3 is not set");
+	refused("[backup]\ncopies = 2\n\ncopy2 = nosuch\n",
+		"bad.ini:4: copy2 = nosuch: no [pool nosuch]");
+	refused("[backup]\ncopy1 = offsite\ncopy2 = offsite\n",
+		"bad.ini:3: copy1 and copy2 both go to pool offsite");
+	refused("[ruv]\n[pool local]\nprefix = O\n",
+		"bad.ini:3: pools local and offsite share prefix O");
+	refused("[ruv]\nworkers = 1\n[pool x]\ncapacity = 2M\n",
+		"bad.ini:4: [pool x] needs directory and prefix");
+}
+
+/*
+ * inih (as Debian builds it) passes an indented line after a key as the
+ * same key again: refused, as is a key given twice in a section.
+ */
+static void test_continuation_and_twice(void **state)
+{
+	struct config cfg;
+	FILE *f;
+	char path[] = "/tmp/ruvcfg.XXXXXX";
+	int fd;
+
+	(void)state;
+	refused("[ruv]\nworkers = 2\n  3\n",
+		"bad.ini:3: indented line: multi-line values are not allowed");
+	refused("[ruv]\nworkers = 2\n\tworkers = 3\n", "bad.ini:3: indented");
+	refused("[pool local]\nprefix = Q\n  R\n", "bad.ini:3: indented");
+	refused("[ruv]\nworkers = 2\nworkers = 3\n",
+		"bad.ini:3: 'workers' given twice in [ruv] (first on line 2)");
+	refused("[ruv]\nworkers = 2\n[backup]\ncopies = 1\n[ruv]\n"
+		"workers = 3\n",
+		"bad.ini:6: 'workers' given twice in [ruv] (first on line 2)");
+	refused("[pool local]\nprefix = Q\n[pool local]\nprefix = R\n",
+		"bad.ini:4: 'prefix' given twice in [pool local]");
+
+	/* The same from a file (the file reader counts lines too). */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs("# comment\n[ruv]\nworkers = 2\n   3\n", f);
+	fclose(f);
+	config_defaults(&cfg);
+	assert_int_equal(config_load(path, &cfg), -EINVAL);
+	assert_non_null(strstr(ruv_lasterr(), ":4: indented line"));
+	assert_int_equal(cfg.workers, 2);
+	unlink(path);
+
+	/* An indented key first in its section is a key, not a value. */
+	config_defaults(&cfg);
+	assert_int_equal(config_load_string("[ruv]\n  workers = 3\n"
+					    "[backup]\n  copies = 1\n",
+					    "ok.ini", &cfg),
+			 0);
+	assert_int_equal(cfg.workers, 3);
+	assert_int_equal(cfg.copies, 1);
+	/* The same key in different sections is two keys. */
+	config_defaults(&cfg);
+	assert_int_equal(config_load_string("[pool local]\nprefix = A\n"
+					    "[pool offsite]\nprefix = B\n",
+					    "ok.ini", &cfg),
+			 0);
+}
+
 static void test_missing_file(void **state)
 {
 	struct config cfg;
@@ -173,6 +245,8 @@ int main(void)
 		cmocka_unit_test(test_shipped_file_is_the_defaults),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_refusals_name_the_line),
+		cmocka_unit_test(test_cross_key_lines),
+		cmocka_unit_test(test_continuation_and_twice),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_pool_dir),

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests of repo.c: creation, migration, refusals, checks. */
 #include <errno.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
-#include "errmsg.h"
 #include "helpers.h"
+
+#include "catalog_int.h"
+#include "errmsg.h"
 
 static int sql_int(const char *db, const char *sql)
 {
@@ -113,6 +116,76 @@ static void test_foreign_database(void **state)
 			 1);
 }
 
+static void test_failed_migration_leaves_version(void **state)
+{
+	struct fixture *fx = *state;
+	struct repo *r = NULL;
+	char path[160], sql[96];
+
+	/* Ours by its id, version 0, but a table of version 1 is there: the
+	 * migration fails half-way and must leave nothing of itself. */
+	snprintf(path, sizeof(path), "%s/half.db", fx->dir);
+	snprintf(sql, sizeof(sql),
+		 "PRAGMA application_id = %d;"
+		 "CREATE TABLE history(x);",
+		 REPO_APPLICATION_ID);
+	sql_exec(path, sql);
+	assert_true(repo_open(path, 0, &r) < 0);
+	assert_null(r);
+	assert_non_null(strstr(ruv_lasterr(), "history"));
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 0);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_schema"
+				       " WHERE name = 'file'"),
+			 0);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_schema"),
+			 1);
+}
+
+static void test_busy_timeout_set(void **state)
+{
+	struct fixture *fx = *state;
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_prepare_v2(fx->r->db, "PRAGMA busy_timeout",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 30000);
+	sqlite3_finalize(st);
+}
+
+static void test_open_takes_no_write_lock(void **state)
+{
+	struct fixture *fx = *state;
+	struct repo *r = NULL;
+	sqlite3 *h;
+
+	/* Another process holds the write lock: an up-to-date repository
+	 * still opens (a reader), it does not queue behind the writer. */
+	assert_int_equal(sqlite3_open(fx->db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(repo_open(fx->db, 0, &r), 0);
+	assert_int_equal(repo_schema_version_found(r), REPO_SCHEMA_VERSION);
+	repo_close(r);
+	sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(h);
+}
+
+static void test_empty_file_untouched(void **state)
+{
+	struct fixture *fx = *state;
+	struct repo *r = NULL;
+	struct stat sb;
+	char path[160];
+
+	fixture_file(fx, "empty.db", "", path, sizeof(path));
+	assert_int_equal(repo_open(path, 0, &r), -EINVAL);
+	assert_non_null(strstr(ruv_lasterr(), "not a ruv repository"));
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+}
+
 static void test_check_finds_broken_reference(void **state)
 {
 	struct fixture *fx = *state;
@@ -164,6 +237,17 @@ int main(void)
 			fixture_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_transactions, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_failed_migration_leaves_version, fixture_setup,
+			fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_busy_timeout_set, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_open_takes_no_write_lock,
+						fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_empty_file_untouched,
+						fixture_setup,
+						fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
