@@ -162,6 +162,7 @@ static int backup_meta(const struct file_info *fi, const struct stat *sb,
 static int acquire_writers(struct worker_state *ws,
 			   const struct backup_request *req)
 {
+	const struct pool_warn warn = { req->warn, req->warn_arg };
 	unsigned i;
 	int rc;
 
@@ -169,7 +170,7 @@ static int acquire_writers(struct worker_state *ws,
 		if (ws->w[i])
 			continue;
 		rc = pool_acquire(ws->r, req->home, req->cfg->copy_pool[i],
-				  &ws->w[i]);
+				  &warn, &ws->w[i]);
 		if (rc < 0)
 			return rc;
 	}
@@ -367,7 +368,7 @@ static void release_full_volumes(struct worker_state *ws, unsigned ncopies)
 	int sealed;
 
 	for (i = 0; i < ncopies; i++) {
-		if (pool_seal_if_full(ws->w[i], &sealed) < 0 || sealed) {
+		if (pool_seal_if_full(ws->r, ws->w[i], &sealed) < 0 || sealed) {
 			pool_release(ws->w[i]);
 			ws->w[i] = NULL;
 		}

@@ -39,6 +39,11 @@ struct backup_request {
 	void (*progress)(void *arg, const char *dsn, uint64_t done,
 			 uint64_t total);
 	void *progress_arg;
+	/* Optional, called from worker threads (serialise yourself): a
+	 * volume was taken out of use on the way (see pool_acquire()); msg
+	 * names it and says why.  The backup goes on on another volume. */
+	void (*warn)(void *arg, const char *msg);
+	void *warn_arg;
 };
 
 /*

@@ -48,4 +48,30 @@ check "volume scan without a repository lists the survivors" \
 	sh -c "env -u RUV_HOME '$RUV' volume scan '$vol' | grep -c ' ok\$' | grep -qx 2"
 check_fail "scan reports the torn one" 1 "" env -u RUV_HOME "$RUV" volume scan "$vol"
 check_fail "verify of an unknown volume" 1 "not in the repository" "$RUV" verify --volume L99999
+
+# The next backup never cuts into a registered data set: the truncated
+# volume is retired untouched, with a warning and a history row, and the
+# backup goes on on a new volume.
+cp "$vol" "$T/vol.trunc"
+check "a backup after the truncation succeeds" "$RUV" backup D.F1
+check "it warns, naming the volume" grep -q "^ruv: warning: volume 'L00001' .*missing or damaged" "$T/err"
+check_same_file "the truncated volume is left byte-identical" "$T/vol.trunc" "$vol"
+check_eq "it is sealed in the repository with its real size" "sealed|$(stat -c %s "$vol")" \
+	"$(sql "SELECT state || '|' || size FROM volume WHERE volser = 'L00001'")"
+check_eq "a failed history row gives the reason" 1 \
+	"$(sql "SELECT count(*) FROM history WHERE action = 'volume retire' AND subject = 'L00001' AND outcome = 'failed' AND message LIKE '%ends at byte%missing or damaged%'")"
+newest_vol() { # newest_vol DSN: VOLSER of the newest copy 1 of DSN
+	sql "SELECT v.volser FROM copy c JOIN dataset d ON d.id = c.dataset_id JOIN volume v ON v.id = d.volume_id JOIN backup b ON b.id = c.backup_id JOIN file f ON f.id = b.file_id WHERE f.dsn = '$1' AND c.copy_no = 1 ORDER BY b.id DESC LIMIT 1"
+}
+check_eq "the backup went to a new local volume" L00002 "$(newest_vol D.F1)"
+check "a later backup succeeds" "$RUV" backup D.F2
+check "and does not retry the retired volume" sh -c "! grep -q L00001 '$T/err'"
+check_eq "it goes to the new volume too" L00002 "$(newest_vol D.F2)"
+check_same_file "the retired volume is still byte-identical" "$T/vol.trunc" "$vol"
+check_eq "still one history row" 1 "$(sql "SELECT count(*) FROM history WHERE subject = 'L00001'")"
+check_eq "report volumes says sealed" "sealed" \
+	"$("$RUV" --json report volumes | python3 -c "import json,sys; print([v['state'] for v in json.load(sys.stdin)['volumes'] if v['volser'] == 'L00001'][0])")"
+check "f2 restores from the new backup" "$RUV" restore D.F2 --to "$T/f2.new"
+check_same_file "f2 byte-exact" "$T/data/f2" "$T/f2.new"
+check_fail "verify still names the truncated data set" 1 "DAMAGED D.F3" "$RUV" verify --all
 done_testing

@@ -24,6 +24,19 @@ check_eq "the local pool rolled over to three volumes" "L00001|sealed L00002|sea
 check_eq "the offsite pool stayed on one" "O00001|open" \
 	"$(sql "SELECT volser || '|' || state FROM volume WHERE volser LIKE 'O%'")"
 check "a sealed volume carries its end mark" sh -c "'$RUV' volume scan '$RUV_HOME/pools/local/L00001' | grep -q '^  sealed'"
+# sizes_vs_files: "VOLSER repository-size file-size" for each volume whose
+# size in `ruv --json report volumes` is not its file's, then the count.
+sizes_vs_files() {
+	"$RUV" --json report volumes | python3 -c '
+import json, os, sys
+vols = json.load(sys.stdin)["volumes"]
+for v in vols:
+    n = os.stat(v["path"]).st_size
+    if v["size"] != n:
+        print(v["volser"], v["size"], n)
+print(len(vols), "volumes")'
+}
+check_eq "each volume's size is its file's, end mark included" "4 volumes" "$(sizes_vs_files)"
 for i in 1 2 3 4 5; do
 	check "r$i restores after rollover" "$RUV" restore "R.F$i" --to "$T/r$i.out"
 	check_same_file "r$i byte-exact" "$T/data/r$i" "$T/r$i.out"
