@@ -385,7 +385,7 @@ static int create_volume(struct repo *r, const char *home,
 	}
 	rc = repo_prepare(r,
 			  "INSERT INTO volume(volser, pool_id, state, path,"
-			  " created_us) VALUES (?, ?, 'open', ?, ?)",
+			  " created_us, size) VALUES (?, ?, 'open', ?, ?, ?)",
 			  &st);
 	if (rc < 0)
 		goto out;
@@ -393,6 +393,7 @@ static int create_volume(struct repo *r, const char *home,
 	sqlite3_bind_int64(st, 2, p->id);
 	repo_bind_text(st, 3, w->path);
 	sqlite3_bind_int64(st, 4, rtime_now());
+	sqlite3_bind_int64(st, 5, VOLUME_LABEL_SIZE); /* the label alone */
 	rc = repo_step_done(r, st);
 	if (rc < 0)
 		goto out;
