@@ -580,7 +580,7 @@ static void release_full_volumes(struct worker_state *ws, unsigned ncopies)
 	int sealed;
 
 	for (i = 0; i < ncopies; i++) {
-		if (pool_seal_if_full(ws->r, ws->w[i], &sealed) < 0 || sealed) {
+		if (pool_seal_if_full(ws->w[i], &sealed) < 0 || sealed) {
 			pool_release(ws->w[i]);
 			ws->w[i] = NULL;
 		}

@@ -476,30 +476,13 @@ int pool_note_written(struct repo *r, struct pool_writer *w)
 	return rc;
 }
 
-int pool_seal_if_full(struct repo *r, struct pool_writer *w, int *sealed)
+int pool_seal_if_full(struct pool_writer *w, int *sealed)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
 	*sealed = volume_size(w->vol) >= w->capacity;
 	if (!*sealed)
 		return 0;
-	rc = volume_seal(w->vol);
-	if (rc < 0)
-		return rc;
-	/* pool_note_written() counted the end mark already; this only
-	 * matters if the file ended up otherwise. */
-	rc = repo_prepare(r,
-			  "UPDATE volume SET size = ? WHERE id = ?"
-			  " AND size IS NOT ?1",
-			  &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, (int64_t)volume_bytes(w->vol));
-	sqlite3_bind_int64(st, 2, w->volume_id);
-	rc = repo_step_done(r, st);
-	sqlite3_finalize(st);
-	return rc;
+	/* Makes the file as long as pool_note_written() recorded. */
+	return volume_seal(w->vol);
 }
 
 int pool_volume_path(struct repo *r, const char *volser, char *buf, size_t len)

@@ -65,10 +65,9 @@ void pool_release(struct pool_writer *w);
  */
 int pool_note_written(struct repo *r, struct pool_writer *w);
 
-/* After the commit: write the end mark if the volume is full and make
- * sure the recorded size is the file's.  A volume sealed here is no
- * longer appendable; the writer must be released. */
-int pool_seal_if_full(struct repo *r, struct pool_writer *w, int *sealed);
+/* After the commit: write the end mark if the volume is full.  A volume
+ * sealed here is no longer appendable; the writer must be released. */
+int pool_seal_if_full(struct pool_writer *w, int *sealed);
 
 /*
  * Seal a volume by VOLSER (state open -> sealed, end mark written, size
