@@ -14,6 +14,10 @@
  * Several files: a queue shared by up to cfg->workers threads.  A worker
  * holds its volumes (one per copy) across the files it takes, so a group
  * backup appends to as many volumes per pool as there are workers.
+ * Workers left over (fewer files than workers) become lanes of each
+ * file: its chunks are read with pread and compressed on several
+ * threads and appended in chunk order (copy_lanes), so one file uses
+ * every core and its data sets are the same as one thread would write.
  *
  * Cost: one read and one compression of each byte, one write per copy of
  * the compressed bytes, one fdatasync per data set, one transaction per
@@ -47,6 +51,7 @@ struct worker_state {
 	unsigned char *raw;   /* chunk_size */
 	unsigned char *frame; /* volume_chunk_bound(chunk_size) */
 	size_t frame_cap;
+	unsigned lanes; /* threads each file may use (copy_lanes) */
 };
 
 struct job {
@@ -54,7 +59,8 @@ struct job {
 	char *const *dsns;
 	struct backup_result *results;
 	unsigned n;
-	unsigned next; /* under lock */
+	unsigned lanes; /* per file: workers / threads running */
+	unsigned next;	/* under lock */
 	pthread_mutex_t lock;
 };
 
@@ -162,6 +168,7 @@ static int backup_meta(const struct file_info *fi, const struct stat *sb,
 static int acquire_writers(struct worker_state *ws,
 			   const struct backup_request *req)
 {
+	const struct pool_warn warn = { req->warn, req->warn_arg };
 	unsigned i;
 	int rc;
 
@@ -169,7 +176,7 @@ static int acquire_writers(struct worker_state *ws,
 		if (ws->w[i])
 			continue;
 		rc = pool_acquire(ws->r, req->home, req->cfg->copy_pool[i],
-				  &ws->w[i]);
+				  &warn, &ws->w[i]);
 		if (rc < 0)
 			return rc;
 	}
@@ -185,15 +192,33 @@ static void abort_copies(struct copy_out *co, unsigned n)
 			volume_dataset_abort(co[i].vw);
 }
 
-/* Copy the whole source into the open data sets. */
-static int copy_data(struct worker_state *ws, const struct backup_request *req,
-		     const char *path, const char *dsn, int fd, uint64_t total,
-		     struct copy_out *co, struct backup_result *res)
+/* Append one compressed chunk to every copy and count it. */
+static int put_chunk(const struct backup_request *req, struct copy_out *co,
+		     const unsigned char *frame, size_t flen, size_t n,
+		     struct backup_result *res)
+{
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < req->cfg->copies; i++) {
+		rc = volume_dataset_put(co[i].vw, frame, flen, n);
+		if (rc < 0)
+			return rc;
+	}
+	res->size += n;
+	res->stored += flen;
+	return 0;
+}
+
+/* Copy the whole source into the open data sets, on this thread. */
+static int copy_serial(struct worker_state *ws,
+		       const struct backup_request *req, const char *path,
+		       const char *dsn, int fd, uint64_t total,
+		       struct copy_out *co, struct backup_result *res)
 {
 	uint32_t chunk = req->cfg->chunk_size;
 	size_t flen;
 	ssize_t n;
-	unsigned i;
 	int rc;
 
 	for (;;) {
@@ -208,16 +233,11 @@ static int copy_data(struct worker_state *ws, const struct backup_request *req,
 			rc = volume_chunk_compress(ws->raw, (size_t)n,
 						   ws->frame, ws->frame_cap,
 						   &flen);
+			if (rc == 0)
+				rc = put_chunk(req, co, ws->frame, flen,
+					       (size_t)n, res);
 			if (rc < 0)
 				return rc;
-			for (i = 0; i < req->cfg->copies; i++) {
-				rc = volume_dataset_put(co[i].vw, ws->frame,
-							flen, (size_t)n);
-				if (rc < 0)
-					return rc;
-			}
-			res->size += (uint64_t)n;
-			res->stored += flen;
 		}
 		if (req->progress)
 			req->progress(req->progress_arg, dsn, res->size, total);
@@ -225,6 +245,199 @@ static int copy_data(struct worker_state *ws, const struct backup_request *req,
 			break;
 	}
 	return 0;
+}
+
+/*
+ * One file on several lanes (threads), so that a file alone uses every
+ * core.  Chunk k lies at byte k * chunk_size of the source: lane j reads
+ * (pread) and compresses chunks j, j + nlanes, ... on its own, then waits
+ * for its turn to append them, so the puts stay in chunk order and the
+ * data sets are byte for byte what one thread would write.  The turn
+ * hands the volume writers from lane to lane under the mutex.  The first
+ * short chunk is the last: chunks after it (the file grew meanwhile) are
+ * dropped, as a sequential read would never have read them.
+ */
+#define LANES_MAX 8
+
+struct lanes {
+	const struct backup_request *req;
+	const char *path, *dsn;
+	int fd;
+	uint64_t total;
+	struct copy_out *co;
+	struct backup_result *res;
+	unsigned n; /* lanes running, fixed before `go` */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint64_t turn; /* the chunk to append next; under lock */
+	int go;	       /* n is final; under lock */
+	int stop;      /* last chunk appended, or an error; under lock */
+	int rc;	       /* the first error; under lock */
+	char msg[512]; /* its message (ruv_fail is per thread) */
+};
+
+struct lane {
+	struct lanes *l;
+	unsigned id;
+	unsigned char *raw;   /* chunk_size */
+	unsigned char *frame; /* volume_chunk_bound(chunk_size) */
+	size_t frame_cap;
+};
+
+/* pread until buf is full or end of file; bytes read or -errno. */
+static ssize_t pread_full(int fd, unsigned char *buf, size_t len, off_t off)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = pread(fd, buf + got, len - got, off + (off_t)got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* Under l->lock: end the run (rc < 0: with that error, if the first). */
+static void lanes_stop(struct lanes *l, int rc)
+{
+	if (rc < 0 && !l->rc) {
+		l->rc = rc;
+		snprintf(l->msg, sizeof(l->msg), "%s", ruv_lasterr());
+	}
+	l->stop = 1;
+	pthread_cond_broadcast(&l->cond);
+}
+
+static void *lane_run(void *arg)
+{
+	struct lane *ln = arg;
+	struct lanes *l = ln->l;
+	uint32_t chunk = l->req->cfg->chunk_size;
+	uint64_t k;
+	size_t flen = 0;
+	ssize_t n;
+	int rc;
+
+	pthread_mutex_lock(&l->lock);
+	while (!l->go)
+		pthread_cond_wait(&l->cond, &l->lock);
+	pthread_mutex_unlock(&l->lock);
+	for (k = ln->id;; k += l->n) {
+		ruv_clearerr();
+		rc = 0;
+		n = pread_full(l->fd, ln->raw, chunk, (off_t)(k * chunk));
+		if (n < 0)
+			rc = ruv_fail((int)n, "cannot read '%s' (%s): %s",
+				      l->path, l->dsn, strerror((int)-n));
+		else if (n > 0)
+			rc = volume_chunk_compress(ln->raw, (size_t)n,
+						   ln->frame, ln->frame_cap,
+						   &flen);
+		pthread_mutex_lock(&l->lock);
+		while (l->turn != k && !l->stop)
+			pthread_cond_wait(&l->cond, &l->lock);
+		if (l->stop) {
+			pthread_mutex_unlock(&l->lock);
+			break;
+		}
+		if (rc < 0 || n == 0) { /* an error, or the end */
+			lanes_stop(l, rc);
+			pthread_mutex_unlock(&l->lock);
+			break;
+		}
+		/* Our turn: nobody else touches the writers until we pass
+		 * it on, so the puts run without the lock. */
+		pthread_mutex_unlock(&l->lock);
+		rc = put_chunk(l->req, l->co, ln->frame, flen, (size_t)n,
+			       l->res);
+		if (rc == 0 && l->req->progress)
+			l->req->progress(l->req->progress_arg, l->dsn,
+					 l->res->size, l->total);
+		pthread_mutex_lock(&l->lock);
+		if (rc < 0 || (size_t)n < chunk) {
+			lanes_stop(l, rc);
+			pthread_mutex_unlock(&l->lock);
+			break;
+		}
+		l->turn = k + 1;
+		pthread_cond_broadcast(&l->cond);
+		pthread_mutex_unlock(&l->lock);
+	}
+	return NULL;
+}
+
+static int copy_lanes(struct worker_state *ws, const struct backup_request *req,
+		      const char *path, const char *dsn, int fd, uint64_t total,
+		      struct copy_out *co, struct backup_result *res)
+{
+	struct lanes l = {
+		.req = req,
+		.path = path,
+		.dsn = dsn,
+		.fd = fd,
+		.total = total,
+		.co = co,
+		.res = res,
+	};
+	struct lane ln[LANES_MAX];
+	pthread_t tid[LANES_MAX];
+	unsigned want = ws->lanes < LANES_MAX ? ws->lanes : LANES_MAX, i;
+	size_t cap = volume_chunk_bound(req->cfg->chunk_size);
+	int rc = 0;
+
+	pthread_mutex_init(&l.lock, NULL);
+	pthread_cond_init(&l.cond, NULL);
+	memset(ln, 0, sizeof(ln));
+	/* Lane 0 is this thread, with the worker's buffers. */
+	ln[0] = (struct lane){ &l, 0, ws->raw, ws->frame, ws->frame_cap };
+	l.n = 1;
+	for (i = 1; i < want; i++) {
+		ln[i].l = &l;
+		ln[i].id = i;
+		ln[i].frame_cap = cap;
+		ln[i].raw = malloc(req->cfg->chunk_size);
+		ln[i].frame = malloc(cap);
+		if (!ln[i].raw || !ln[i].frame ||
+		    pthread_create(&tid[i], NULL, lane_run, &ln[i]) != 0) {
+			free(ln[i].raw);
+			free(ln[i].frame);
+			break; /* fewer lanes; still correct */
+		}
+		l.n++;
+	}
+	pthread_mutex_lock(&l.lock);
+	l.go = 1;
+	pthread_cond_broadcast(&l.cond);
+	pthread_mutex_unlock(&l.lock);
+	lane_run(&ln[0]);
+	for (i = 1; i < l.n; i++) {
+		pthread_join(tid[i], NULL);
+		free(ln[i].raw);
+		free(ln[i].frame);
+	}
+	pthread_cond_destroy(&l.cond);
+	pthread_mutex_destroy(&l.lock);
+	if (l.rc < 0)
+		rc = l.msg[0] ? ruv_fail(l.rc, "%s", l.msg) : l.rc;
+	return rc;
+}
+
+/* Copy the whole source into the open data sets: on lanes when this
+ * worker has cores to spare, else on this thread. */
+static int copy_data(struct worker_state *ws, const struct backup_request *req,
+		     const char *path, const char *dsn, int fd, uint64_t total,
+		     struct copy_out *co, struct backup_result *res)
+{
+	if (ws->lanes > 1 && total > req->cfg->chunk_size)
+		return copy_lanes(ws, req, path, dsn, fd, total, co, res);
+	return copy_serial(ws, req, path, dsn, fd, total, co, res);
 }
 
 static int insert_backup(struct repo *r, const struct file_info *fi,
@@ -468,6 +681,7 @@ static void *worker(void *arg)
 	unsigned i;
 	int rc;
 
+	ws.lanes = job->lanes;
 	rc = home_open(req->home, &ws.r);
 	if (rc == 0) {
 		ws.frame_cap = volume_chunk_bound(req->cfg->chunk_size);
@@ -539,6 +753,8 @@ int backup_run(const struct backup_request *req, char *const *dsns, unsigned n,
 		nthreads = n;
 	if (nthreads > 64)
 		nthreads = 64;
+	/* Cores the workers leave over go to the lanes of each file. */
+	job.lanes = nthreads ? req->cfg->workers / nthreads : 1;
 	pthread_mutex_init(&job.lock, NULL);
 	/* The calling thread is worker 0. */
 	for (i = 1; i < nthreads; i++)
@@ -674,6 +890,7 @@ static int backup_special(const struct backup_request *req,
 	memset(res, 0, sizeof(*res));
 	snprintf(res->dsn, sizeof(res->dsn), "%s", sp->dsn);
 	tmp[0] = '\0';
+	ws.lanes = req->cfg->workers;
 	rc = home_open(req->home, &ws.r);
 	if (rc < 0)
 		return rc;

@@ -16,7 +16,9 @@ struct repo;
  * the same compressed chunks.  Data are fsynced on every volume before the
  * one transaction that registers the backup, its data sets and copies.
  * Files are backed up in parallel by up to cfg->workers threads, each with
- * its own repository connection and its own volumes.
+ * its own repository connection and its own volumes; with fewer files
+ * than workers, each file's chunks are read and compressed on the spare
+ * ones too (same data sets, in order).
  */
 
 struct backup_result {
@@ -39,6 +41,11 @@ struct backup_request {
 	void (*progress)(void *arg, const char *dsn, uint64_t done,
 			 uint64_t total);
 	void *progress_arg;
+	/* Optional, called from worker threads (serialise yourself): a
+	 * volume was taken out of use on the way (see pool_acquire()); msg
+	 * names it and says why.  The backup goes on on another volume. */
+	void (*warn)(void *arg, const char *msg);
+	void *warn_arg;
 };
 
 /*

@@ -122,30 +122,117 @@ void pool_release(struct pool_writer *w)
 }
 
 /*
- * Open a locked volume for appending and cut it back to what the
- * repository registered.
+ * Take an open volume out of use for appending, in the repository only:
+ * the file is not touched.  State sealed (no further appends, shippable,
+ * its registered data sets still catalogued and checked by verify) with
+ * the file's real size, and a history row saying why.  failed marks the
+ * row as a failure (damage) rather than a plain repair.
  */
-static int open_for_append(struct repo *r, struct pool_writer *w)
+static int retire_volume(struct repo *r, const struct pool_writer *w,
+			 int failed, const char *why,
+			 const struct pool_warn *warn)
 {
-	uint64_t end;
+	sqlite3_stmt *st = NULL;
+	struct stat sb;
+	char msg[768];
 	int rc;
 
-	rc = volume_open(w->path, 1, &w->vol);
+	snprintf(msg, sizeof(msg), "%s", why);
+	rc = repo_begin(r);
 	if (rc < 0)
 		return rc;
+	rc = repo_prepare(r,
+			  "UPDATE volume SET state = 'sealed', size = ?,"
+			  " sealed_us = ? WHERE id = ? AND state = 'open'",
+			  &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(
+			st, 1, fstat(w->lock_fd, &sb) == 0 ? sb.st_size : 0);
+		sqlite3_bind_int64(st, 2, rtime_now());
+		sqlite3_bind_int64(st, 3, w->volume_id);
+		rc = repo_step_done(r, st);
+		sqlite3_finalize(st);
+	}
+	if (rc == 0)
+		rc = history_add(r, failed ? "volume retire" : "volume seal",
+				 w->volser, failed ? -EIO : 0, msg);
+	if (rc == 0)
+		rc = repo_commit(r);
+	else
+		repo_rollback(r);
+	if (rc == 0 && failed && warn && warn->fn) {
+		snprintf(msg, sizeof(msg),
+			 "volume '%s' no longer takes backups, its file is "
+			 "left as it is: %s",
+			 w->volser, why);
+		warn->fn(warn->arg, msg);
+	}
+	return rc;
+}
+
+/*
+ * Open a locked volume for appending and cut it back to what the
+ * repository registered.  The file is looked at read-only first: only
+ * when it holds every registered data set is it opened for writing, so
+ * neither the torn-tail repair of volume_open() nor the cut back ever
+ * goes below the registered end.  A volume that does not hold them
+ * (truncated, its last data sets damaged, its label unreadable) is
+ * retired untouched (APPEND_RETIRED, the reason in ruv_lasterr()); one
+ * found sealed on disk is recorded sealed (APPEND_SEALED).
+ */
+enum { APPEND_SEALED = 1, APPEND_RETIRED };
+
+static int open_for_append(struct repo *r, struct pool_writer *w,
+			   const struct pool_warn *warn)
+{
+	struct volume *ro = NULL;
+	char why[512];
+	uint64_t end = 0;
+	int sealed, rc;
+
 	rc = registered_end(r, w->volume_id, &end);
+	if (rc < 0)
+		return rc;
+	rc = volume_open(w->path, 0, &ro);
+	if (rc == 0)
+		rc = volume_check_end(ro, end);
+	sealed = rc == 0 && volume_is_sealed(ro);
+	volume_close(ro);
+	if (rc == -EIO) {
+		snprintf(why, sizeof(why), "%s", ruv_lasterr());
+		rc = retire_volume(r, w, 1, why, warn);
+		ruv_fail(-EIO, "%s", why);
+		return rc < 0 ? rc : APPEND_RETIRED;
+	}
+	if (rc < 0)
+		return rc;
+	if (sealed) {
+		rc = retire_volume(r, w, 0, "found sealed on disk", warn);
+		return rc < 0 ? rc : APPEND_SEALED;
+	}
+	rc = volume_open(w->path, 1, &w->vol);
 	if (rc < 0)
 		return rc;
 	return volume_truncate_after(w->vol, end);
 }
 
-/* Try the open volumes of the pool, oldest first. */
-static int take_open_volume(struct repo *r, const struct pool_row *p,
-			    struct pool_writer *w)
+/* An open volume of the pool, as listed before any is tried. */
+struct candidate {
+	int64_t id;
+	char volser[7];
+	char path[PATH_MAX];
+};
+
+/* The open volumes of the pool, oldest first; *out freed by the caller. */
+static int open_volumes(struct repo *r, const struct pool_row *p,
+			struct candidate **out, size_t *n)
 {
+	struct candidate *v = NULL, *nv;
 	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
 	int src, rc;
 
+	*n = 0;
 	rc = repo_prepare(r,
 			  "SELECT id, volser, path FROM volume"
 			  " WHERE pool_id = ? AND state = 'open'"
@@ -154,26 +241,64 @@ static int take_open_volume(struct repo *r, const struct pool_row *p,
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, p->id);
-	rc = -ENOENT;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		w->volume_id = sqlite3_column_int64(st, 0);
-		repo_column_text(st, 1, w->volser, sizeof(w->volser));
-		repo_column_text(st, 2, w->path, sizeof(w->path));
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			v = nv;
+		}
+		v[*n].id = sqlite3_column_int64(st, 0);
+		repo_column_text(st, 1, v[*n].volser, sizeof(v[*n].volser));
+		repo_column_text(st, 2, v[*n].path, sizeof(v[*n].path));
+		(*n)++;
+	}
+	if (src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+out:
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		free(v);
+		*n = 0;
+		return rc;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Try the open volumes of the pool, oldest first.  The list is read
+ * whole first: retiring one changes the rows being listed. */
+static int take_open_volume(struct repo *r, const struct pool_row *p,
+			    struct pool_writer *w, const struct pool_warn *warn)
+{
+	struct candidate *v = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	rc = open_volumes(r, p, &v, &n);
+	if (rc < 0)
+		return rc;
+	rc = -ENOENT;
+	for (i = 0; i < n; i++) {
+		w->volume_id = v[i].id;
+		memcpy(w->volser, v[i].volser, sizeof(w->volser));
+		memcpy(w->path, v[i].path, sizeof(w->path));
 		if (lock_file(w->path, &w->lock_fd) < 0)
 			continue; /* busy with another writer, or missing */
-		rc = open_for_append(r, w);
+		rc = open_for_append(r, w, warn);
 		if (rc == 0 && volume_size(w->vol) < p->capacity)
 			break;
-		/* Full, sealed on disk, or damaged: leave it, try the next. */
 		volume_close(w->vol);
 		w->vol = NULL;
 		close(w->lock_fd);
 		w->lock_fd = -1;
+		/* Full, sealed, retired, or unusable now: try the next. */
 		rc = -ENOENT;
 	}
-	if (src != SQLITE_ROW && src != SQLITE_DONE)
-		rc = repo_errno(r, src);
-	sqlite3_finalize(st);
+	free(v);
 	return rc;
 }
 
@@ -260,7 +385,7 @@ static int create_volume(struct repo *r, const char *home,
 	}
 	rc = repo_prepare(r,
 			  "INSERT INTO volume(volser, pool_id, state, path,"
-			  " created_us) VALUES (?, ?, 'open', ?, ?)",
+			  " created_us, size) VALUES (?, ?, 'open', ?, ?, ?)",
 			  &st);
 	if (rc < 0)
 		goto out;
@@ -268,6 +393,7 @@ static int create_volume(struct repo *r, const char *home,
 	sqlite3_bind_int64(st, 2, p->id);
 	repo_bind_text(st, 3, w->path);
 	sqlite3_bind_int64(st, 4, rtime_now());
+	sqlite3_bind_int64(st, 5, VOLUME_LABEL_SIZE); /* the label alone */
 	rc = repo_step_done(r, st);
 	if (rc < 0)
 		goto out;
@@ -292,7 +418,7 @@ out:
 }
 
 int pool_acquire(struct repo *r, const char *home, const char *name,
-		 struct pool_writer **out)
+		 const struct pool_warn *warn, struct pool_writer **out)
 {
 	struct pool_writer *w;
 	struct pool_row p;
@@ -308,7 +434,7 @@ int pool_acquire(struct repo *r, const char *home, const char *name,
 	w->pool_id = p.id;
 	w->location_id = p.location_id;
 	w->capacity = p.capacity;
-	rc = take_open_volume(r, &p, w);
+	rc = take_open_volume(r, &p, w, warn);
 	if (rc == -ENOENT)
 		rc = create_volume(r, home, &p, w);
 	if (rc < 0) {
@@ -322,15 +448,19 @@ int pool_acquire(struct repo *r, const char *home, const char *name,
 int pool_note_written(struct repo *r, struct pool_writer *w)
 {
 	sqlite3_stmt *st = NULL;
-	uint64_t size = volume_size(w->vol);
+	uint64_t size = volume_bytes(w->vol);
 	int rc;
 
-	/* sealed_us stays NULL while the volume is below capacity. */
+	/* A volume that reached capacity is sealed by pool_seal_if_full()
+	 * right after this commits: record the size it has then, end mark
+	 * included.  sealed_us stays NULL while below capacity. */
+	if (!volume_is_sealed(w->vol) && size >= w->capacity)
+		size += VOLUME_END_MARK_SIZE;
 	rc = repo_prepare(r,
 			  "UPDATE volume SET size = ?1,"
-			  " state = CASE WHEN ?1 >= ?2 THEN 'sealed'"
+			  " state = CASE WHEN ?5 >= ?2 THEN 'sealed'"
 			  "  ELSE state END,"
-			  " sealed_us = CASE WHEN ?1 >= ?2 THEN ?3"
+			  " sealed_us = CASE WHEN ?5 >= ?2 THEN ?3"
 			  "  ELSE sealed_us END"
 			  " WHERE id = ?4",
 			  &st);
@@ -340,6 +470,7 @@ int pool_note_written(struct repo *r, struct pool_writer *w)
 	sqlite3_bind_int64(st, 2, (int64_t)w->capacity);
 	sqlite3_bind_int64(st, 3, rtime_now());
 	sqlite3_bind_int64(st, 4, w->volume_id);
+	sqlite3_bind_int64(st, 5, (int64_t)volume_size(w->vol));
 	rc = repo_step_done(r, st);
 	sqlite3_finalize(st);
 	return rc;
@@ -350,6 +481,7 @@ int pool_seal_if_full(struct pool_writer *w, int *sealed)
 	*sealed = volume_size(w->vol) >= w->capacity;
 	if (!*sealed)
 		return 0;
+	/* Makes the file as long as pool_note_written() recorded. */
 	return volume_seal(w->vol);
 }
 
@@ -377,7 +509,7 @@ int pool_volume_path(struct repo *r, const char *volser, char *buf, size_t len)
 
 int pool_seal_volume(struct repo *r, const char *volser)
 {
-	char name[NAMES_VOLSER_LEN + 1], state[16] = "";
+	char name[NAMES_VOLSER_LEN + 1], state[16] = "", why[512];
 	struct pool_writer w = { .lock_fd = -1 };
 	sqlite3_stmt *st = NULL;
 	int src, rc;
@@ -414,16 +546,25 @@ int pool_seal_volume(struct repo *r, const char *volser)
 			 strerror(-rc));
 		goto out;
 	}
-	/* Already sealed on disk (a crash after the end mark, before the
-	 * repository heard of it): only the repository is behind. */
-	rc = volume_open(w.path, 1, &w.vol);
-	if (rc == 0 && !volume_is_sealed(w.vol)) {
-		volume_close(w.vol);
-		w.vol = NULL;
-		rc = open_for_append(r, &w);
-		if (rc == 0)
-			rc = volume_seal(w.vol);
+	/* Found sealed on disk (a crash after the end mark, before the
+	 * repository heard of it) or damaged: open_for_append() recorded
+	 * it sealed. */
+	memcpy(w.volser, name, sizeof(w.volser));
+	rc = open_for_append(r, &w, NULL);
+	if (rc == APPEND_RETIRED) {
+		snprintf(why, sizeof(why), "%s", ruv_lasterr());
+		rc = ruv_fail(-EIO,
+			      "volume '%s' is sealed in the repository only, "
+			      "its file is left as it is: %s",
+			      name, why);
+		goto out;
 	}
+	if (rc == APPEND_SEALED) {
+		rc = 0;
+		goto out;
+	}
+	if (rc == 0)
+		rc = volume_seal(w.vol);
 	if (rc < 0)
 		goto out;
 	rc = repo_begin(r);
@@ -434,7 +575,7 @@ int pool_seal_volume(struct repo *r, const char *volser)
 			  " sealed_us = ? WHERE id = ?",
 			  &st);
 	if (rc == 0) {
-		sqlite3_bind_int64(st, 1, (int64_t)volume_size(w.vol));
+		sqlite3_bind_int64(st, 1, (int64_t)volume_bytes(w.vol));
 		sqlite3_bind_int64(st, 2, rtime_now());
 		sqlite3_bind_int64(st, 3, w.volume_id);
 		rc = repo_step_done(r, st);

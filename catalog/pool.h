@@ -18,7 +18,12 @@ struct volume;
  * one.  Acquiring repairs the volume: a torn tail is cut back, and so are
  * complete data sets that the repository never registered (a crash
  * between the volume fsync and the repository commit), so the volume
- * ends where the repository says it does.
+ * ends where the repository says it does.  Nothing is ever cut below
+ * that end: a volume that no longer holds every data set registered on
+ * it (truncated, its last data sets torn or damaged, its label
+ * unreadable) is retired instead, untouched -- recorded sealed with its
+ * file's real size and a "volume retire" history row -- and the writer
+ * goes on to another volume.
  */
 
 struct pool_writer {
@@ -32,14 +37,22 @@ struct pool_writer {
 	char path[PATH_MAX];
 };
 
+/* Told when acquiring retires a damaged volume; msg names its VOLSER.
+ * Called on the acquiring thread. */
+struct pool_warn {
+	void (*fn)(void *arg, const char *msg);
+	void *arg;
+};
+
 /*
  * Take a volume of pool `name` for appending.  Creates the volume file
- * (mode 0600) and its row when no open volume is free.  Errors: -ENOENT
+ * (mode 0600) and its row when no open volume is free.  warn (may be
+ * NULL) hears of each volume retired on the way.  Errors: -ENOENT
  * unknown pool or missing pool directory, -EIO damaged volume, with a
  * message.
  */
 int pool_acquire(struct repo *r, const char *home, const char *name,
-		 struct pool_writer **out);
+		 const struct pool_warn *warn, struct pool_writer **out);
 
 /* Let go of a volume; accepts NULL. */
 void pool_release(struct pool_writer *w);
@@ -47,7 +60,8 @@ void pool_release(struct pool_writer *w);
 /*
  * Within the caller's transaction, after registering data sets on w:
  * record the volume's size, and seal it when it has reached capacity
- * (the end mark is written after the commit by pool_seal_if_full()).
+ * (the end mark is written after the commit by pool_seal_if_full(); the
+ * size recorded counts it, so it is the file's size once sealed).
  */
 int pool_note_written(struct repo *r, struct pool_writer *w);
 
@@ -56,8 +70,10 @@ int pool_note_written(struct repo *r, struct pool_writer *w);
 int pool_seal_if_full(struct pool_writer *w, int *sealed);
 
 /*
- * Seal a volume by VOLSER (state open -> sealed, end mark written).
- * Waits for its writer to finish.  -ENOENT unknown, 0 if already sealed.
+ * Seal a volume by VOLSER (state open -> sealed, end mark written, size
+ * recorded with it).  Waits for its writer to finish.  -ENOENT unknown,
+ * 0 if already sealed.  A volume that no longer holds its registered data
+ * sets is retired (see above) and gives -EIO with a message.
  */
 int pool_seal_volume(struct repo *r, const char *volser);
 

@@ -112,7 +112,7 @@
 #define TRAILER_FIXED  28
 #define INDEX_ENTRY    12
 #define FOOTER_SIZE    32
-#define EOV_SIZE       28
+#define EOV_SIZE       VOLUME_END_MARK_SIZE
 #define WRITEBACK_STEP (8ULL << 20)
 #define SEARCH_WINDOW  (1U << 20)
 #define INDEX_PIECE    (5461U * INDEX_ENTRY) /* trailer read in ~64 KiB */
@@ -1322,6 +1322,52 @@ static int dataset_end_at(struct volume *v, uint64_t offset, uint64_t size,
 	return rc == DS_OK ? 0 : -EIO;
 }
 
+uint64_t volume_bytes(const struct volume *v)
+{
+	return v->end + (v->label.sealed ? EOV_SIZE : 0);
+}
+
+/*
+ * Does offset (past the label) end a committed data set within the
+ * volume?  0 and its seq, or -EIO with a message ending in `tail`; a
+ * read error of the device is returned as it is.
+ */
+static int end_check(struct volume *v, uint64_t offset, uint64_t size,
+		     uint32_t *seq, const char *tail)
+{
+	int rc;
+
+	if (offset > v->end)
+		return ruv_fail(-EIO,
+				"volume '%s' ends at byte %llu, before "
+				"%llu: data sets are missing or damaged%s",
+				v->path, (unsigned long long)v->end,
+				(unsigned long long)offset, tail);
+	rc = dataset_end_at(v, offset, size, seq);
+	if (rc == -EIO)
+		return ruv_fail(-EIO,
+				"volume '%s': byte %llu is not the end of "
+				"a data set%s",
+				v->path, (unsigned long long)offset, tail);
+	if (rc < 0)
+		return io_fail(v->path, "read", rc);
+	return 0;
+}
+
+int volume_check_end(struct volume *v, uint64_t offset)
+{
+	uint64_t size;
+	uint32_t seq = 0;
+	int rc;
+
+	if (offset <= VOLUME_LABEL_SIZE)
+		return 0;
+	rc = file_size(v->fd, &size);
+	if (rc < 0)
+		return io_fail(v->path, "stat", rc);
+	return end_check(v, offset, size, &seq, "");
+}
+
 int volume_truncate_after(struct volume *v, uint64_t offset)
 {
 	uint64_t size;
@@ -1341,21 +1387,10 @@ int volume_truncate_after(struct volume *v, uint64_t offset)
 		return -EBADF;
 	if (v->writing)
 		return -EBUSY;
-	if (offset > v->end)
-		return ruv_fail(-EIO,
-				"volume '%s' ends at byte %llu, before "
-				"%llu: data sets are missing or damaged",
-				v->path, (unsigned long long)v->end,
-				(unsigned long long)offset);
 	if (offset > VOLUME_LABEL_SIZE) {
-		rc = dataset_end_at(v, offset, size, &seq);
-		if (rc == -EIO)
-			return ruv_fail(-EIO,
-					"volume '%s': byte %llu is not the "
-					"end of a data set; nothing cut",
-					v->path, (unsigned long long)offset);
+		rc = end_check(v, offset, size, &seq, "; nothing cut");
 		if (rc < 0)
-			return io_fail(v->path, "read", rc);
+			return rc;
 	}
 	if (ftruncate(v->fd, (off_t)offset) < 0 || fsync(v->fd) < 0) {
 		rc = -errno;

@@ -24,14 +24,15 @@
  * Messages name the volume by the path it was opened with.
  */
 
-#define VOLUME_LABEL_SIZE 4096
-#define VOLUME_NAME_MAX	  64   /* data set name, bytes */
-#define VOLUME_SOURCE_MAX 44   /* source DSN, bytes, may be empty */
-#define VOLUME_META_MAX	  4096 /* the caller's blob, bytes */
-#define VOLUME_POOL_MAX	  16
-#define VOLUME_CHUNK_MIN  4096U
-#define VOLUME_CHUNK_MAX  (64U << 20)
-#define VOLUME_CHUNKS_MAX (1U << 26) /* per data set */
+#define VOLUME_LABEL_SIZE    4096
+#define VOLUME_END_MARK_SIZE 28	  /* bytes a seal adds */
+#define VOLUME_NAME_MAX	     64	  /* data set name, bytes */
+#define VOLUME_SOURCE_MAX    44	  /* source DSN, bytes, may be empty */
+#define VOLUME_META_MAX	     4096 /* the caller's blob, bytes */
+#define VOLUME_POOL_MAX	     16
+#define VOLUME_CHUNK_MIN     4096U
+#define VOLUME_CHUNK_MAX     (64U << 20)
+#define VOLUME_CHUNKS_MAX    (1U << 26) /* per data set */
 
 enum volume_kind {
 	VOLUME_KIND_BACKUP = 1,
@@ -114,6 +115,9 @@ const struct volume_label *volume_label(const struct volume *v);
 /* Bytes used: where the next data set would go (after any repair). */
 uint64_t volume_size(const struct volume *v);
 int volume_is_sealed(const struct volume *v);
+/* Bytes the volume file holds: volume_size() plus the end mark once
+ * sealed.  What the repository records as the volume's size. */
+uint64_t volume_bytes(const struct volume *v);
 /* Bytes of torn tail volume_open() cut off; 0 if none. */
 uint64_t volume_repaired(const struct volume *v);
 
@@ -126,6 +130,16 @@ uint64_t volume_repaired(const struct volume *v);
  * offset lies past the end or is not the end of a data set.
  */
 int volume_truncate_after(struct volume *v, uint64_t offset);
+
+/*
+ * Check, changing nothing, that offset is the end of a committed data set
+ * on the volume (or the label's end, or less): what a writer must know
+ * before volume_truncate_after(v, offset) on a volume the repository says
+ * ends there.  Works on a read-only handle.  -EIO (message) if the volume
+ * ends before offset (truncated, or its last data sets torn or damaged)
+ * or offset is not the end of a data set.
+ */
+int volume_check_end(struct volume *v, uint64_t offset);
 
 /* Write the end mark, fdatasync; idempotent.  Nothing can be appended
  * afterwards (-EROFS).  -EBUSY while a data set is being written. */

@@ -87,6 +87,15 @@ static void progress(void *arg, const char *dsn, uint64_t done, uint64_t total)
 	pthread_mutex_unlock(&progress_lock);
 }
 
+static void warn(void *arg, const char *msg)
+{
+	(void)arg;
+	pthread_mutex_lock(&progress_lock);
+	fprintf(stderr, "%sruv: warning: %s\n",
+		isatty(STDERR_FILENO) ? "\r\033[K" : "", msg);
+	pthread_mutex_unlock(&progress_lock);
+}
+
 int cmd_backup(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -148,6 +157,7 @@ int cmd_backup(int argc, char **argv)
 	}
 	req.home = ruv.home;
 	req.cfg = &ruv.cfg;
+	req.warn = warn;
 	if (isatty(STDERR_FILENO))
 		req.progress = progress;
 	if (getenv("RUV_PROGRESS") &&

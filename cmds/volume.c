@@ -2,12 +2,14 @@
 /*
  * ruv volume: look at volume files directly, and seal volumes.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "errmsg.h"
 #include "jsonw.h"
+#include "names.h"
 #include "pool.h"
 #include "repo.h"
 #include "rtime.h"
@@ -29,7 +31,10 @@ static const char usage[] =
 	"      \"kind\", \"name\", \"source\", \"created\", \"size\", "
 	"\"stored\",\n"
 	"      \"chunks\", \"offset\", \"length\", \"state\", \"meta\"}]}]}\n"
-	"seal: close volumes for appending (state open -> sealed).\n";
+	"seal: close volumes for appending (state open -> sealed): the end\n"
+	"      mark is written and the next backup opens a new volume.  Every\n"
+	"      VOLSER must name an open volume, else nothing is sealed (one\n"
+	"      already sealed or shipped: exit 1, EEXIST).\n";
 
 struct scan_state {
 	const char *path;
@@ -183,6 +188,33 @@ static int scan(int argc, char **argv, int verify)
 	return failed ? RUV_FAILED : RUV_OK;
 }
 
+/* Every VOLSER must name an open volume before any is sealed; one
+ * already sealed or shipped is EEXIST ("already so"). */
+static int seal_check(struct repo *r, int n, char **volsers)
+{
+	struct pool_volume_info v;
+	char name[NAMES_VOLSER_LEN + 1];
+	int i, rc;
+
+	for (i = 0; i < n; i++) {
+		rc = names_volser_check(volsers[i], name, sizeof(name));
+		if (rc < 0)
+			return rc;
+		rc = pool_volume_find(r, name, &v);
+		if (rc == -ENOENT)
+			return ruv_fail(rc,
+					"volume '%s' is not in the "
+					"repository",
+					name);
+		if (rc < 0)
+			return rc;
+		if (strcmp(v.state, "open"))
+			return ruv_fail(-EEXIST, "volume '%s' is already %s",
+					name, v.state);
+	}
+	return 0;
+}
+
 int cmd_volume(int argc, char **argv)
 {
 	static const char *const flags[] = { "verify", NULL };
@@ -209,11 +241,11 @@ int cmd_volume(int argc, char **argv)
 	rc = ruv_open(&r);
 	if (rc != RUV_OK)
 		return rc;
-	for (; i < argc; i++) {
+	rc = seal_check(r, argc - i, argv + i);
+	for (; rc == 0 && i < argc; i++) {
 		rc = pool_seal_volume(r, argv[i]);
-		if (rc < 0)
-			break;
-		printf("sealed %s\n", argv[i]);
+		if (rc == 0)
+			printf("sealed %s\n", argv[i]);
 	}
 	repo_close(r);
 	return rc < 0 ? ruv_error("volume seal", rc) : RUV_OK;

@@ -27,10 +27,10 @@ while [ "$kills" -lt 20 ] && [ "$round" -lt 80 ]; do
 	"$RUV" backup --group CRASH >/dev/null 2>&1 &
 	pid=$!
 	sleep "$(shuf -i 0-$((ms * 7 / 10)) -n 1 | awk '{ printf "%.3f", $1 / 1000 }')"
-	if kill -9 "$pid" 2>/dev/null; then
-		kills=$((kills + 1))
-	fi
+	kill -9 "$pid" 2>/dev/null
+	# A kill counts only if it landed: the backup died of SIGKILL.
 	wait "$pid" 2>/dev/null
+	[ $? -eq 137 ] && kills=$((kills + 1))
 	if [ "$(sql 'PRAGMA integrity_check')" != ok ]; then
 		bad=$((bad + 1)); echo "# round $round: integrity check failed"
 	fi
@@ -48,7 +48,35 @@ while [ "$kills" -lt 20 ] && [ "$round" -lt 80 ]; do
 done
 check "at least 20 backups were killed mid-way ($kills)" test "$kills" -ge 20
 check_eq "every round left a sound repository" 0 "$bad"
+last=$(sql 'SELECT coalesce(max(id), 0) FROM backup')
 check "the same backup then succeeds" "$RUV" backup --group CRASH
+
+# unregistered VOLSER...: for each volume whose data sets on file (volume
+# scan --json) are not exactly those the repository has on it, a line.
+unregistered() {
+	for vs in "$@"; do
+		p=$(sql "SELECT path FROM volume WHERE volser = '$vs'")
+		"$RUV" --json volume scan "$p" 2>/dev/null |
+			python3 -c 'import json, sys
+for v in json.load(sys.stdin)["volumes"]:
+    for d in v["datasets"]:
+        print(d["seq"], d["offset"], d["length"], d["name"], d["state"])' >"$T/on.file"
+		sql "SELECT d.seq || ' ' || d.vol_offset || ' ' || d.length || ' ' || d.name || ' ok' FROM dataset d JOIN volume v ON v.id = d.volume_id WHERE v.volser = '$vs' ORDER BY d.vol_offset" >"$T/in.repo"
+		cmp -s "$T/on.file" "$T/in.repo" || {
+			echo "$vs:"; diff "$T/in.repo" "$T/on.file" | head -n 5
+		}
+	done
+}
+used=$(sql "SELECT DISTINCT v.volser FROM volume v JOIN dataset d ON d.volume_id = v.id JOIN copy c ON c.dataset_id = d.id WHERE c.backup_id > $last ORDER BY 1")
+check "the last backup used volumes" test -n "$used"
+check_eq "volumes it used hold exactly the registered data sets" "" "$(unregistered $used)"
+for vs in $(sql "SELECT volser FROM volume WHERE state = 'open'"); do
+	"$RUV" volume seal "$vs" >/dev/null
+done
+check_eq "after sealing, every volume holds exactly the registered data sets" "" \
+	"$(unregistered $(sql 'SELECT volser FROM volume'))"
+check_eq "and is as long as the repository says" "" \
+	"$(sql "SELECT path || ' ' || size FROM volume" | while read -r p n; do [ "$(stat -c %s "$p")" = "$n" ] || echo "$p $n"; done)"
 check "verify --all" "$RUV" verify --all
 for v in "$RUV_HOME"/pools/*/*; do
 	check "$(basename "$v") scans clean" "$RUV" volume scan --verify "$v"

@@ -24,6 +24,19 @@ check_eq "the local pool rolled over to three volumes" "L00001|sealed L00002|sea
 check_eq "the offsite pool stayed on one" "O00001|open" \
 	"$(sql "SELECT volser || '|' || state FROM volume WHERE volser LIKE 'O%'")"
 check "a sealed volume carries its end mark" sh -c "'$RUV' volume scan '$RUV_HOME/pools/local/L00001' | grep -q '^  sealed'"
+# sizes_vs_files: "VOLSER repository-size file-size" for each volume whose
+# size in `ruv --json report volumes` is not its file's, then the count.
+sizes_vs_files() {
+	"$RUV" --json report volumes | python3 -c '
+import json, os, sys
+vols = json.load(sys.stdin)["volumes"]
+for v in vols:
+    n = os.stat(v["path"]).st_size
+    if v["size"] != n:
+        print(v["volser"], v["size"], n)
+print(len(vols), "volumes")'
+}
+check_eq "each volume's size is its file's, end mark included" "4 volumes" "$(sizes_vs_files)"
 for i in 1 2 3 4 5; do
 	check "r$i restores after rollover" "$RUV" restore "R.F$i" --to "$T/r$i.out"
 	check_same_file "r$i byte-exact" "$T/data/r$i" "$T/r$i.out"
@@ -66,6 +79,19 @@ INI
 	check_fail "a full pool" 1 "No space left|no space left" env RUV_HOME="$T/h2/home" "$RUV" backup BIG.F
 	sqlite3 "$T/h2/home/repository.db" 'SELECT * FROM backup; SELECT * FROM copy; SELECT * FROM dataset' >"$T/h2.rows"
 	check_eq "a full pool registers nothing" "" "$(cat "$T/h2.rows")"
+	# What a failed backup leaves: the volumes it opened, empty, and
+	# the VOLSER counters they took; nothing else.
+	sqlite3 "$T/h2/home/repository.db" .dump >"$T/h2.after"
+	rest() { # the dump without volume rows and VOLSER counters
+		sed -e '/^INSERT INTO volume VALUES/d' \
+			-e '/^INSERT INTO pool VALUES/s/,[0-9]*);$/,N);/' "$1"
+	}
+	rest "$T/h2.before" >"$T/h2.base"
+	rest "$T/h2.after" >"$T/h2.rest"
+	check_same_file "a full pool changes nothing else in the repository" "$T/h2.base" "$T/h2.rest"
+	check_eq "the volumes it opened are empty, sized as their files" \
+		"L00001|open|4096|0 TY0001|open|4096|0" \
+		"$(sqlite3 "$T/h2/home/repository.db" "SELECT volser || '|' || state || '|' || size || '|' || (SELECT count(*) FROM dataset WHERE volume_id = volume.id) FROM volume ORDER BY volser" | tr '\n' ' ' | sed 's/ $//')"
 	check_eq "the partial data is cut back to the label" 4096 "$(stat -c %s "$T"/tiny/TY0001)"
 	check_eq "and from the local volume too" 4096 "$(stat -c %s "$T"/h2/home/pools/local/L00001)"
 	umount "$T/tiny"
@@ -94,9 +120,10 @@ nb init >/dev/null
 printf 'secret' >"$T/nb/s" && chown nobody "$T/nb/s"
 nb file register NB.S "$T/nb/s" >/dev/null
 chown root "$T/nb/s" && chmod 600 "$T/nb/s"
-sqlite3 "$T/nb/home/repository.db" 'SELECT count(*) FROM backup' >"$T/nb.n"
+sqlite3 "$T/nb/home/repository.db" .dump >"$T/nb.before"
 check_fail "unreadable source" 1 "Permission denied" nb backup NB.S
-check_eq "nothing registered" "0" "$(cat "$T/nb.n")"
-check_eq "still nothing registered" "0" "$(sqlite3 "$T/nb/home/repository.db" 'SELECT count(*) FROM backup')"
+sqlite3 "$T/nb/home/repository.db" .dump >"$T/nb.after"
+check_same_file "an unreadable source changes nothing in the repository" "$T/nb.before" "$T/nb.after"
+check_eq "no volume file was written" "" "$(find "$T/nb/home/pools" -type f)"
 check "verify --all at the end" "$RUV" verify --all
 done_testing

@@ -1558,6 +1558,71 @@ static void test_truncate_after(void **state)
 	free_three(&t);
 }
 
+/*
+ * volume_check_end() looks without touching: on a read-only handle, at
+ * every data set end it says yes, anywhere else or past a truncation it
+ * says -EIO, and the file stays byte-identical.
+ */
+static void test_check_end(void **state)
+{
+	struct fx *f = *state;
+	unsigned char *now;
+	struct three t;
+	struct volume *v;
+	size_t n;
+	int i;
+
+	make_three(f, &t);
+	assert_int_equal(volume_open(f->path, 0, &v), 0);
+	assert_int_equal(volume_check_end(v, 0), 0);
+	assert_int_equal(volume_check_end(v, VOLUME_LABEL_SIZE), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(volume_check_end(v, end_of(&t.ds[i])), 0);
+	ruv_clearerr();
+	assert_int_equal(volume_check_end(v, end_of(&t.ds[1]) - 1), -EIO);
+	assert_true(message_has("not the end of a data set"));
+	assert_int_equal(volume_check_end(v, t.wlen + 1), -EIO);
+	assert_true(message_has("missing or damaged"));
+	volume_close(v);
+
+	/* Cut into the third data set: its end is gone, the second's not. */
+	assert_int_equal(truncate(f->path, (off_t)(t.ds[2].offset + 100)), 0);
+	assert_int_equal(volume_open(f->path, 0, &v), 0);
+	assert_int_equal(volume_size(v), end_of(&t.ds[1]));
+	ruv_clearerr();
+	assert_int_equal(volume_check_end(v, end_of(&t.ds[2])), -EIO);
+	assert_true(message_has("missing or damaged"));
+	assert_int_equal(volume_check_end(v, end_of(&t.ds[1])), 0);
+	volume_close(v);
+	now = snapshot(f->path, &n);
+	assert_int_equal(n, t.ds[2].offset + 100);
+	assert_memory_equal(now, t.whole, n);
+	free(now);
+	free_three(&t);
+}
+
+/* volume_bytes() is the file's size, before and after the end mark. */
+static void test_bytes(void **state)
+{
+	struct volume_dataset_info one;
+	struct fx *f = *state;
+	unsigned char *d = content(2 * CS + 7, TEXT, 3);
+	struct volume *v = create(f);
+
+	assert_int_equal(volume_bytes(v), VOLUME_LABEL_SIZE);
+	put_simple(v, "ONE", d, 2 * CS + 7, &one);
+	assert_int_equal(volume_bytes(v), size_of(f->path));
+	assert_int_equal(volume_seal(v), 0);
+	assert_int_equal(volume_bytes(v), size_of(f->path));
+	assert_int_equal(volume_bytes(v),
+			 volume_size(v) + VOLUME_END_MARK_SIZE);
+	volume_close(v);
+	assert_int_equal(volume_open(f->path, 0, &v), 0);
+	assert_int_equal(volume_bytes(v), size_of(f->path));
+	volume_close(v);
+	free(d);
+}
+
 /* ---- the reader's bounds ----------------------------------------------------
  */
 
@@ -1684,6 +1749,8 @@ int main(void)
 		TEST(test_footer_in_junk),
 		TEST(test_forged_trailer),
 		TEST(test_truncate_after),
+		TEST(test_check_end),
+		TEST(test_bytes),
 		TEST(test_reader_bounds),
 		TEST(test_random_damage),
 	};
