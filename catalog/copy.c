@@ -339,11 +339,10 @@ static int open_reader(const struct copy_info *ci, struct volume_reader **out)
 
 	if (access(ci->volume_path, F_OK) < 0)
 		return ruv_fail(-ENOENT,
-				"copy %u of '%s' is on volume %s, "
-				"which is not at this site (no file '%s';"
-				" catalogue arrived volumes with ruv "
-				"catalog)",
-				ci->copy_no, ci->dsn, ci->volser,
+				"volume '%s' of copy %u of '%s' is not here"
+				" (not catalogued, not on volume_path; no "
+				"file '%s'): catalogue it with ruv catalog",
+				ci->volser, ci->copy_no, ci->dsn,
 				ci->volume_path);
 	rc = volume_reader_open(ci->volume_path, ci->vol_offset, ci->ds_length,
 				out);

@@ -35,7 +35,10 @@ for d in json.load(sys.stdin)['volumes'][0]['datasets']:
     if d['kind'] == 'repository': print(d['offset'] + d['length'] // 2)")
 flip_byte "$T/bad/O00001" "$off"
 check_fail "ruvreprs with only a damaged repository backup" 1 "checksum|damaged" env RUV_HOME="$T/r2" "$RUVREPRS" --from "$T/bad"
-check "and no repository was installed" test ! -e "$T/r2/repository.db"
+check "and nothing was made: no home, no directories" test ! -e "$T/r2"
+mkdir "$T/r2b"
+check_fail "the same into an existing empty home" 1 "is damaged; nothing installed; there is no older one" env RUV_HOME="$T/r2b" "$RUVREPRS" --from "$T/bad"
+check_eq "which stays empty" "" "$(ls -A "$T/r2b")"
 check_fail "ruvreprs with nothing to find" 1 "no repository backup" env RUV_HOME="$T/r3" "$RUVREPRS" --from "$T/data"
 check_fail "ruvreprs from a VOLSER nobody has" 1 "no such volume" env RUV_HOME="$T/r3" "$RUVREPRS" --from Q99999
 
