@@ -10,9 +10,12 @@
  * report, moves the copies and marks the volumes shipped.  A copy that
  * lands in Staging on a new volume meanwhile waits for the next list.
  *
- * Export copies volume files with a running CRC-32C, syncs them, and
- * reads each one back to compare: what leaves for the vault is exactly
- * what the repository catalogued.
+ * Export first checks every data set of every volume of the shipment
+ * against its stored checksums (a damaged shipment exports nothing), then
+ * copies the volume files with a running CRC-32C, syncs them, and reads
+ * each one back to compare: what leaves for the vault is sound and is
+ * exactly what the repository catalogued.  Cost: each volume is read
+ * three times.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +33,7 @@
 #include "pool.h"
 #include "rtime.h"
 #include "shipment.h"
+#include "volume.h"
 
 #define STAGING "Staging"
 #define OFFSITE "Offsite"
@@ -510,15 +514,80 @@ out:
 	return rc;
 }
 
+struct verify {
+	const char *path, *volser;
+};
+
+static int verify_ds(const struct volume_dataset_info *di, void *arg)
+{
+	const struct verify *v = arg;
+	struct volume_reader *vr = NULL;
+	int rc;
+
+	if (di->state != VOLUME_DS_COMPLETE)
+		return ruv_fail(-EIO,
+				"volume %s ('%s'): data set %u '%s' is %s; "
+				"nothing exported",
+				v->volser, v->path, di->seq, di->name,
+				di->state == VOLUME_DS_TORN ? "torn"
+							    : "damaged");
+	rc = volume_reader_open(v->path, di->offset, di->length, &vr);
+	if (rc == 0)
+		rc = volume_reader_verify(vr);
+	volume_reader_close(vr);
+	if (rc < 0)
+		return ruv_fail(rc,
+				"volume %s: data set %u '%s' does not "
+				"verify; nothing exported: %s",
+				v->volser, di->seq, di->name,
+				*ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
+	return 0;
+}
+
+/* Every data set on the volume file, chunk by chunk. */
+static int verify_volume(const char *path, const char *volser)
+{
+	struct verify v = { path, volser };
+	int rc;
+
+	ruv_clearerr();
+	rc = volume_scan(path, verify_ds, &v, NULL);
+	return rc < 0 ? rc : 0;
+}
+
+static int export_pass(struct repo *r, sqlite3_stmt *st, const char *dir,
+		       void (*cb)(const char *volser, uint64_t bytes, void *),
+		       void *arg, int *n)
+{
+	char volser[8], path[PATH_MAX];
+	uint64_t bytes = 0;
+	int src, rc = 0;
+
+	*n = 0;
+	sqlite3_reset(st);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		(*n)++;
+		repo_column_text(st, 0, volser, sizeof(volser));
+		rc = pool_volume_path(r, volser, path, sizeof(path));
+		if (rc == 0 && !dir)
+			rc = verify_volume(path, volser);
+		else if (rc == 0)
+			rc = copy_checked(path, dir, volser, &bytes);
+		if (rc < 0)
+			return rc;
+		if (dir && cb)
+			cb(volser, bytes, arg);
+	}
+	return src == SQLITE_DONE ? 0 : repo_errno(r, src);
+}
+
 int shipment_export(struct repo *r, int64_t id, const char *dir,
 		    void (*cb)(const char *volser, uint64_t bytes, void *),
 		    void *arg)
 {
-	char volser[8], path[PATH_MAX];
 	sqlite3_stmt *st = NULL;
 	struct stat sb;
-	uint64_t bytes = 0;
-	int src, rc, n = 0, dfd;
+	int rc, n = 0, dfd;
 
 	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
 		return ruv_fail(-ENOENT, "'%s' is not a directory", dir);
@@ -529,21 +598,14 @@ int shipment_export(struct repo *r, int64_t id, const char *dir,
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, id);
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		n++;
-		repo_column_text(st, 0, volser, sizeof(volser));
-		rc = pool_volume_path(r, volser, path, sizeof(path));
-		if (rc == 0)
-			rc = copy_checked(path, dir, volser, &bytes);
-		if (rc < 0)
-			goto out;
-		if (cb)
-			cb(volser, bytes, arg);
-	}
-	if (src != SQLITE_DONE)
-		rc = repo_errno(r, src);
-	else if (!n)
+	/* Verify all, then copy all: a damaged shipment leaves nothing. */
+	rc = export_pass(r, st, NULL, NULL, NULL, &n);
+	if (rc == 0 && !n)
 		rc = ruv_fail(-ENOENT, "no shipment %lld", (long long)id);
+	if (rc == 0)
+		rc = export_pass(r, st, dir, cb, arg, &n);
+	if (rc < 0)
+		goto out;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		fsync(dfd);
