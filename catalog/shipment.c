@@ -281,6 +281,8 @@ int pull_list_commit(struct repo *r, int json, FILE *out, int64_t *shipment_id)
 
 	*shipment_id = 0;
 	rc = staging_volumes(r, &vols, &n);
+	if (rc == 0 && n == 0 && json) /* the empty report */
+		rc = write_report(r, vols, 0, 1, out, NULL);
 	if (rc < 0 || n == 0)
 		goto out;
 	for (i = 0; i < n && rc == 0; i++) {

@@ -24,8 +24,9 @@ int pull_list_report(struct repo *r, int json, FILE *out, uint64_t *ncopies);
 
 /*
  * Commit the pull list: *shipment_id is the new shipment, or 0 when
- * nothing is in Staging (no empty shipment is made).  The report written
- * to out is the one the shipment keeps.
+ * nothing is in Staging (no empty shipment is made; with json the empty
+ * report is still written).  The report written to out is the one the
+ * shipment keeps.
  */
 int pull_list_commit(struct repo *r, int json, FILE *out, int64_t *shipment_id);
 
