@@ -7,7 +7,10 @@
  * location): one indexed query per volume, rows streamed to the report.
  * Committing seals the volumes first (waiting for a writer, outside any
  * transaction), then in one transaction records the shipment with its
- * report, moves the copies and marks the volumes shipped.  A copy that
+ * report, a history row per moved copy (one INSERT ... SELECT a volume,
+ * so 100k copies stay one pass), moves the copies and marks the volumes
+ * shipped.  A volume that already left refuses the commit: it keeps its
+ * first shipment.  A copy that
  * lands in Staging on a new volume meanwhile waits for the next list.
  *
  * Export first checks every data set of every volume of the shipment
@@ -231,7 +234,7 @@ static int ship(struct repo *r, const int64_t *vols, unsigned n,
 		const char *report, int64_t *id)
 {
 	sqlite3_stmt *st = NULL;
-	char msg[64];
+	char msg[96];
 	unsigned i;
 	int rc;
 
@@ -248,20 +251,42 @@ static int ship(struct repo *r, const int64_t *vols, unsigned n,
 	if (rc < 0)
 		return rc;
 	*id = sqlite3_last_insert_rowid(r->db);
+	snprintf(msg, sizeof(msg), STAGING " -> " OFFSITE " (shipment %lld)",
+		 (long long)*id);
+	rc = repo_prepare(r,
+			  "INSERT INTO history(time_us, action, subject,"
+			  " outcome, message)"
+			  " SELECT ?1, 'pull-list commit', " COPY_SQL_NAME
+			  ", 'ok', ?2" COPY_SQL_FROM " WHERE l.name = '" STAGING
+			  "' AND d.volume_id = ?3"
+			  " ORDER BY c.id",
+			  &st);
+	if (rc < 0)
+		return rc;
 	for (i = 0; i < n && rc == 0; i++) {
-		rc = exec_ids(r,
-			      "UPDATE copy SET location_id = (SELECT id FROM"
-			      " location WHERE name = '" OFFSITE "')"
-			      " WHERE location_id = (SELECT id FROM location"
-			      " WHERE name = '" STAGING "') AND dataset_id IN"
-			      " (SELECT id FROM dataset WHERE volume_id = ?1)",
-			      vols[i], 0);
+		/* Every moved copy in the history: one statement a volume. */
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, rtime_now());
+		repo_bind_text(st, 2, msg);
+		sqlite3_bind_int64(st, 3, vols[i]);
+		rc = repo_step_done(r, st);
+		if (rc == 0)
+			rc = exec_ids(
+				r,
+				"UPDATE copy SET location_id = (SELECT id FROM"
+				" location WHERE name = '" OFFSITE "')"
+				" WHERE location_id = (SELECT id FROM location"
+				" WHERE name = '" STAGING "') AND dataset_id IN"
+				" (SELECT id FROM dataset WHERE volume_id = "
+				"?1)",
+				vols[i], 0);
 		if (rc == 0)
 			rc = exec_ids(r,
 				      "UPDATE volume SET state = 'shipped',"
 				      " shipment_id = ?2 WHERE id = ?1",
 				      vols[i], *id);
 	}
+	sqlite3_finalize(st);
 	snprintf(msg, sizeof(msg), "shipment %lld, %u volumes", (long long)*id,
 		 n);
 	if (rc == 0)
@@ -285,6 +310,17 @@ int pull_list_commit(struct repo *r, int json, FILE *out, int64_t *shipment_id)
 		rc = write_report(r, vols, 0, 1, out, NULL);
 	if (rc < 0 || n == 0)
 		goto out;
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = pool_volume_get(r, vols[i], &v);
+		if (rc == 0 && v.shipment_id)
+			rc = ruv_fail(
+				-EEXIST,
+				"volume %s left in shipment %lld, yet "
+				"holds copies in " STAGING
+				" (relocated back): relocate them to " OFFSITE
+				" (or elsewhere) first",
+				v.volser, (long long)v.shipment_id);
+	}
 	for (i = 0; i < n && rc == 0; i++) {
 		rc = pool_volume_get(r, vols[i], &v);
 		if (rc == 0)

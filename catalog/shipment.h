@@ -26,7 +26,9 @@ int pull_list_report(struct repo *r, int json, FILE *out, uint64_t *ncopies);
  * Commit the pull list: *shipment_id is the new shipment, or 0 when
  * nothing is in Staging (no empty shipment is made; with json the empty
  * report is still written).  The report written to out is the one the
- * shipment keeps.
+ * shipment keeps; every moved copy gets a history row.  -EEXIST (nothing
+ * changed) when a volume to ship already left in a shipment (a copy was
+ * relocated back to Staging): a volume keeps its first shipment.
  */
 int pull_list_commit(struct repo *r, int json, FILE *out, int64_t *shipment_id);
 

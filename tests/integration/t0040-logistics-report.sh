@@ -39,6 +39,8 @@ check "volumes report in text" "$RUV" report volumes
 check "it shows the shipped volume" grep -Eq "^O00001 +offsite +shipped +2 +[0-9]+ +1 " "$T/out"
 check_eq "the copies are Offsite" "2" "$(sql "SELECT count(*) FROM copy c JOIN location l ON l.id = c.location_id WHERE l.name = 'Offsite'")"
 
+check_eq "every moved copy is in the history, by name" "$(json "' '.join(sorted(c['name'] for v in d['volumes'] for c in v['copies']))" "$T/pl.json")" "$(sql "SELECT group_concat(subject, ' ') FROM (SELECT subject FROM history WHERE action = 'pull-list commit' AND subject != '' ORDER BY subject)")"
+check_eq "each saying where it went" "Staging -> Offsite (shipment 1)" "$(sql "SELECT DISTINCT message FROM history WHERE action = 'pull-list commit' AND subject != ''")"
 check "shipment list" "$RUV" shipment list
 cp "$T/out" "$T/sl.txt"
 check "one shipment, its volume" grep -Eq "^1 [0-9T:.Z-]+ O00001$" "$T/sl.txt"
@@ -54,6 +56,17 @@ check "and says so" grep -q "nothing to ship" "$T/err"
 check_eq "no empty shipment" 1 "$(sql 'SELECT count(*) FROM shipment')"
 mkdir "$T/ship"
 check "export" "$RUV" shipment export 1 "$T/ship"
+
+# A copy relocated back to Staging on a shipped volume: the volume keeps
+# its shipment, and the pull list refuses to ship it again.
+a2=$(sql "SELECT subject FROM history WHERE action = 'pull-list commit' AND subject LIKE 'A.DAT.%'")
+check "relocate a copy back to Staging" "$RUV" relocate "$a2" --to Staging
+dump_repo >"$T/before.sql"
+check_fail "commit a volume already shipped" 1 "volume O00001 left in shipment 1, yet holds copies in Staging" "$RUV" pull-list --commit
+check_unchanged "commit a volume already shipped" "$T/before.sql"
+check "relocate it to Offsite" "$RUV" relocate "$a2" --to Offsite
+check "then nothing to ship" "$RUV" pull-list --commit
+check_eq "and the volume is still in shipment 1 only" "1 1" "$(sql "SELECT shipment_id || ' ' || (SELECT count(*) FROM shipment) FROM volume WHERE volser = 'O00001'")"
 
 # ruv catalog at a remote site.
 R="$T/remote"
