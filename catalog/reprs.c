@@ -449,17 +449,25 @@ static int set_aside(const char *db, struct reprs_result *out)
 	sqlite3 *h = NULL;
 	unsigned i;
 
-	rtime_format_stamp(rtime_now(), stamp, sizeof(stamp));
-	if (snprintf(out->replaced, sizeof(out->replaced), "%s.replaced-%s", db,
-		     stamp) >= (int)sizeof(out->replaced))
-		return ruv_fail(-ENAMETOOLONG, "'%s': path too long", db);
+	int rc = 0, k;
+
 	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK)
 		sqlite3_exec(h, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
 			     NULL);
 	sqlite3_close(h);
-	if (link(db, out->replaced) < 0) {
-		int rc = -errno;
-
+	/* Never over an older one kept aside: .2, .3, ... within a second. */
+	rtime_format_stamp(rtime_now(), stamp, sizeof(stamp));
+	for (k = 1; k < 100; k++) {
+		if (snprintf(out->replaced, sizeof(out->replaced),
+			     k == 1 ? "%s.replaced-%s" : "%s.replaced-%s.%d",
+			     db, stamp, k) >= (int)sizeof(out->replaced))
+			return ruv_fail(-ENAMETOOLONG, "'%s': path too long",
+					db);
+		rc = link(db, out->replaced) < 0 ? -errno : 0;
+		if (rc != -EEXIST)
+			break;
+	}
+	if (rc < 0) {
 		out->replaced[0] = '\0';
 		return ruv_fail(rc, "cannot keep '%s' aside: %s", db,
 				strerror(-rc));
