@@ -125,7 +125,8 @@ static int save(const char *home, struct table *t)
 	if (rc < 0)
 		return rc;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	qsort(t->e, t->n, sizeof(*t->e), entry_cmp);
+	if (t->n) /* qsort() must not see a NULL array */
+		qsort(t->e, t->n, sizeof(*t->e), entry_cmp);
 	f = fopen(tmp, "we");
 	if (!f) {
 		rc = -errno;
@@ -250,7 +251,8 @@ int volcat_list(const char *home,
 
 	rc = load(home, &t);
 	if (rc == 0) {
-		qsort(t.e, t.n, sizeof(*t.e), entry_cmp);
+		if (t.n)
+			qsort(t.e, t.n, sizeof(*t.e), entry_cmp);
 		for (i = 0; i < t.n && rc == 0; i++)
 			rc = cb(t.e[i].volser, t.e[i].path, arg);
 	}
