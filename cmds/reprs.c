@@ -98,7 +98,7 @@ int cmd_reprs(int argc, char **argv)
 		       "the repository backup); %u of their %u volume(s) are "
 		       "here\n",
 		       res.arrived, res.here, res.volumes);
-	for (v = strtok_r(res.missing, " ", &save); v;
+	for (v = res.missing ? strtok_r(res.missing, " ", &save) : NULL; v;
 	     v = strtok_r(NULL, " ", &save))
 		fprintf(stderr,
 			"ruvreprs: warning: volume '%s' is not here (not "
