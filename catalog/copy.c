@@ -30,32 +30,17 @@
 
 /* Kinds of copy: of a backup (B), of the repository (R), of the JCL
  * library (J).  The name a non-backup copy goes by stands in for a DSN. */
-#define COPY_KIND                                                              \
-	"CASE WHEN c.backup_id IS NOT NULL THEN 'B'"                           \
-	" WHEN c.repo_backup_id IS NOT NULL THEN 'R'"                          \
-	" WHEN c.jcl_backup_id IS NOT NULL THEN 'J' ELSE 'A' END"
-
 #define COPY_SELECT                                                            \
 	"SELECT c.id,"                                                         \
 	" coalesce(c.backup_id, c.repo_backup_id, c.jcl_backup_id,"            \
-	"  c.archive_id), d.id, v.id,"                                         \
-	" coalesce(f.dsn, CASE WHEN c.repo_backup_id IS NOT NULL"              \
-	"  THEN '" COPY_REPOSITORY_DSN "' ELSE '" COPY_JCL_DSN "' END)"        \
-	"  AS name_dsn,"                                                       \
-	" coalesce(b.start_us, rb.created_us, jb.created_us, d.created_us)"    \
-	"  AS time_us,"                                                        \
+	"  c.archive_id), d.id, v.id, " COPY_SQL_DSN                           \
+	" AS name_dsn, " COPY_SQL_TIME " AS time_us,"                          \
 	" coalesce(b.end_us, rb.created_us, jb.created_us, d.created_us),"     \
 	" coalesce(b.size, d.raw_size), d.stored_size, c.copy_no, l.name,"     \
 	" l.active, c.usable, coalesce(b.changed, 0), coalesce(b.uid, 0),"     \
 	" coalesce(b.gid, 0), coalesce(b.mode, 33152), v.volser, v.path,"      \
-	" d.seq, d.vol_offset, d.length, " COPY_KIND " AS copy_kind"           \
-	" FROM copy c LEFT JOIN backup b ON b.id = c.backup_id"                \
-	" LEFT JOIN file f ON f.id = b.file_id"                                \
-	" LEFT JOIN repo_backup rb ON rb.id = c.repo_backup_id"                \
-	" LEFT JOIN jcl_backup jb ON jb.id = c.jcl_backup_id"                  \
-	" JOIN location l ON l.id = c.location_id"                             \
-	" JOIN dataset d ON d.id = c.dataset_id"                               \
-	" JOIN volume v ON v.id = d.volume_id"
+	" d.seq, d.vol_offset, d.length, " COPY_SQL_KIND                       \
+	" AS copy_kind" COPY_SQL_FROM
 
 /* The same columns for backup copies only: inner joins on backup and
  * file, so a DSN filter can drive the query from the file. */
@@ -339,11 +324,10 @@ static int open_reader(const struct copy_info *ci, struct volume_reader **out)
 
 	if (access(ci->volume_path, F_OK) < 0)
 		return ruv_fail(-ENOENT,
-				"copy %u of '%s' is on volume %s, "
-				"which is not at this site (no file '%s';"
-				" catalogue arrived volumes with ruv "
-				"catalog)",
-				ci->copy_no, ci->dsn, ci->volser,
+				"volume '%s' of copy %u of '%s' is not here"
+				" (not catalogued, not on volume_path; no "
+				"file '%s'): catalogue it with ruv catalog",
+				ci->volser, ci->copy_no, ci->dsn,
 				ci->volume_path);
 	rc = volume_reader_open(ci->volume_path, ci->vol_offset, ci->ds_length,
 				out);

@@ -56,6 +56,36 @@ struct copy_info {
 #define COPY_NAME_MAX (NAMES_DSN_MAX + 48)
 int copy_name(const struct copy_info *ci, char *buf, size_t len);
 
+/*
+ * The same in SQL, for statements over many copies (one INSERT ...
+ * SELECT, not a statement per copy): COPY_SQL_NAME is the name of copy c
+ * in a query over COPY_SQL_FROM (c copy, b backup, f file, rb
+ * repo_backup, jb jcl_backup, l location, d dataset, v volume).  It
+ * equals copy_name() of the copy (times are UTC, whole seconds).
+ */
+#define COPY_SQL_KIND                                                          \
+	"CASE WHEN c.backup_id IS NOT NULL THEN 'B'"                           \
+	" WHEN c.repo_backup_id IS NOT NULL THEN 'R'"                          \
+	" WHEN c.jcl_backup_id IS NOT NULL THEN 'J' ELSE 'A' END"
+#define COPY_SQL_DSN                                                           \
+	"coalesce(f.dsn, CASE WHEN c.repo_backup_id IS NOT NULL"               \
+	" THEN '" COPY_REPOSITORY_DSN "' ELSE '" COPY_JCL_DSN "' END)"
+#define COPY_SQL_TIME                                                          \
+	"coalesce(b.start_us, rb.created_us, jb.created_us, d.created_us)"
+#define COPY_SQL_NAME                                                          \
+	"(" COPY_SQL_DSN " || strftime('.D%Y%m%d.T%H%M%S.', " COPY_SQL_TIME    \
+	" / 1000000, 'unixepoch') || " COPY_SQL_KIND                           \
+	" || coalesce(c.backup_id, c.repo_backup_id, c.jcl_backup_id,"         \
+	" c.archive_id) || '.C' || c.copy_no)"
+#define COPY_SQL_FROM                                                          \
+	" FROM copy c LEFT JOIN backup b ON b.id = c.backup_id"                \
+	" LEFT JOIN file f ON f.id = b.file_id"                                \
+	" LEFT JOIN repo_backup rb ON rb.id = c.repo_backup_id"                \
+	" LEFT JOIN jcl_backup jb ON jb.id = c.jcl_backup_id"                  \
+	" JOIN location l ON l.id = c.location_id"                             \
+	" JOIN dataset d ON d.id = c.dataset_id"                               \
+	" JOIN volume v ON v.id = d.volume_id"
+
 /* Kind, object id and copy number from a copy name: the kind letter
  * stands before the id (B backup, R repository, J JCL library).
  * -EINVAL if not a copy name. */

@@ -3,11 +3,19 @@
  * ruvreprs: find the newest repository backup on the volumes and install
  * it.  Volumes describe themselves, so no repository is needed to find
  * it: each candidate file's data sets are scanned for kind repository.
- * The chosen data set is checked chunk by chunk while it is written to a
- * temporary file in the home, which must then open as a ruv repository
- * and pass the integrity check before it is renamed into place.  An
- * older repository (with --force) and its WAL files move aside first, so
- * the new file never meets the old one's journal.
+ * The newest one (at or before the time asked) is checked chunk by chunk
+ * while it is written to a temporary file in the home, which must then
+ * open as a ruv repository and pass the integrity check before it is
+ * renamed into place.  If it is damaged (every copy of it), nothing is
+ * installed: an older repository backup is taken only when asked for
+ * with --time, never silently.  A refusal changes nothing, not even the
+ * home's directories.
+ *
+ * With --force the live repository is checkpointed (its WAL emptied),
+ * linked aside under a new name with its journal files renamed beside
+ * it, and the new file renamed over it: at every instant the home has a
+ * repository, and the new file never meets a journal holding frames of
+ * the old one.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -35,9 +43,15 @@ struct search {
 	unsigned n, cap;
 	int64_t at_us;
 	uint32_t kind;
+	int keep_damaged; /* keep damaged data sets as candidates */
 	const char *path;
 	const char *volser;
 	unsigned files, damaged;
+	struct file_id {
+		dev_t dev;
+		ino_t ino;
+	} * seen; /* the files scanned, so none is scanned twice */
+	unsigned nseen, capseen;
 };
 
 static int seen_ds(const struct volume_dataset_info *di, void *arg)
@@ -49,7 +63,9 @@ static int seen_ds(const struct volume_dataset_info *di, void *arg)
 		return 0;
 	if (di->state != VOLUME_DS_COMPLETE) {
 		s->damaged++;
-		return 0;
+		/* A torn tail never committed: it was never a backup. */
+		if (!s->keep_damaged || di->state != VOLUME_DS_DAMAGED)
+			return 0;
 	}
 	if (di->created_us > s->at_us)
 		return 0;
@@ -68,14 +84,44 @@ static int seen_ds(const struct volume_dataset_info *di, void *arg)
 	nc->size = di->raw_size;
 	nc->seq = di->seq;
 	nc->created_us = di->created_us;
+	snprintf(nc->name, sizeof(nc->name), "%s", di->name);
+	nc->sound = di->state == VOLUME_DS_COMPLETE;
+	return 0;
+}
+
+/* 1 if the file was scanned before, else remember it. */
+static int seen_before(struct search *s, const struct stat *sb)
+{
+	struct file_id *ns;
+	unsigned i;
+
+	for (i = 0; i < s->nseen; i++)
+		if (s->seen[i].dev == sb->st_dev &&
+		    s->seen[i].ino == sb->st_ino)
+			return 1;
+	if (s->nseen == s->capseen) {
+		s->capseen = s->capseen ? 2 * s->capseen : 16;
+		ns = realloc(s->seen, s->capseen * sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		s->seen = ns;
+	}
+	s->seen[s->nseen].dev = sb->st_dev;
+	s->seen[s->nseen++].ino = sb->st_ino;
 	return 0;
 }
 
 static int scan_file(struct search *s, const char *path)
 {
 	struct volume_label label;
+	struct stat sb;
 	int rc;
 
+	if (stat(path, &sb) < 0)
+		return 0;
+	rc = seen_before(s, &sb);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
 	/* A file that is not a volume is simply not a candidate. */
 	if (volume_scan(path, NULL, NULL, &label) < 0)
 		return 0;
@@ -115,6 +161,19 @@ static int scan_volcat(const char *volser, const char *path, void *arg)
 	return scan_file(arg, path);
 }
 
+/* Every directory of the volume search path ("a:b:c"). */
+static int scan_search_path(struct search *s, const char *paths)
+{
+	char dirs[PATH_MAX], *dir, *save = NULL;
+	int rc = 0;
+
+	snprintf(dirs, sizeof(dirs), "%s", paths);
+	for (dir = strtok_r(dirs, ":", &save); dir && rc == 0;
+	     dir = strtok_r(NULL, ":", &save))
+		rc = scan_dir(s, dir);
+	return rc;
+}
+
 static int gather(struct search *s, const char *home, const struct config *cfg,
 		  char *const *from, unsigned n)
 {
@@ -140,6 +199,8 @@ static int gather(struct search *s, const char *home, const struct config *cfg,
 	if (n || rc < 0)
 		return rc;
 	rc = volcat_list(home, scan_volcat, s);
+	if (rc == 0)
+		rc = scan_search_path(s, cfg->volume_path);
 	for (i = 0; rc == 0 && i < cfg->npools; i++)
 		if (config_pool_dir(&cfg->pools[i], home, path, sizeof(path)) ==
 		    0)
@@ -147,78 +208,94 @@ static int gather(struct search *s, const char *home, const struct config *cfg,
 	return rc;
 }
 
-struct arrived {
-	struct repo *r;
-	sqlite3_stmt *move, *mark;
-	unsigned copies;
-	int rc;
-};
-
-static int arrive(const char *volser, const char *path, void *arg)
-{
-	struct arrived *a = arg;
-
-	(void)path;
-	sqlite3_reset(a->move);
-	repo_bind_text(a->move, 1, volser);
-	a->rc = repo_step_done(a->r, a->move);
-	if (a->rc < 0)
-		return a->rc;
-	a->copies += (unsigned)sqlite3_changes(a->r->db);
-	sqlite3_reset(a->mark);
-	repo_bind_text(a->mark, 1, volser);
-	a->rc = repo_step_done(a->r, a->mark);
-	return a->rc;
-}
-
 /*
- * The repository backup is taken before the pull list that ships it, so
- * the repository it restores still has that day's offsite copies in
- * Staging.  Their volumes have arrived (they are catalogued here): the
- * shipment happened, and those copies are moved to Offsite, recorded in
- * the history, so the toggle makes them usable.
+ * The repository backup is taken before the pull list that ships it
+ * (the DR process order), and that pull list shipped every copy then in
+ * Staging.  So in the restored repository every Staging copy has left
+ * for the vault: all of them move to Offsite, their volumes are marked
+ * shipped, in one transaction with its history row.  Whether each of
+ * those volumes arrived is told, not assumed: a volume that is neither
+ * catalogued nor on the search path is listed in out->missing, and a
+ * restore of a copy on it fails naming it (never an older copy, silently).
  */
-static int reconcile_arrived(const char *home, unsigned *moved)
+static int ship_staging(const char *home, struct reprs_result *out)
 {
-	struct arrived a = { 0 };
-	char msg[96];
-	int rc;
+	struct repo *r = NULL;
+	sqlite3_stmt *st = NULL;
+	char volser[NAMES_VOLSER_LEN + 1], path[PATH_MAX], msg[160];
+	FILE *missing = NULL;
+	size_t len = 0;
+	int src, rc;
 
-	rc = home_open(home, &a.r);
+	rc = home_open(home, &r);
 	if (rc < 0)
 		return rc;
-	rc = repo_begin(a.r);
-	if (rc == 0)
-		rc = repo_prepare(
-			a.r,
-			"UPDATE copy SET location_id = (SELECT id"
-			" FROM location WHERE name = 'Offsite')"
-			" WHERE location_id = (SELECT id FROM location"
-			" WHERE name = 'Staging') AND dataset_id IN"
-			" (SELECT d.id FROM dataset d JOIN volume v"
-			" ON v.id = d.volume_id WHERE v.volser = ?)",
-			&a.move);
-	if (rc == 0)
-		rc = repo_prepare(a.r,
-				  "UPDATE volume SET state = 'shipped'"
-				  " WHERE volser = ? AND state != 'shipped'",
-				  &a.mark);
-	if (rc == 0)
-		rc = volcat_list(home, arrive, &a);
-	if (rc == 0 && a.copies) {
-		snprintf(msg, sizeof(msg),
-			 "%u copies on arrived volumes: Staging -> Offsite",
-			 a.copies);
-		rc = history_add(a.r, "ruvreprs", "", 0, msg);
+	rc = repo_begin(r);
+	if (rc < 0)
+		goto out;
+	missing = open_memstream(&out->missing, &len);
+	if (!missing) {
+		rc = -ENOMEM;
+		goto rollback;
 	}
-	sqlite3_finalize(a.move);
-	sqlite3_finalize(a.mark);
+	rc = repo_prepare(r,
+			  "SELECT DISTINCT v.volser FROM copy c"
+			  " JOIN location l ON l.id = c.location_id"
+			  " JOIN dataset d ON d.id = c.dataset_id"
+			  " JOIN volume v ON v.id = d.volume_id"
+			  " WHERE l.name = 'Staging' ORDER BY v.volser",
+			  &st);
+	if (rc < 0)
+		goto rollback;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		repo_column_text(st, 0, volser, sizeof(volser));
+		out->volumes++;
+		if (volcat_find(home, volser, path, sizeof(path)) == 0)
+			out->here++;
+		else
+			fprintf(missing, "%s%s",
+				out->volumes - out->here > 1 ? " " : "",
+				volser);
+	}
+	if (src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+	sqlite3_finalize(st);
 	if (rc == 0)
-		rc = repo_commit(a.r);
-	else
-		repo_rollback(a.r);
-	repo_close(a.r);
-	*moved = a.copies;
+		rc = repo_exec(r, "UPDATE volume SET state = 'shipped'"
+				  " WHERE state != 'shipped' AND id IN"
+				  " (SELECT d.volume_id FROM copy c"
+				  " JOIN dataset d ON d.id = c.dataset_id"
+				  " JOIN location l ON l.id = c.location_id"
+				  " WHERE l.name = 'Staging')");
+	if (rc == 0)
+		rc = repo_exec(r, "UPDATE copy SET location_id = (SELECT id"
+				  " FROM location WHERE name = 'Offsite')"
+				  " WHERE location_id = (SELECT id FROM"
+				  " location WHERE name = 'Staging')");
+	if (rc < 0)
+		goto rollback;
+	out->arrived = (unsigned)sqlite3_changes(r->db);
+	if (out->arrived) {
+		snprintf(msg, sizeof(msg),
+			 "%u Staging copies -> Offsite (shipped after the "
+			 "repository backup); %u of their %u volumes here",
+			 out->arrived, out->here, out->volumes);
+		rc = history_add(r, "ruvreprs", "", 0, msg);
+	}
+	if (rc == 0)
+		rc = repo_commit(r);
+rollback:
+	if (rc < 0)
+		repo_rollback(r);
+out:
+	if (missing && fclose(missing) != 0 && rc == 0)
+		rc = -ENOMEM;
+	if (rc < 0) {
+		free(out->missing);
+		out->missing = NULL;
+		out->arrived = out->volumes = out->here = 0;
+	}
+	repo_close(r);
 	return rc;
 }
 
@@ -285,46 +362,117 @@ static int check_repository(const char *tmp)
 	return rc;
 }
 
-static int make_dirs(const char *home, const struct config *cfg)
+/* The home's directories, once a repository is installed in it. */
+static void make_dirs(const char *home, const struct config *cfg)
 {
 	static const char *const sub[] = { "jcl", "logs" };
-	char path[PATH_MAX];
+	char path[PATH_MAX], parent[PATH_MAX], *slash;
 	unsigned i;
 
-	if (mkdir(home, 0700) < 0 && errno != EEXIST)
-		return ruv_fail(-errno, "cannot create home '%s': %s", home,
-				strerror(errno));
 	for (i = 0; i < 2; i++)
 		if (home_path(home, sub[i], path, sizeof(path)) == 0)
 			mkdir(path, 0755);
-	for (i = 0; i < cfg->npools; i++)
-		if (config_pool_dir(&cfg->pools[i], home, path, sizeof(path)) ==
-		    0) {
-			char parent[PATH_MAX], *slash;
-
-			snprintf(parent, sizeof(parent), "%s", path);
-			slash = strrchr(parent, '/');
-			if (slash) {
-				*slash = '\0';
-				mkdir(parent, 0755);
-			}
-			mkdir(path, 0700);
+	for (i = 0; i < cfg->npools; i++) {
+		if (config_pool_dir(&cfg->pools[i], home, path, sizeof(path)) <
+		    0)
+			continue;
+		snprintf(parent, sizeof(parent), "%s", path);
+		slash = strrchr(parent, '/');
+		if (slash) {
+			*slash = '\0';
+			mkdir(parent, 0755);
 		}
-	return 0;
+		mkdir(path, 0700);
+	}
 }
 
-/* Move the live repository and its journal aside. */
-static int move_aside(const char *db, struct reprs_result *out)
+/*
+ * Extract and check the newest repository backup: any sound copy of it
+ * (the copies of one backup share its data set name).  If none is sound
+ * it is refused, naming it; an older one only with --time.  *chosen is
+ * the index of the copy installed.
+ */
+static int take_newest(const struct search *s, const char *tmp,
+		       unsigned *chosen)
 {
-	static const char *const ext[] = { "", "-wal", "-shm" };
+	const struct reprs_found *c = s->c;
+	char why[512] = "", when[RTIME_ISO_MAX], older[RTIME_ISO_MAX],
+	     hint[RTIME_ISO_MAX + 32];
+	unsigned i;
+	int rc = -EIO;
+
+	for (i = 0; i < s->n && !strcmp(c[i].name, c[0].name); i++) {
+		unlink(tmp);
+		ruv_clearerr();
+		if (!c[i].sound)
+			rc = ruv_fail(-EIO, "data set %u on '%s' is damaged",
+				      c[i].seq, c[i].path);
+		else
+			rc = extract(&c[i], tmp);
+		if (rc == 0)
+			rc = check_repository(tmp);
+		if (rc == 0) {
+			*chosen = i;
+			return 0;
+		}
+		if (!why[0])
+			snprintf(why, sizeof(why), "%s",
+				 *ruv_lasterr() ? ruv_lasterr()
+						: strerror(-rc));
+	}
+	unlink(tmp);
+	rtime_format_iso(c[0].created_us, when, sizeof(when));
+	if (i < s->n) {
+		rtime_format_iso(c[i].created_us, older, sizeof(older));
+		snprintf(hint, sizeof(hint), "--time %s takes the older one",
+			 older);
+	} else {
+		snprintf(hint, sizeof(hint), "there is no older one");
+	}
+	return ruv_fail(rc == -ENOMEM ? rc : -EIO,
+			"the newest repository backup, %s (data set %u on "
+			"volume '%s', %s), is damaged; nothing installed; "
+			"%s: %s",
+			c[0].name, c[0].seq, c[0].volser, when, hint, why);
+}
+
+/*
+ * Set the live repository aside: empty its WAL into it (a repository
+ * too damaged to open is set aside as it is), give it its second name,
+ * and move its journal files beside that name.  The live name stays
+ * until the new file is renamed over it.
+ */
+static int set_aside(const char *db, struct reprs_result *out)
+{
+	static const char *const ext[] = { "-wal", "-shm" };
 	char from[PATH_MAX + 8], to[PATH_MAX + 48], stamp[24];
+	sqlite3 *h = NULL;
 	unsigned i;
 
+	int rc = 0, k;
+
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK)
+		sqlite3_exec(h, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
+			     NULL);
+	sqlite3_close(h);
+	/* Never over an older one kept aside: .2, .3, ... within a second. */
 	rtime_format_stamp(rtime_now(), stamp, sizeof(stamp));
-	if (snprintf(out->replaced, sizeof(out->replaced), "%s.replaced-%s", db,
-		     stamp) >= (int)sizeof(out->replaced))
-		return ruv_fail(-ENAMETOOLONG, "'%s': path too long", db);
-	for (i = 0; i < 3; i++) {
+	for (k = 1; k < 100; k++) {
+		if (snprintf(out->replaced, sizeof(out->replaced),
+			     k == 1 ? "%s.replaced-%s" : "%s.replaced-%s.%d",
+			     db, stamp, k) >= (int)sizeof(out->replaced))
+			return ruv_fail(-ENAMETOOLONG, "'%s': path too long",
+					db);
+		rc = link(db, out->replaced) < 0 ? -errno : 0;
+		if (rc != -EEXIST)
+			break;
+	}
+	if (rc < 0) {
+		out->replaced[0] = '\0';
+		return ruv_fail(rc, "cannot keep '%s' aside: %s", db,
+				strerror(-rc));
+	}
+	for (i = 0; i < 2; i++) {
 		snprintf(from, sizeof(from), "%s%s", db, ext[i]);
 		snprintf(to, sizeof(to), "%s%s", out->replaced, ext[i]);
 		if (rename(from, to) < 0 && errno != ENOENT)
@@ -338,10 +486,12 @@ int reprs_restore(const char *home, const struct config *cfg, char *const *from,
 		  unsigned n, int64_t at_us, int force,
 		  struct reprs_result *out)
 {
-	struct search s = { .at_us = at_us, .kind = VOLUME_KIND_REPOSITORY };
+	struct search s = { .at_us = at_us,
+			    .kind = VOLUME_KIND_REPOSITORY,
+			    .keep_damaged = 1 };
 	char db[PATH_MAX], tmp[PATH_MAX + 16];
-	unsigned i;
-	int rc;
+	unsigned i = 0;
+	int made_home = 0, rc;
 
 	memset(out, 0, sizeof(*out));
 	rc = home_path(home, HOME_REPOSITORY, db, sizeof(db));
@@ -369,37 +519,32 @@ int reprs_restore(const char *home, const struct config *cfg, char *const *from,
 		goto out;
 	}
 	qsort(s.c, s.n, sizeof(*s.c), newest_first);
-	rc = make_dirs(home, cfg);
-	if (rc < 0)
+	/* The temporary file lives in the home: made for it if need be,
+	 * and removed again on a refusal. */
+	if (mkdir(home, 0700) == 0) {
+		made_home = 1;
+	} else if (errno != EEXIST) {
+		rc = -errno;
+		ruv_fail(rc, "cannot create home '%s': %s", home,
+			 strerror(-rc));
 		goto out;
+	}
 	snprintf(tmp, sizeof(tmp), "%s.restore", db);
-	/* Newest first; a damaged one is skipped, and said so. */
-	for (i = 0; i < s.n; i++) {
-		unlink(tmp);
-		rc = extract(&s.c[i], tmp);
-		if (rc == 0)
-			rc = check_repository(tmp);
-		if (rc == 0)
-			break;
-	}
-	if (rc < 0) {
-		unlink(tmp);
-		goto out;
-	}
+	rc = take_newest(&s, tmp, &i);
+	if (rc < 0)
+		goto undo;
 	if (access(db, F_OK) == 0) {
-		rc = move_aside(db, out);
-		if (rc < 0) {
-			unlink(tmp);
-			goto out;
-		}
+		rc = set_aside(db, out);
+		if (rc < 0)
+			goto undo;
 	}
 	if (rename(tmp, db) < 0) {
 		rc = -errno;
 		ruv_fail(rc, "cannot install '%s': %s", db, strerror(-rc));
-		unlink(tmp);
-		goto out;
+		goto undo;
 	}
-	rc = reconcile_arrived(home, &out->arrived);
+	make_dirs(home, cfg);
+	rc = ship_staging(home, out);
 	if (rc < 0)
 		goto out;
 	snprintf(out->volume, sizeof(out->volume), "%s", s.c[i].path);
@@ -407,8 +552,14 @@ int reprs_restore(const char *home, const struct config *cfg, char *const *from,
 	out->seq = s.c[i].seq;
 	out->created_us = s.c[i].created_us;
 	out->size = s.c[i].size;
+	goto out;
+undo:
+	unlink(tmp);
+	if (made_home)
+		rmdir(home);
 out:
 	free(s.c);
+	free(s.seen);
 	return rc;
 }
 
@@ -420,6 +571,7 @@ int reprs_find(const char *home, const struct config *cfg, char *const *from,
 	int rc;
 
 	rc = gather(&s, home, cfg, from, n);
+	free(s.seen);
 	if (rc < 0) {
 		free(s.c);
 		return rc;

@@ -19,21 +19,34 @@ struct reprs_result {
 	int64_t created_us;
 	uint64_t size;
 	char replaced[PATH_MAX]; /* where the old repository went, or "" */
-	unsigned arrived;	 /* Staging copies found on arrived volumes */
+	unsigned arrived;	 /* Staging copies moved to Offsite */
+	unsigned volumes;	 /* the volumes those copies are on */
+	unsigned here;		 /* of them, catalogued or on the path */
+	char *missing; /* the others' VOLSERs, space-separated; free() it */
 };
 
 /*
  * Look at the volumes named by from[0..n) (volume files, directories of
  * them, or VOLSERs found through the volume catalog), or with n == 0 at
- * every catalogued volume and the home's pool directories; take the
- * newest sound repository backup created at or before at_us; install it
- * as home's repository atomically.  A live repository is replaced only
- * with force, and then kept aside.  Creates the home's directories if
- * missing.  Copies the restored repository still has in Staging whose
- * volumes are in the volume catalog (they arrived: the pull list that
- * shipped them came after the repository backup) are moved to Offsite.
+ * every catalogued volume, every directory of the volume search path and
+ * the home's pool directories; take the newest repository backup created
+ * at or before at_us, check it, and install it as home's repository
+ * atomically.  If every copy of that newest one is damaged, refuse
+ * (-EIO, the message names its data set and VOLSER and the --time that
+ * takes the older one): an older backup is never taken silently.  A live
+ * repository is replaced only with force, and then kept aside (at every
+ * instant the home has a repository).  On success creates the home's
+ * directories if missing; a refusal changes nothing on disk.
+ *
+ * The repository backup is taken before the pull list that ships it, so
+ * every copy the restored repository still has in Staging was shipped:
+ * all of them move to Offsite (one transaction, history) and their
+ * volumes are marked shipped; out tells how many of those volumes are
+ * here and names the others (a restore of a copy on one fails naming
+ * it).
  * -ENOENT nothing found (message says what was searched),
- * -EIO only damaged ones, -EEXIST a repository exists without force.
+ * -EIO only damaged ones or the newest damaged, -EEXIST a repository
+ * exists without force.
  */
 int reprs_restore(const char *home, const struct config *cfg, char *const *from,
 		  unsigned n, int64_t at_us, int force,
@@ -46,6 +59,8 @@ struct reprs_found {
 	uint64_t offset, length, size;
 	uint32_t seq;
 	int64_t created_us;
+	char name[65]; /* the data set's name: one per backup, every copy */
+	int sound;     /* 0: damaged (only reprs_restore() looks at those) */
 };
 
 /*

@@ -7,12 +7,18 @@
  * location): one indexed query per volume, rows streamed to the report.
  * Committing seals the volumes first (waiting for a writer, outside any
  * transaction), then in one transaction records the shipment with its
- * report, moves the copies and marks the volumes shipped.  A copy that
+ * report, a history row per moved copy (one INSERT ... SELECT a volume,
+ * so 100k copies stay one pass), moves the copies and marks the volumes
+ * shipped.  A volume that already left refuses the commit: it keeps its
+ * first shipment.  A copy that
  * lands in Staging on a new volume meanwhile waits for the next list.
  *
- * Export copies volume files with a running CRC-32C, syncs them, and
- * reads each one back to compare: what leaves for the vault is exactly
- * what the repository catalogued.
+ * Export first checks every data set of every volume of the shipment
+ * against its stored checksums (a damaged shipment exports nothing), then
+ * copies the volume files with a running CRC-32C, syncs them, and reads
+ * each one back to compare: what leaves for the vault is sound and is
+ * exactly what the repository catalogued.  Cost: each volume is read
+ * three times.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +36,7 @@
 #include "pool.h"
 #include "rtime.h"
 #include "shipment.h"
+#include "volume.h"
 
 #define STAGING "Staging"
 #define OFFSITE "Offsite"
@@ -227,7 +234,7 @@ static int ship(struct repo *r, const int64_t *vols, unsigned n,
 		const char *report, int64_t *id)
 {
 	sqlite3_stmt *st = NULL;
-	char msg[64];
+	char msg[96];
 	unsigned i;
 	int rc;
 
@@ -244,20 +251,42 @@ static int ship(struct repo *r, const int64_t *vols, unsigned n,
 	if (rc < 0)
 		return rc;
 	*id = sqlite3_last_insert_rowid(r->db);
+	snprintf(msg, sizeof(msg), STAGING " -> " OFFSITE " (shipment %lld)",
+		 (long long)*id);
+	rc = repo_prepare(r,
+			  "INSERT INTO history(time_us, action, subject,"
+			  " outcome, message)"
+			  " SELECT ?1, 'pull-list commit', " COPY_SQL_NAME
+			  ", 'ok', ?2" COPY_SQL_FROM " WHERE l.name = '" STAGING
+			  "' AND d.volume_id = ?3"
+			  " ORDER BY c.id",
+			  &st);
+	if (rc < 0)
+		return rc;
 	for (i = 0; i < n && rc == 0; i++) {
-		rc = exec_ids(r,
-			      "UPDATE copy SET location_id = (SELECT id FROM"
-			      " location WHERE name = '" OFFSITE "')"
-			      " WHERE location_id = (SELECT id FROM location"
-			      " WHERE name = '" STAGING "') AND dataset_id IN"
-			      " (SELECT id FROM dataset WHERE volume_id = ?1)",
-			      vols[i], 0);
+		/* Every moved copy in the history: one statement a volume. */
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, rtime_now());
+		repo_bind_text(st, 2, msg);
+		sqlite3_bind_int64(st, 3, vols[i]);
+		rc = repo_step_done(r, st);
+		if (rc == 0)
+			rc = exec_ids(
+				r,
+				"UPDATE copy SET location_id = (SELECT id FROM"
+				" location WHERE name = '" OFFSITE "')"
+				" WHERE location_id = (SELECT id FROM location"
+				" WHERE name = '" STAGING "') AND dataset_id IN"
+				" (SELECT id FROM dataset WHERE volume_id = "
+				"?1)",
+				vols[i], 0);
 		if (rc == 0)
 			rc = exec_ids(r,
 				      "UPDATE volume SET state = 'shipped',"
 				      " shipment_id = ?2 WHERE id = ?1",
 				      vols[i], *id);
 	}
+	sqlite3_finalize(st);
 	snprintf(msg, sizeof(msg), "shipment %lld, %u volumes", (long long)*id,
 		 n);
 	if (rc == 0)
@@ -277,8 +306,21 @@ int pull_list_commit(struct repo *r, int json, FILE *out, int64_t *shipment_id)
 
 	*shipment_id = 0;
 	rc = staging_volumes(r, &vols, &n);
+	if (rc == 0 && n == 0 && json) /* the empty report */
+		rc = write_report(r, vols, 0, 1, out, NULL);
 	if (rc < 0 || n == 0)
 		goto out;
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = pool_volume_get(r, vols[i], &v);
+		if (rc == 0 && v.shipment_id)
+			rc = ruv_fail(
+				-EEXIST,
+				"volume %s left in shipment %lld, yet "
+				"holds copies in " STAGING
+				" (relocated back): relocate them to " OFFSITE
+				" (or elsewhere) first",
+				v.volser, (long long)v.shipment_id);
+	}
 	for (i = 0; i < n && rc == 0; i++) {
 		rc = pool_volume_get(r, vols[i], &v);
 		if (rc == 0)
@@ -510,15 +552,80 @@ out:
 	return rc;
 }
 
+struct verify {
+	const char *path, *volser;
+};
+
+static int verify_ds(const struct volume_dataset_info *di, void *arg)
+{
+	const struct verify *v = arg;
+	struct volume_reader *vr = NULL;
+	int rc;
+
+	if (di->state != VOLUME_DS_COMPLETE)
+		return ruv_fail(-EIO,
+				"volume %s ('%s'): data set %u '%s' is %s; "
+				"nothing exported",
+				v->volser, v->path, di->seq, di->name,
+				di->state == VOLUME_DS_TORN ? "torn"
+							    : "damaged");
+	rc = volume_reader_open(v->path, di->offset, di->length, &vr);
+	if (rc == 0)
+		rc = volume_reader_verify(vr);
+	volume_reader_close(vr);
+	if (rc < 0)
+		return ruv_fail(rc,
+				"volume %s: data set %u '%s' does not "
+				"verify; nothing exported: %s",
+				v->volser, di->seq, di->name,
+				*ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
+	return 0;
+}
+
+/* Every data set on the volume file, chunk by chunk. */
+static int verify_volume(const char *path, const char *volser)
+{
+	struct verify v = { path, volser };
+	int rc;
+
+	ruv_clearerr();
+	rc = volume_scan(path, verify_ds, &v, NULL);
+	return rc < 0 ? rc : 0;
+}
+
+static int export_pass(struct repo *r, sqlite3_stmt *st, const char *dir,
+		       void (*cb)(const char *volser, uint64_t bytes, void *),
+		       void *arg, int *n)
+{
+	char volser[8], path[PATH_MAX];
+	uint64_t bytes = 0;
+	int src, rc = 0;
+
+	*n = 0;
+	sqlite3_reset(st);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		(*n)++;
+		repo_column_text(st, 0, volser, sizeof(volser));
+		rc = pool_volume_path(r, volser, path, sizeof(path));
+		if (rc == 0 && !dir)
+			rc = verify_volume(path, volser);
+		else if (rc == 0)
+			rc = copy_checked(path, dir, volser, &bytes);
+		if (rc < 0)
+			return rc;
+		if (dir && cb)
+			cb(volser, bytes, arg);
+	}
+	return src == SQLITE_DONE ? 0 : repo_errno(r, src);
+}
+
 int shipment_export(struct repo *r, int64_t id, const char *dir,
 		    void (*cb)(const char *volser, uint64_t bytes, void *),
 		    void *arg)
 {
-	char volser[8], path[PATH_MAX];
 	sqlite3_stmt *st = NULL;
 	struct stat sb;
-	uint64_t bytes = 0;
-	int src, rc, n = 0, dfd;
+	int rc, n = 0, dfd;
 
 	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
 		return ruv_fail(-ENOENT, "'%s' is not a directory", dir);
@@ -529,21 +636,14 @@ int shipment_export(struct repo *r, int64_t id, const char *dir,
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, id);
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		n++;
-		repo_column_text(st, 0, volser, sizeof(volser));
-		rc = pool_volume_path(r, volser, path, sizeof(path));
-		if (rc == 0)
-			rc = copy_checked(path, dir, volser, &bytes);
-		if (rc < 0)
-			goto out;
-		if (cb)
-			cb(volser, bytes, arg);
-	}
-	if (src != SQLITE_DONE)
-		rc = repo_errno(r, src);
-	else if (!n)
+	/* Verify all, then copy all: a damaged shipment leaves nothing. */
+	rc = export_pass(r, st, NULL, NULL, NULL, &n);
+	if (rc == 0 && !n)
 		rc = ruv_fail(-ENOENT, "no shipment %lld", (long long)id);
+	if (rc == 0)
+		rc = export_pass(r, st, dir, cb, arg, &n);
+	if (rc < 0)
+		goto out;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		fsync(dfd);

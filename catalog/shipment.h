@@ -24,8 +24,11 @@ int pull_list_report(struct repo *r, int json, FILE *out, uint64_t *ncopies);
 
 /*
  * Commit the pull list: *shipment_id is the new shipment, or 0 when
- * nothing is in Staging (no empty shipment is made).  The report written
- * to out is the one the shipment keeps.
+ * nothing is in Staging (no empty shipment is made; with json the empty
+ * report is still written).  The report written to out is the one the
+ * shipment keeps; every moved copy gets a history row.  -EEXIST (nothing
+ * changed) when a volume to ship already left in a shipment (a copy was
+ * relocated back to Staging): a volume keeps its first shipment.
  */
 int pull_list_commit(struct repo *r, int json, FILE *out, int64_t *shipment_id);
 
@@ -38,11 +41,14 @@ int shipment_list(struct repo *r, int json, FILE *out);
 int shipment_show(struct repo *r, int64_t id, int json, FILE *out);
 
 /*
- * Copy the shipment's volume files into dir (which must exist), each
- * through a temporary name, synced, then read back and compared by
- * checksum.  cb (may be NULL) hears each volume done.  -ENOENT unknown
- * shipment, missing dir or volume file; -ENOSPC full (the partial file
- * is removed); -EIO a copy that does not read back the same.
+ * Check every data set of every volume of the shipment against its
+ * stored checksums, then copy the volume files into dir (which must
+ * exist), each through a temporary name, synced, then read back and
+ * compared by checksum.  cb (may be NULL) hears each volume done.
+ * -ENOENT unknown shipment, missing dir or volume file; -EIO a damaged
+ * data set (message names volume and data set; nothing is written) or a
+ * copy that does not read back the same; -ENOSPC full (the partial file
+ * is removed).
  */
 int shipment_export(struct repo *r, int64_t id, const char *dir,
 		    void (*cb)(const char *volser, uint64_t bytes, void *),

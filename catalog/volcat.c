@@ -125,7 +125,8 @@ static int save(const char *home, struct table *t)
 	if (rc < 0)
 		return rc;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	qsort(t->e, t->n, sizeof(*t->e), entry_cmp);
+	if (t->n) /* qsort() must not see a NULL array */
+		qsort(t->e, t->n, sizeof(*t->e), entry_cmp);
 	f = fopen(tmp, "we");
 	if (!f) {
 		rc = -errno;
@@ -211,21 +212,30 @@ int volcat_add_dirs(const char *home, char *const *dirs, unsigned n,
 {
 	struct table old, add = { 0 };
 	unsigned i;
-	int rc;
+	int made_home = 0, rc;
 
 	rc = load(home, &old);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < n && rc == 0; i++)
 		rc = scan_dir(dirs[i], &add, &old);
-	for (i = 0; rc == 0 && i < add.n; i++) {
+	for (i = 0; rc == 0 && i < add.n; i++)
 		if (!table_find(&old, add.e[i].volser))
 			rc = table_add(&old, add.e[i].volser, add.e[i].path);
-		if (rc == 0 && cb)
-			cb(add.e[i].volser, add.e[i].path, arg);
-	}
+	/* The remote site catalogues before it has a repository: the
+	 * home is made here if need be (not its parents). */
+	if (rc == 0 && mkdir(home, 0700) == 0)
+		made_home = 1;
+	else if (rc == 0 && errno != EEXIST)
+		rc = ruv_fail(-errno, "cannot create home '%s': %s", home,
+			      strerror(errno));
 	if (rc == 0)
 		rc = save(home, &old);
+	if (rc < 0 && made_home)
+		rmdir(home);
+	/* Told only once it is saved. */
+	for (i = 0; rc == 0 && cb && i < add.n; i++)
+		cb(add.e[i].volser, add.e[i].path, arg);
 	table_free(&old);
 	table_free(&add);
 	return rc;
@@ -241,7 +251,8 @@ int volcat_list(const char *home,
 
 	rc = load(home, &t);
 	if (rc == 0) {
-		qsort(t.e, t.n, sizeof(*t.e), entry_cmp);
+		if (t.n)
+			qsort(t.e, t.n, sizeof(*t.e), entry_cmp);
 		for (i = 0; i < t.n && rc == 0; i++)
 			rc = cb(t.e[i].volser, t.e[i].path, arg);
 	}

@@ -16,7 +16,9 @@
  * Catalogue every file in the directories dirs[0..n).  All or nothing:
  * a file that is not a volume, a damaged label, or two files claiming one
  * VOLSER (here or against the catalogue) refuses the whole call, with a
- * message naming the file(s).  cb (may be NULL) hears each entry added.
+ * message naming the file(s).  The home is created if missing (not its
+ * parents; removed again if the save fails).  cb (may be NULL) hears
+ * each entry added, once the catalogue is saved.
  */
 int volcat_add_dirs(const char *home, char *const *dirs, unsigned n,
 		    void (*cb)(const char *volser, const char *path, void *),

@@ -16,7 +16,9 @@ static const char usage[] =
 	"move recorded in the history.  COPY is a copy name as the Backup\n"
 	"report and the tree show it: DSN.Dyyyymmdd.Thhmmss.Bn.Cn.  The\n"
 	"volumes holding the copies are sealed first: a volume that has moved\n"
-	"takes no more data (this waits for a backup writing to it).\n";
+	"takes no more data (this waits for a backup writing to it).  Any\n"
+	"move seals: relocating a Local copy to Staging seals its local\n"
+	"volume too.\n";
 
 int cmd_relocate(int argc, char **argv)
 {

@@ -5,6 +5,8 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "history.h"
 #include "home.h"
@@ -20,14 +22,16 @@ static const char usage[] =
 	"\n"
 	"With no repository: find the newest repository backup created at or\n"
 	"before T (default now) on the volumes (--from, else every catalogued\n"
-	"volume and the home's pool directories), check every chunk, and\n"
-	"install it as the home's repository atomically.  A live repository\n"
+	"volume, the directories of volume_path and the home's pool\n"
+	"directories), check every chunk, and install it as the home's\n"
+	"repository atomically.  If the newest one is damaged nothing is\n"
+	"installed: --time before it takes the older one.  A live repository\n"
 	"is replaced only with --force, and then kept aside as\n"
 	"repository.db.replaced-STAMP.  Afterwards the repository's volumes\n"
-	"are found through the volume catalog (ruv catalog), and copies the\n"
-	"restored repository still has in Staging on catalogued (arrived)\n"
-	"volumes move to Offsite: the repository backup is taken before the\n"
-	"pull list that ships it.\n";
+	"are found through the volume catalog (ruv catalog) and volume_path.\n"
+	"The repository backup is taken before the pull list that ships it,\n"
+	"so every copy the restored repository has in Staging moves to\n"
+	"Offsite; a warning names each of their volumes that is not here.\n";
 
 int cmd_reprs(int argc, char **argv)
 {
@@ -41,7 +45,7 @@ int cmd_reprs(int argc, char **argv)
 	char *from[64];
 	unsigned nfrom = 0;
 	struct reprs_result res;
-	char when[RTIME_ISO_MAX], msg[128];
+	char when[RTIME_ISO_MAX], msg[128], *v, *save = NULL;
 	struct repo *r;
 	int64_t at = rtime_now();
 	int force = 0, c, rc;
@@ -91,9 +95,18 @@ int cmd_reprs(int argc, char **argv)
 	       when, (unsigned long long)res.size, res.volser, res.seq,
 	       res.volume);
 	if (res.arrived)
-		printf("%u copies on arrived volumes moved from Staging to "
-		       "Offsite\n",
-		       res.arrived);
+		printf("%u copies moved from Staging to Offsite (shipped after "
+		       "the repository backup); %u of their %u volume(s) are "
+		       "here\n",
+		       res.arrived, res.here, res.volumes);
+	for (v = res.missing ? strtok_r(res.missing, " ", &save) : NULL; v;
+	     v = strtok_r(NULL, " ", &save))
+		fprintf(stderr,
+			"ruvreprs: warning: volume '%s' is not here (not "
+			"catalogued, not on volume_path): its copies cannot be "
+			"restored\n",
+			v);
+	free(res.missing);
 	if (res.replaced[0])
 		printf("the previous repository is kept as %s\n", res.replaced);
 	return RUV_OK;

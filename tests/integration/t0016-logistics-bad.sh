@@ -35,7 +35,10 @@ for d in json.load(sys.stdin)['volumes'][0]['datasets']:
     if d['kind'] == 'repository': print(d['offset'] + d['length'] // 2)")
 flip_byte "$T/bad/O00001" "$off"
 check_fail "ruvreprs with only a damaged repository backup" 1 "checksum|damaged" env RUV_HOME="$T/r2" "$RUVREPRS" --from "$T/bad"
-check "and no repository was installed" test ! -e "$T/r2/repository.db"
+check "and nothing was made: no home, no directories" test ! -e "$T/r2"
+mkdir "$T/r2b"
+check_fail "the same into an existing empty home" 1 "is damaged; nothing installed; there is no older one" env RUV_HOME="$T/r2b" "$RUVREPRS" --from "$T/bad"
+check_eq "which stays empty" "" "$(ls -A "$T/r2b")"
 check_fail "ruvreprs with nothing to find" 1 "no repository backup" env RUV_HOME="$T/r3" "$RUVREPRS" --from "$T/data"
 check_fail "ruvreprs from a VOLSER nobody has" 1 "no such volume" env RUV_HOME="$T/r3" "$RUVREPRS" --from Q99999
 
@@ -49,4 +52,19 @@ if mount -t tmpfs -o size=64k tmpfs "$T/tiny"; then
 else
 	not_ok "export into a full directory: cannot mount a small tmpfs"
 fi
+# Export of a shipment whose volume is damaged in the pool: refused.
+check "the exported volume verifies" "$RUV" volume scan --verify "$T/ship/O00001"
+off=$("$RUV" volume scan --json "$RUV_HOME/pools/offsite/O00001" | python3 -c "
+import json, sys
+for d in json.load(sys.stdin)['volumes'][0]['datasets']:
+    if d['kind'] == 'backup': print(d['offset'] + d['length'] // 2, d['seq'])")
+flip_byte "$RUV_HOME/pools/offsite/O00001" "${off% *}"
+mkdir "$T/ship2"
+dump_repo >"$T/before.sql"
+check_fail "export of a damaged volume" 1 "volume O00001: data set ${off#* } 'B\.R\..*' does not verify; nothing exported: .*checksum" "$RUV" shipment export 1 "$T/ship2"
+check_eq "nothing was exported, no partial file" "" "$(ls -A "$T/ship2")"
+check_unchanged "export of a damaged volume" "$T/before.sql"
+flip_byte "$RUV_HOME/pools/offsite/O00001" "${off% *}"
+check "once repaired it exports" "$RUV" shipment export 1 "$T/ship2"
+check "and the copy verifies" "$RUV" volume scan --verify "$T/ship2/O00001"
 done_testing
