@@ -161,4 +161,40 @@ void ctl_usage(FILE *out);
 /* Run one ruv command line as ctl does: 0 or -errno. */
 int ctl_run(const char *line);
 
+/*
+ * inval.c: kernel cache invalidation after changes made through the tree.
+ * A handler names what its change touches (collected in a batch of its
+ * thread), replies, then calls inval_submit: one notifier thread sends
+ * them, never a handler (the kernel holds directory locks until the
+ * reply).  inval_discard drops a batch whose change failed.
+ */
+struct copy_info;
+struct file_info;
+struct group_info;
+struct location_info;
+int inval_start(struct fuse_session *se);
+void inval_stop(void);
+void inval_entry(fuse_ino_t parent, const char *name);
+void inval_inode(fuse_ino_t ino);
+/* Copy ci moved from location id from_loc to to_loc: its name in both
+ * location directories of its view, its by-file link and latest, the
+ * pending shipment, reports and status. */
+void inval_copy_moved(const struct copy_info *ci, int64_t from_loc,
+		      int64_t to_loc);
+/* A file in files/, backups/by-file/ and every group that has it. */
+void inval_file(const struct file_info *fi);
+void inval_member(int64_t gid, int64_t fid, const char *dsn);
+void inval_group(const struct group_info *g);
+/* A location's state: locations/{active,inactive}, its directory in every copy
+ * view, and every latest link. */
+void inval_location(const struct location_info *li);
+/* pit and every jcl/ member. */
+void inval_jcl(void);
+/* After a ctl line: everything the kernel may still hold (see inval.c). */
+void inval_broad(void);
+/* Record an entry handed to the kernel, for inval_broad. */
+void inval_remember(fuse_ino_t parent, const struct node *n, const char *name);
+void inval_submit(void);
+void inval_discard(void);
+
 #endif
