@@ -146,6 +146,12 @@ int jcl_unlink(const char *name);
 int jcl_rename(const char *from, const char *to, unsigned flags);
 int jcl_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, int fd,
 		struct node *n);
+/* Extended attributes of a member or of jcl/, passed through. */
+ssize_t jcl_getxattr(fuse_ino_t ino, const char *name, void *buf, size_t size);
+ssize_t jcl_listxattr(fuse_ino_t ino, char *buf, size_t size);
+int jcl_setxattr(fuse_ino_t ino, const char *name, const void *value,
+		 size_t size, int flags);
+int jcl_removexattr(fuse_ino_t ino, const char *name);
 
 /* ctl.c: the control file and the status it feeds. */
 struct ctl_buf;

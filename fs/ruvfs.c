@@ -1009,6 +1009,44 @@ static void xattr_reply(fuse_req_t req, fuse_ino_t ino, const char *want,
 	free(buf);
 }
 
+static int is_jcl(fuse_ino_t ino)
+{
+	return node_type_of(ino) == T_JCL || ino == node_ino(T_FIXED, F_JCL);
+}
+
+/* jcl/: the real file's attributes (name NULL: the list). */
+static void jcl_xattr_reply(fuse_req_t req, fuse_ino_t ino, const char *name,
+			    size_t size)
+{
+	char *buf = NULL;
+	ssize_t n;
+
+	if (size && !(buf = malloc(size))) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = name ? jcl_getxattr(ino, name, buf, size)
+		 : jcl_listxattr(ino, buf, size);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else if (!size)
+		fuse_reply_xattr(req, (size_t)n);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+	free(buf);
+}
+
+/*
+ * Changing an attribute outside jcl/: the catalog's user.ruv.* are
+ * read-only (EACCES, as any read-only place); any other name is of a
+ * namespace the tree does not keep (EOPNOTSUPP, which cp -a and rsync
+ * take as "no attributes here" rather than a failure).
+ */
+static int xattr_refusal(const char *name)
+{
+	return strncmp(name, "user.ruv.", 9) ? EOPNOTSUPP : EACCES;
+}
+
 static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			size_t size)
 {
@@ -1018,7 +1056,10 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		fuse_reply_err(req, ENOSYS);
 		return;
 	}
-	xattr_reply(req, ino, name, size);
+	if (is_jcl(ino))
+		jcl_xattr_reply(req, ino, name, size);
+	else
+		xattr_reply(req, ino, name, size);
 }
 
 static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
@@ -1027,18 +1068,28 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		fuse_reply_err(req, ENOSYS);
 		return;
 	}
-	xattr_reply(req, ino, NULL, size);
+	if (is_jcl(ino))
+		jcl_xattr_reply(req, ino, NULL, size);
+	else
+		xattr_reply(req, ino, NULL, size);
 }
 
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			const char *value, size_t size, int flags)
 {
-	(void)ino;
-	(void)name;
-	(void)value;
-	(void)size;
-	(void)flags;
-	fuse_reply_err(req, EACCES);
+	if (is_jcl(ino))
+		fuse_reply_err(req,
+			       -jcl_setxattr(ino, name, value, size, flags));
+	else
+		fuse_reply_err(req, xattr_refusal(name));
+}
+
+static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	if (is_jcl(ino))
+		fuse_reply_err(req, -jcl_removexattr(ino, name));
+	else
+		fuse_reply_err(req, xattr_refusal(name));
 }
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
@@ -1076,6 +1127,7 @@ static const struct fuse_lowlevel_ops ops = {
 	.getxattr = op_getxattr,
 	.listxattr = op_listxattr,
 	.setxattr = op_setxattr,
+	.removexattr = op_removexattr,
 };
 
 /* ---- setup ------------------------------------------------------------------
