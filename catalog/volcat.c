@@ -241,7 +241,8 @@ int volcat_list(const char *home,
 
 	rc = load(home, &t);
 	if (rc == 0) {
-		qsort(t.e, t.n, sizeof(*t.e), entry_cmp);
+		if (t.n) /* qsort takes no NULL, even for no entries */
+			qsort(t.e, t.n, sizeof(*t.e), entry_cmp);
 		for (i = 0; i < t.n && rc == 0; i++)
 			rc = cb(t.e[i].volser, t.e[i].path, arg);
 	}
