@@ -170,9 +170,15 @@ int ctl_run(const char *line);
 /*
  * inval.c: kernel cache invalidation after changes made through the tree.
  * A handler names what its change touches (collected in a batch of its
- * thread), replies, then calls inval_submit: one notifier thread sends
- * them, never a handler (the kernel holds directory locks until the
- * reply).  inval_discard drops a batch whose change failed.
+ * thread) and calls inval_submit before it replies.  Handlers never send
+ * invalidations themselves: two notifier threads do.  inval_submit waits
+ * for the inode invalidations (they take no directory lock), so the
+ * change's attributes are fresh when the caller's syscall returns;
+ * wait_entries also waits for the names (only for requests that hold no
+ * directory: ctl writes and the close of pit); otherwise the names of the
+ * change are sent once the kernel has them, the request's own directories
+ * once its reply has released them.  inval_discard drops a batch whose
+ * change failed.
  */
 struct copy_info;
 struct file_info;
@@ -200,7 +206,7 @@ void inval_jcl(void);
 void inval_broad(void);
 /* Record an entry handed to the kernel, for inval_broad. */
 void inval_remember(fuse_ino_t parent, const struct node *n, const char *name);
-void inval_submit(void);
+void inval_submit(int wait_entries);
 void inval_discard(void);
 
 #endif

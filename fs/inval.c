@@ -10,11 +10,18 @@
  *
  * Invalidations are never sent from a request handler: during rename and
  * unlink the kernel holds the directories' locks until the reply arrives,
- * and an invalidation of such a directory would wait for them forever.
- * A handler collects them in a batch of its thread (inval_entry,
- * inval_inode, ...), replies, then hands the batch over (inval_submit);
- * one notifier thread sends them.  ENOENT from the kernel is normal: it
- * means the kernel had nothing cached.
+ * and a name invalidation in such a directory waits for them.  A handler
+ * collects them in a batch of its thread (inval_entry, inval_inode, ...)
+ * and hands it over (inval_submit) before it replies; two notifier
+ * threads, one per lane, send them.  The inode lane (attributes, page
+ * cache) takes no directory lock, so every handler waits for it: when the
+ * caller's mv or rm returns, a stale name left in another view already
+ * answers from a fresh getattr (ENOENT for a member of a group whose file
+ * is gone, the new size of a by-file link).  The entry lane (names) may
+ * wait for a directory lock; only a handler that holds none (a ctl write,
+ * the close of pit) waits for it, and no thread that a lane waits for
+ * ever waits for a lane, so there is no cycle.  ENOENT from the kernel is
+ * normal: it means the kernel had nothing cached.
  *
  * Fixed nodes (status, reports, the fixed directories) are marked in a
  * bit mask, so a burst of changes (mv of 10k copies) sends them once per
@@ -66,22 +73,40 @@ struct item {
 	char name[];
 };
 
-/* A queue: the batch of one handler, and the notifier's. */
+/*
+ * Work for one lane: the inode lane sends attribute and data
+ * invalidations, which take no directory lock, so a handler may wait for
+ * them before it replies; the entry lane sends name invalidations, which
+ * take the parent directory's lock, so only a handler that holds no
+ * directory (a write to ctl, the close of pit) waits for it.
+ */
 struct queue {
 	struct item *head, *tail;
-	uint64_t fixed; /* fixed node ids, bit per id */
-	int broad;	/* after a ctl line */
-	int jcl;	/* every jcl/ member */
-	int locations;	/* every location directory */
+	uint64_t fixed; /* inode lane: fixed node ids, a bit each */
+	int locations;	/* inode lane: every location directory, latest */
+	int jcl;	/* both: every jcl/ member */
+	int broad;	/* entry lane: every entry handed out recently */
 };
 
-static _Thread_local struct queue batch;
+enum { LANE_INODE, LANE_ENTRY, NLANES };
+
+static _Thread_local struct queue batch[NLANES];
+
+struct lane {
+	struct queue pending;	  /* under lock */
+	uint64_t submitted, done; /* batches: tickets, under lock */
+	pthread_cond_t wake;
+	pthread_t thread;
+	int id;
+};
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
-static struct queue pending; /* under lock */
-static int stopping;	     /* under lock */
-static pthread_t notifier;
+static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
+static struct lane lanes[NLANES] = {
+	[LANE_INODE] = { .wake = PTHREAD_COND_INITIALIZER, .id = LANE_INODE },
+	[LANE_ENTRY] = { .wake = PTHREAD_COND_INITIALIZER, .id = LANE_ENTRY },
+};
+static int stopping; /* under lock */
 static int started;
 static struct fuse_session *session;
 
@@ -201,7 +226,7 @@ void inval_entry(fuse_ino_t parent, const char *name)
 	it->ino = parent;
 	it->namelen = len;
 	memcpy(it->name, name, len + 1);
-	push(&batch, it);
+	push(&batch[LANE_ENTRY], it);
 }
 
 void inval_inode(fuse_ino_t ino)
@@ -211,7 +236,7 @@ void inval_inode(fuse_ino_t ino)
 	if (!started)
 		return;
 	if (node_type_of(ino) == T_FIXED) {
-		batch.fixed |= UINT64_C(1) << node_id_of(ino);
+		batch[LANE_INODE].fixed |= UINT64_C(1) << node_id_of(ino);
 		return;
 	}
 	it = malloc(sizeof(*it));
@@ -220,7 +245,7 @@ void inval_inode(fuse_ino_t ino)
 	it->type = IT_INODE;
 	it->ino = ino;
 	it->namelen = 0;
-	push(&batch, it);
+	push(&batch[LANE_INODE], it);
 }
 
 /* The fixed nodes whose content follows the catalog. */
@@ -229,44 +254,71 @@ static void inval_generated(void)
 	uint64_t i;
 
 	/* Reports and status are generated; the cheapest true rule is every
-	 * fixed node (a bit each, sent once per drain). */
+	 * fixed node (a bit each, sent once per drain).  Not ctl: its
+	 * attributes never change, and a write to it may be in progress. */
 	for (i = F_ROOT; i < F_NFIXED; i++)
-		batch.fixed |= UINT64_C(1) << i;
+		if (i != F_CTL)
+			batch[LANE_INODE].fixed |= UINT64_C(1) << i;
 }
 
-void inval_submit(void)
+static int queue_empty(const struct queue *q)
 {
+	return !q->head && !q->fixed && !q->broad && !q->jcl && !q->locations;
+}
+
+static void queue_free(struct queue *q)
+{
+	struct item *it, *next;
+
+	for (it = q->head; it; it = next) {
+		next = it->next;
+		free(it);
+	}
+	memset(q, 0, sizeof(*q));
+}
+
+void inval_submit(int wait_entries)
+{
+	uint64_t ticket[NLANES] = { 0 };
+	struct queue *p;
+	int l;
+
 	if (!started)
 		return;
-	if (!batch.head && !batch.fixed && !batch.broad && !batch.jcl &&
-	    !batch.locations)
-		return;
 	pthread_mutex_lock(&lock);
-	if (batch.head) {
-		if (pending.tail)
-			pending.tail->next = batch.head;
-		else
-			pending.head = batch.head;
-		pending.tail = batch.tail;
+	for (l = 0; l < NLANES; l++) {
+		if (queue_empty(&batch[l]))
+			continue;
+		p = &lanes[l].pending;
+		if (batch[l].head) {
+			if (p->tail)
+				p->tail->next = batch[l].head;
+			else
+				p->head = batch[l].head;
+			p->tail = batch[l].tail;
+		}
+		p->fixed |= batch[l].fixed;
+		p->broad |= batch[l].broad;
+		p->jcl |= batch[l].jcl;
+		p->locations |= batch[l].locations;
+		ticket[l] = ++lanes[l].submitted;
+		pthread_cond_signal(&lanes[l].wake);
+		memset(&batch[l], 0, sizeof(batch[l]));
 	}
-	pending.fixed |= batch.fixed;
-	pending.broad |= batch.broad;
-	pending.jcl |= batch.jcl;
-	pending.locations |= batch.locations;
-	pthread_cond_signal(&wake);
+	/* The inode lane takes no directory lock: always safe to wait for. */
+	while (!stopping &&
+	       (lanes[LANE_INODE].done < ticket[LANE_INODE] ||
+		(wait_entries && lanes[LANE_ENTRY].done < ticket[LANE_ENTRY])))
+		pthread_cond_wait(&done_cond, &lock);
 	pthread_mutex_unlock(&lock);
-	memset(&batch, 0, sizeof(batch));
 }
 
 void inval_discard(void)
 {
-	struct item *it, *next;
+	int l;
 
-	for (it = batch.head; it; it = next) {
-		next = it->next;
-		free(it);
-	}
-	memset(&batch, 0, sizeof(batch));
+	for (l = 0; l < NLANES; l++)
+		queue_free(&batch[l]);
 }
 
 /* ---- what a change touches ------------------------------------------------
@@ -378,22 +430,23 @@ void inval_location(const struct location_info *li)
 	for (i = 0; i < NVIEWS; i++)
 		inval_inode(node_ino(copy_views[i].dir_type, (uint64_t)li->id));
 	/* Which copy is latest follows which locations are active. */
-	batch.locations = 1;
+	batch[LANE_INODE].locations = 1;
 	inval_generated();
 }
 
 void inval_jcl(void)
 {
-	batch.jcl = 1;
+	batch[LANE_INODE].jcl = 1;
+	batch[LANE_ENTRY].jcl = 1;
 	inval_inode(node_ino(T_FIXED, F_JCL));
 	inval_inode(node_ino(T_FIXED, F_PIT));
 }
 
 void inval_broad(void)
 {
-	batch.broad = 1;
-	batch.jcl = 1;
-	batch.locations = 1;
+	batch[LANE_ENTRY].broad = 1;
+	inval_jcl();
+	batch[LANE_INODE].locations = 1;
 	inval_generated();
 }
 
@@ -432,7 +485,8 @@ static void send_recent(void)
 	}
 }
 
-static void send_jcl(void)
+/* jcl/ members: their inodes (inode lane) or their names (entry lane). */
+static void send_jcl(int lane)
 {
 	struct dirent *de;
 	struct stat sb;
@@ -454,11 +508,14 @@ static void send_jcl(void)
 		    (!de->d_name[1] ||
 		     (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
-		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) ==
-		    0)
+		if (lane == LANE_INODE && fstatat(dirfd(d), de->d_name, &sb,
+						  AT_SYMLINK_NOFOLLOW) == 0)
 			send_inode(node_ino(T_JCL, (uint64_t)sb.st_ino));
-		send_entry(node_ino(T_FIXED, F_JCL), de->d_name,
-			   strlen(de->d_name));
+		/* A member replaced by rename: the name leads to the old
+		 * inode, which no listing of today names. */
+		if (lane == LANE_ENTRY)
+			send_entry(node_ino(T_FIXED, F_JCL), de->d_name,
+				   strlen(de->d_name));
 	}
 	closedir(d);
 }
@@ -493,41 +550,42 @@ static void send_locations(void)
 	file_list_by_id(r, 0, 0, latest_send, NULL);
 }
 
-static void *notifier_main(void *arg)
+static void *lane_main(void *arg)
 {
+	struct lane *ln = arg;
 	struct queue q;
-	struct item *it, *next;
-	uint64_t i;
+	struct item *it;
+	uint64_t upto, i;
 
-	(void)arg;
 	pthread_mutex_lock(&lock);
 	for (;;) {
-		while (!stopping && !pending.head && !pending.fixed &&
-		       !pending.broad && !pending.jcl && !pending.locations)
-			pthread_cond_wait(&wake, &lock);
+		while (!stopping && queue_empty(&ln->pending))
+			pthread_cond_wait(&ln->wake, &lock);
 		if (stopping)
 			break;
-		q = pending;
-		memset(&pending, 0, sizeof(pending));
+		q = ln->pending;
+		upto = ln->submitted;
+		memset(&ln->pending, 0, sizeof(ln->pending));
 		pthread_mutex_unlock(&lock);
-		for (it = q.head; it; it = next) {
-			next = it->next;
+		for (it = q.head; it; it = it->next) {
 			if (it->type == IT_ENTRY)
 				send_entry(it->ino, it->name, it->namelen);
 			else
 				send_inode(it->ino);
-			free(it);
 		}
 		if (q.broad)
 			send_recent();
 		if (q.locations)
 			send_locations();
 		if (q.jcl)
-			send_jcl();
+			send_jcl(ln->id);
 		for (i = F_ROOT; i < F_NFIXED; i++)
 			if (q.fixed & UINT64_C(1) << i)
 				send_inode(node_ino(T_FIXED, i));
+		queue_free(&q);
 		pthread_mutex_lock(&lock);
+		ln->done = upto;
+		pthread_cond_broadcast(&done_cond);
 	}
 	pthread_mutex_unlock(&lock);
 	return NULL;
@@ -535,32 +593,42 @@ static void *notifier_main(void *arg)
 
 int inval_start(struct fuse_session *se)
 {
-	int rc;
+	int l, rc = 0;
 
 	session = se;
-	rc = -pthread_create(&notifier, NULL, notifier_main, NULL);
-	if (rc == 0)
-		started = 1;
-	return rc;
+	for (l = 0; l < NLANES && rc == 0; l++)
+		rc = -pthread_create(&lanes[l].thread, NULL, lane_main,
+				     &lanes[l]);
+	if (rc < 0) {
+		pthread_mutex_lock(&lock);
+		stopping = 1;
+		pthread_cond_signal(&lanes[LANE_INODE].wake);
+		pthread_mutex_unlock(&lock);
+		if (l > 1)
+			pthread_join(lanes[LANE_INODE].thread, NULL);
+		return rc;
+	}
+	started = 1;
+	return 0;
 }
 
 void inval_stop(void)
 {
-	struct item *it, *next;
+	int l;
 
 	if (!started)
 		return;
 	pthread_mutex_lock(&lock);
 	stopping = 1;
-	pthread_cond_signal(&wake);
+	for (l = 0; l < NLANES; l++)
+		pthread_cond_signal(&lanes[l].wake);
+	pthread_cond_broadcast(&done_cond);
 	pthread_mutex_unlock(&lock);
-	pthread_join(notifier, NULL);
-	started = 0;
-	for (it = pending.head; it; it = next) {
-		next = it->next;
-		free(it);
+	for (l = 0; l < NLANES; l++) {
+		pthread_join(lanes[l].thread, NULL);
+		queue_free(&lanes[l].pending);
 	}
-	memset(&pending, 0, sizeof(pending));
+	started = 0;
 	gen_free(&gens[0]);
 	gen_free(&gens[1]);
 }

@@ -501,15 +501,16 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data,
 		return;
 	}
 	rc = ctl_write(h->ctl, data, size);
+	/* A line ran (or failed half way): it may have changed anything.
+	 * A write holds no directory: it waits for the names too. */
+	if (memchr(data, '\n', size)) {
+		inval_broad();
+		inval_submit(1);
+	}
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
 	else
 		fuse_reply_write(req, (size_t)rc);
-	/* A line ran (or failed half way): it may have changed anything. */
-	if (memchr(data, '\n', size)) {
-		inval_broad();
-		inval_submit();
-	}
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino,
@@ -607,8 +608,8 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 	}
 	if (rc == 0)
 		rc = node_lookup(parent, name, &n);
+	inval_submit(0);
 	reply_new_entry(req, rc, parent, name, &n);
-	inval_submit();
 }
 
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -643,11 +644,11 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	} else {
 		rc = -EACCES;
 	}
-	fuse_reply_err(req, rc == -EINVAL ? ENOENT : -rc);
 	if (rc == 0)
-		inval_submit();
+		inval_submit(0);
 	else
 		inval_discard();
+	fuse_reply_err(req, rc == -EINVAL ? ENOENT : -rc);
 }
 
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -670,8 +671,8 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		inval_group(&g);
 	if (rc == 0)
 		rc = node_lookup(parent, name, &n);
+	inval_submit(0);
 	reply_new_entry(req, rc, parent, name, &n);
-	inval_submit();
 }
 
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -694,8 +695,8 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	} else {
 		rc = -EACCES;
 	}
+	inval_submit(0);
 	fuse_reply_err(req, rc == -EINVAL ? ENOENT : -rc);
-	inval_submit();
 }
 
 /* mv of a copy between locations, or of a location between states. */
@@ -775,11 +776,11 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	    newparent == node_ino(T_FIXED, F_JCL)) {
 		/* An ordinary directory: the kernel's errno as it comes. */
 		rc = jcl_rename(name, newname, flags);
-		fuse_reply_err(req, -rc);
 		if (rc == 0) {
 			inval_inode(parent);
-			inval_submit();
+			inval_submit(0);
 		}
+		fuse_reply_err(req, -rc);
 		return;
 	}
 	if (flags & ~RENAME_NOREPLACE)
@@ -789,8 +790,8 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	/* mv must never hear EXDEV (it would copy) nor EINVAL. */
 	if (rc == -EXDEV || rc == -EINVAL)
 		rc = -EPERM;
+	inval_submit(0);
 	fuse_reply_err(req, -rc);
-	inval_submit();
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -822,9 +823,9 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	entry_of(&n, &e);
 	inval_remember(parent, &n, name);
 	fi->fh = (uint64_t)(uintptr_t)h;
-	fuse_reply_create(req, &e, fi);
 	inval_inode(parent);
-	inval_submit();
+	inval_submit(0);
+	fuse_reply_create(req, &e, fi);
 }
 
 /*
@@ -873,10 +874,10 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (h && h->kind == 'p' && h->len) {
 		rc = set_pit(h);
 		h->len = 0; /* a later flush of the same open sets nothing */
-		fuse_reply_err(req, -rc);
 		inval_jcl();
 		inval_inode(node_ino(T_FIXED, F_STATUS));
-		inval_submit();
+		inval_submit(1); /* a close holds no directory */
+		fuse_reply_err(req, -rc);
 		return;
 	}
 	fuse_reply_err(req, -rc);
