@@ -119,4 +119,39 @@ check "echo TIME > pit" sh -c "echo 2026-11-24T07:59:59Z > '$M/pit'"
 check_eq "jcl/RECOVER has its new size at once" "$(stat -c %s "$RUV_HOME/jcl/RECOVER")" "$(stat -c %s "$M/jcl/RECOVER")"
 check "and the new time" grep -q -- "--stop-time 2026-11-24T07:59:59Z" "$M/jcl/RECOVER"
 check "pit's size is true" sizes_true
+
+# All at once: listings, mv of copies both ways, ctl lines and member
+# changes.  Each loop stops at its first failure; all must end (a lock
+# cycle between a change and the invalidations would hang here).
+y=$(ls "$L/Staging" | grep '^PAY.B\.')
+loop() {
+	_what=$1
+	shift
+	_i=0
+	while [ "$_i" -lt 25 ]; do
+		sh -c "$*" >/dev/null 2>"$T/stress.$_what.err" || { echo "$_i" >"$T/stress.$_what"; return; }
+		_i=$((_i + 1))
+	done
+	echo ok >"$T/stress.$_what"
+}
+# (a name removed between readdir and lstat is no error of the tree)
+loop ls "ls -lR '$M' 2>&1 >/dev/null | grep -v 'No such file or directory\$' | grep . >&2; [ \$? -eq 1 ]" &
+p1=$!
+loop mv "mv '$L/Local/$x' '$L/Offsite/' && mv '$L/Offsite/$x' '$L/Local/'" &
+p2=$!
+loop ctl "echo 'relocate $y --to Offsite' > '$M/ctl' && echo 'relocate $y --to Staging' > '$M/ctl'" &
+p3=$!
+loop group "ln -s ../../files/PAY.NEW '$M/groups/PAYROLL/' && rm '$M/groups/PAYROLL/PAY.NEW'" &
+p4=$!
+loop toggle "mv '$M/locations/inactive/Offsite' '$M/locations/active/' && mv '$M/locations/active/Offsite' '$M/locations/inactive/'" &
+p5=$!
+wait "$p1" "$p2" "$p3" "$p4" "$p5"
+for w in ls mv ctl group toggle; do
+	check_eq "concurrent $w: every round done" ok "$(cat "$T/stress.$w")"
+	[ "$(cat "$T/stress.$w")" = ok ] || sed 's/^/# /' "$T/stress.$w.err"
+done
+check_eq "after it, Staging lists the copy" "$y" "$(ls "$L/Staging" | grep '^PAY.B\.')"
+check_eq "and Local the moved one" 1 "$(ls "$L/Local" | grep -c "^$x\$")"
+check_eq "the group lists its members" "PAY.A PAY.B" "$(ls "$M/groups/PAYROLL" | nospace)"
+check_eq "Offsite is inactive" "Local" "$(ls "$M/locations/active" | nospace)"
 done_testing
