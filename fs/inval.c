@@ -125,7 +125,8 @@ struct generation {
 	struct timespec start;
 };
 
-/* Enough for a big listing; past it the oldest entries expire alone. */
+/* Names per generation: past it, a name handed out is not recorded and
+ * only the timeout expires it after a ctl line. */
 #define RECENT_MAX (1U << 21)
 
 static pthread_mutex_t recent_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -69,6 +69,12 @@ check_same_file "it is the file" "$T/data/b.dat" "$T/out"
 check_eq "nobody is denied ctl" "Permission denied" "$(errno_of setpriv --reuid nobody --regid nogroup --clear-groups sh -c "echo 'file list' > '$T/mnt2/ctl'")"
 check "umount" umount "$T/mnt2"
 check "no stale mount" sh -c "! mountpoint -q '$T/mnt2'"
+# mount -t itself: the helper named with the source, as older fstabs do.
+check "mount -t fuse PROGRAM#HOME -o suid,dev" mount -t fuse "$T/bin/ruvfs#$RUV_HOME" "$T/mnt2" -o suid,dev
+opts=$(awk -v m="$T/mnt2" '$2 == m { print $4 }' /proc/mounts)
+check "it is nosuid,nodev all the same" sh -c "echo '$opts' | tr , '\n' | grep -qx nosuid && echo '$opts' | tr , '\n' | grep -qx nodev"
+check_same_file "and serves the tree" "$T/data/b.dat" "$T/mnt2/backups/by-location/Local/$b"
+check "umount" umount "$T/mnt2"
 
 # auto_unmount: a killed ruvfs leaves no mount behind.
 "$RUVFS" -f -o auto_unmount "$RUV_HOME" "$T/mnt2" >>"$T/ruvfs2.log" 2>&1 &
