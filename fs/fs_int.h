@@ -102,6 +102,7 @@ struct ruvfs {
 	double timeout; /* entry and attribute cache, seconds */
 	pthread_key_t repo_key;
 	int foreground;
+	int singlethread; /* -s: no worker to spare while one waits */
 	int noxattr; /* -o noxattr: no user.ruv.* attributes, faster ls -l */
 };
 

@@ -90,6 +90,8 @@ struct queue {
 
 enum { LANE_INODE, LANE_ENTRY, NLANES };
 
+#define ENTRY_WAIT_SEC 2
+
 static _Thread_local struct queue batch[NLANES];
 
 struct lane {
@@ -306,11 +308,27 @@ void inval_submit(int wait_entries)
 		pthread_cond_signal(&lanes[l].wake);
 		memset(&batch[l], 0, sizeof(batch[l]));
 	}
-	/* The inode lane takes no directory lock: always safe to wait for. */
-	while (!stopping &&
-	       (lanes[LANE_INODE].done < ticket[LANE_INODE] ||
-		(wait_entries && lanes[LANE_ENTRY].done < ticket[LANE_ENTRY])))
+	/* The inode lane waits for nothing the kernel holds for us: always
+	 * safe to wait for. */
+	while (!stopping && lanes[LANE_INODE].done < ticket[LANE_INODE])
 		pthread_cond_wait(&done_cond, &lock);
+	/*
+	 * The entry lane may wait for a directory that a request holds, and
+	 * that request for a worker: with one thread (-s) there is none to
+	 * spare, and with many all may be waiting here.  So it is waited for
+	 * with more threads only, and at most ENTRY_WAIT_SEC: past that the
+	 * names are still sent, after the reply.
+	 */
+	if (wait_entries && !fs.singlethread) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += ENTRY_WAIT_SEC;
+		while (!stopping && lanes[LANE_ENTRY].done < ticket[LANE_ENTRY])
+			if (pthread_cond_timedwait(&done_cond, &lock, &until) ==
+			    ETIMEDOUT)
+				break;
+	}
 	pthread_mutex_unlock(&lock);
 }
 
@@ -456,8 +474,15 @@ void inval_broad(void)
 
 static void send_inode(fuse_ino_t ino)
 {
-	/* ENOENT: not cached.  Anything else: the timeout still bounds it. */
-	(void)fuse_lowlevel_notify_inval_inode(session, ino, 0, 0);
+	/*
+	 * Attributes only (offset -1): no page lock, which a read in flight
+	 * holds until a worker answers it.  No cached data needs dropping:
+	 * copies and volumes never change, generated files are direct_io,
+	 * and jcl/ members are opened without keep_cache, so each open
+	 * drops their pages.  ENOENT: not cached.  Anything else: the
+	 * timeout still bounds it.
+	 */
+	(void)fuse_lowlevel_notify_inval_inode(session, ino, -1, 0);
 }
 
 static void send_entry(fuse_ino_t parent, const char *name, size_t len)

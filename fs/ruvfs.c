@@ -1251,6 +1251,7 @@ int main(int argc, char **argv)
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.foreground = cl.foreground;
+	fs.singlethread = cl.singlethread;
 	fs.noxattr = o.noxattr;
 	/* Before any thread: the ruv programs ctl runs inherit it. */
 	setenv("RUV_ERRNO_FD", "3", 1);
