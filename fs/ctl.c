@@ -381,6 +381,11 @@ failed:
 	return start ? (int)start : rc;
 }
 
+int ctl_pending(const struct ctl_buf *cb)
+{
+	return cb && cb->len;
+}
+
 int ctl_flush(struct ctl_buf *cb)
 {
 	if (!cb || !cb->len)

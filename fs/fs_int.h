@@ -108,6 +108,7 @@ struct ruvfs {
 	double timeout; /* entry and attribute cache, seconds */
 	pthread_key_t repo_key;
 	int foreground;
+	int singlethread; /* -s: no worker to spare while one waits */
 	int noxattr; /* -o noxattr: no user.ruv.* attributes, faster ls -l */
 };
 
@@ -152,6 +153,12 @@ int jcl_unlink(const char *name);
 int jcl_rename(const char *from, const char *to, unsigned flags);
 int jcl_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, int fd,
 		struct node *n);
+/* Extended attributes of a member or of jcl/, passed through. */
+ssize_t jcl_getxattr(fuse_ino_t ino, const char *name, void *buf, size_t size);
+ssize_t jcl_listxattr(fuse_ino_t ino, char *buf, size_t size);
+int jcl_setxattr(fuse_ino_t ino, const char *name, const void *value,
+		 size_t size, int flags);
+int jcl_removexattr(fuse_ino_t ino, const char *name);
 
 /* ctl.c: the control file and the status it feeds. */
 struct ctl_buf;
@@ -167,6 +174,8 @@ void ctl_release(struct ctl_buf *cb);
 int ctl_write(struct ctl_buf *cb, const char *data, size_t size);
 /* At close: run an unterminated last line.  0 or its -errno. */
 int ctl_flush(struct ctl_buf *cb);
+/* Whether an unterminated line waits for ctl_flush(). */
+int ctl_pending(const struct ctl_buf *cb);
 /* Write the status text. */
 void ctl_status(FILE *out);
 /* Record an error seen while serving a request, for status. */
@@ -174,5 +183,47 @@ void ctl_note_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ctl_usage(FILE *out);
 /* Run one ruv command line as ctl does: 0 or -errno. */
 int ctl_run(const char *line);
+
+/*
+ * inval.c: kernel cache invalidation after changes made through the tree.
+ * A handler names what its change touches (collected in a batch of its
+ * thread) and calls inval_submit before it replies.  Handlers never send
+ * invalidations themselves: two notifier threads do.  inval_submit waits
+ * for the inode invalidations (they take no directory lock), so the
+ * change's attributes are fresh when the caller's syscall returns;
+ * wait_entries also waits for the names (only for requests that hold no
+ * directory: ctl writes and the close of pit); otherwise the names of the
+ * change are sent once the kernel has them, the request's own directories
+ * once its reply has released them.  inval_discard drops a batch whose
+ * change failed.
+ */
+struct copy_info;
+struct file_info;
+struct group_info;
+struct location_info;
+int inval_start(struct fuse_session *se);
+void inval_stop(void);
+void inval_entry(fuse_ino_t parent, const char *name);
+void inval_inode(fuse_ino_t ino);
+/* Copy ci moved from location id from_loc to to_loc: its name in both
+ * location directories of its view, its by-file link and latest, the
+ * pending shipment, reports and status. */
+void inval_copy_moved(const struct copy_info *ci, int64_t from_loc,
+		      int64_t to_loc);
+/* A file in files/, backups/by-file/ and every group that has it. */
+void inval_file(const struct file_info *fi);
+void inval_member(int64_t gid, int64_t fid, const char *dsn);
+void inval_group(const struct group_info *g);
+/* A location's state: locations/{active,inactive}, its directory in every copy
+ * view, and every latest link. */
+void inval_location(const struct location_info *li);
+/* pit and every jcl/ member. */
+void inval_jcl(void);
+/* After a ctl line: everything the kernel may still hold (see inval.c). */
+void inval_broad(void);
+/* Record an entry handed to the kernel, for inval_broad. */
+void inval_remember(fuse_ino_t parent, const struct node *n, const char *name);
+void inval_submit(int wait_entries);
+void inval_discard(void);
 
 #endif

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "fs_int.h"
@@ -272,4 +273,72 @@ int jcl_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, int fd,
 			return -errno;
 	}
 	return dir ? node_stat(ino, n) : jcl_stat(ino, n);
+}
+
+/*
+ * Extended attributes of a member (or of jcl/ itself), passed through to
+ * the real file, so cp -a and rsync -X keep ACLs and attributes.  The
+ * path goes through /proc/self/fd: a member is named relative to the
+ * directory descriptor, and the l*xattr calls do not follow a symlink.
+ * Each returns what the call returns, or -errno.
+ */
+static int xattr_path(fuse_ino_t ino, char *path, size_t len)
+{
+	char name[NAME_MAX + 1];
+	int fd = jcl_dir_fd(), rc;
+
+	if (fd < 0)
+		return -ENOENT;
+	if (ino == node_ino(T_FIXED, F_JCL))
+		snprintf(name, sizeof(name), ".");
+	else if ((rc = jcl_name_of(ino, name, sizeof(name))) < 0)
+		return rc;
+	if (snprintf(path, len, "/proc/self/fd/%d/%s", fd, name) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+ssize_t jcl_getxattr(fuse_ino_t ino, const char *name, void *buf, size_t size)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int rc = xattr_path(ino, path, sizeof(path));
+
+	if (rc < 0)
+		return rc;
+	n = lgetxattr(path, name, buf, size);
+	return n < 0 ? -errno : n;
+}
+
+ssize_t jcl_listxattr(fuse_ino_t ino, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int rc = xattr_path(ino, path, sizeof(path));
+
+	if (rc < 0)
+		return rc;
+	n = llistxattr(path, buf, size);
+	return n < 0 ? -errno : n;
+}
+
+int jcl_setxattr(fuse_ino_t ino, const char *name, const void *value,
+		 size_t size, int flags)
+{
+	char path[PATH_MAX];
+	int rc = xattr_path(ino, path, sizeof(path));
+
+	if (rc < 0)
+		return rc;
+	return lsetxattr(path, name, value, size, flags) < 0 ? -errno : 0;
+}
+
+int jcl_removexattr(fuse_ino_t ino, const char *name)
+{
+	char path[PATH_MAX];
+	int rc = xattr_path(ino, path, sizeof(path));
+
+	if (rc < 0)
+		return rc;
+	return lremovexattr(path, name) < 0 ? -errno : 0;
 }

@@ -106,11 +106,23 @@ struct handle {
 	char what[COPY_NAME_MAX];
 };
 
+/*
+ * A copy carries its file's mode, but never as a live set-id program: the
+ * set-user-ID, set-group-ID and sticky bits are not served (and the mount
+ * is nosuid,nodev besides).
+ */
+static void safe_mode(struct stat *st)
+{
+	st->st_mode &= (mode_t)~07000;
+}
+
 static void entry_of(const struct node *n, struct fuse_entry_param *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->ino = n->ino;
 	e->attr = n->st;
+	if (node_type_of(n->ino) != T_JCL)
+		safe_mode(&e->attr);
 	e->attr_timeout = fs.timeout;
 	e->entry_timeout = fs.timeout;
 }
@@ -135,11 +147,20 @@ static int noted(int rc, const char *what)
 	return rc;
 }
 
+/* Reply with a new entry, and remember it for inval_broad. */
+static void reply_new_entry(fuse_req_t req, int rc, fuse_ino_t parent,
+			    const char *name, const struct node *n)
+{
+	if (rc == 0)
+		inval_remember(parent, n, name);
+	reply_entry_or_err(req, rc, n);
+}
+
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct node n;
 
-	reply_entry_or_err(req, node_lookup(parent, name, &n), &n);
+	reply_new_entry(req, node_lookup(parent, name, &n), parent, name, &n);
 }
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino,
@@ -149,10 +170,13 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 	int rc = node_stat(ino, &n);
 
 	(void)fi;
-	if (rc < 0)
+	if (rc < 0) {
 		fuse_reply_err(req, -rc);
-	else
-		fuse_reply_attr(req, &n.st, fs.timeout);
+		return;
+	}
+	if (node_type_of(ino) != T_JCL)
+		safe_mode(&n.st);
+	fuse_reply_attr(req, &n.st, fs.timeout);
 }
 
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -170,6 +194,7 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 
 struct dirbuf {
 	fuse_req_t req;
+	fuse_ino_t ino;
 	char *buf;
 	size_t size, used;
 	int plus;
@@ -192,6 +217,8 @@ static int fill(void *ctx, const char *name, const struct node *n, off_t next)
 	}
 	if (need > d->size - d->used)
 		return 1;
+	if (d->plus)
+		inval_remember(d->ino, n, name);
 	d->used += need;
 	return 0;
 }
@@ -199,7 +226,9 @@ static int fill(void *ctx, const char *name, const struct node *n, off_t next)
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       int plus)
 {
-	struct dirbuf d = { .req = req, .size = size, .plus = plus };
+	struct dirbuf d = {
+		.req = req, .ino = ino, .size = size, .plus = plus
+	};
 	int rc;
 
 	d.buf = malloc(size);
@@ -390,6 +419,42 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	free(buf);
 }
 
+/*
+ * The write that completes the first line of what is written to pit: a
+ * line that is meant as a time (it starts with a digit or a sign, and is
+ * short; a RECON listing starts with its title) is checked now, so a bad
+ * time fails the write itself and the shell says so (bash ignores errors
+ * of the close).  A good time is set at the close, as a listing is.
+ * old: bytes before this write; size: bytes of this write.
+ */
+static int pit_first_line(struct handle *h, size_t old, size_t size)
+{
+	char line[64];
+	const char *nl;
+	size_t len;
+	int64_t us;
+	int rc;
+
+	if (memchr(h->buf, '\n', old))
+		return 0; /* the first line is complete already */
+	nl = memchr(h->buf + old, '\n', size);
+	if (!nl)
+		return 0;
+	len = (size_t)(nl - h->buf);
+	if (len && h->buf[len - 1] == '\r')
+		len--;
+	if (!len || len >= sizeof(line) || !strchr("0123456789+-", h->buf[0]))
+		return 0;
+	memcpy(line, h->buf, len);
+	line[len] = '\0';
+	ruv_clearerr();
+	rc = rtime_parse(line, &us);
+	if (rc < 0)
+		ctl_note_error("pit: %s",
+			       *ruv_lasterr() ? ruv_lasterr() : "bad time");
+	return rc;
+}
+
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
@@ -420,9 +485,15 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data,
 		}
 		memcpy(nb + h->len, data, size);
 		h->buf = nb;
+		rc = pit_first_line(h, h->len, size);
 		h->len += size;
 		h->buf[h->len] = '\0';
-		fuse_reply_write(req, size);
+		if (rc < 0) {
+			h->len = 0; /* refused now: the close sets nothing */
+			fuse_reply_err(req, -rc);
+		} else {
+			fuse_reply_write(req, size);
+		}
 		return;
 	}
 	if (h->kind != 'w') {
@@ -430,6 +501,12 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data,
 		return;
 	}
 	rc = ctl_write(h->ctl, data, size);
+	/* A line ran (or failed half way): it may have changed anything.
+	 * A write holds no directory: it waits for the names too. */
+	if (memchr(data, '\n', size)) {
+		inval_broad();
+		inval_submit(1);
+	}
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
 	else
@@ -491,6 +568,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		       const char *name)
 {
 	char want[NAMES_DSN_MAX + 16];
+	struct file_info fi;
 	struct group_info g;
 	struct node n;
 	const char *one[1] = { name };
@@ -503,8 +581,16 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		return;
 	}
 	ruv_clearerr();
-	if (parent == node_ino(T_FIXED, F_FILES)) {
-		rc = noted(file_register(r, name, link, NULL), "ln -s");
+	if (parent == node_ino(T_FIXED, F_FILES) && link[0] != '/') {
+		/* ruvfs's own directory is no place to resolve it from. */
+		ctl_note_error("ln -s: target '%s' of '%s' must be an absolute "
+			       "path",
+			       link, name);
+		rc = -EINVAL;
+	} else if (parent == node_ino(T_FIXED, F_FILES)) {
+		rc = noted(file_register(r, name, link, &fi), "ln -s");
+		if (rc == 0)
+			inval_file(&fi);
 	} else if (node_type_of(parent) == T_GROUP) {
 		/* The link must name the member: .../files/DSN. */
 		snprintf(want, sizeof(want), "files/%s", name);
@@ -515,32 +601,42 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 			rc = -EINVAL;
 		if (rc == 0)
 			rc = noted(group_add(r, g.name, one, 1), "ln -s");
+		if (rc == 0 && file_lookup(r, name, &fi) == 0)
+			inval_member(g.id, fi.id, fi.dsn);
 	} else {
 		rc = -EACCES;
 	}
 	if (rc == 0)
 		rc = node_lookup(parent, name, &n);
-	reply_entry_or_err(req, rc, &n);
+	inval_submit(0);
+	reply_new_entry(req, rc, parent, name, &n);
 }
 
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+	struct file_info fi;
 	struct group_info g;
 	const char *one[1] = { name };
 	struct repo *r = fs_repo();
 	int type = node_type_of(parent), rc;
 
 	ruv_clearerr();
-	if (parent == node_ino(T_FIXED, F_JCL))
+	if (parent == node_ino(T_FIXED, F_JCL)) {
 		rc = jcl_unlink(name);
-	else if (!r)
+		inval_inode(parent);
+	} else if (!r) {
 		rc = -ENOENT;
-	else if (parent == node_ino(T_FIXED, F_FILES))
-		rc = noted(file_unregister(r, name), "rm");
-	else if (parent == node_ino(T_FIXED, F_JCL))
-		rc = jcl_unlink(name);
-	else if (type == T_GROUP) {
+	} else if (parent == node_ino(T_FIXED, F_FILES)) {
+		/* Its names in every view, while the groups still say. */
+		rc = file_lookup(r, name, &fi);
+		if (rc == 0)
+			inval_file(&fi);
+		if (rc == 0)
+			rc = noted(file_unregister(r, name), "rm");
+	} else if (type == T_GROUP) {
 		rc = group_get(r, (int64_t)node_id_of(parent), &g);
+		if (rc == 0 && file_lookup(r, name, &fi) == 0)
+			inval_member(g.id, fi.id, fi.dsn);
 		if (rc == 0)
 			rc = noted(group_remove(r, g.name, one, 1), "rm");
 	} else if (type == T_BKLOC || type == T_BKFILE || type == T_REPLOC ||
@@ -549,6 +645,10 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	} else {
 		rc = -EACCES;
 	}
+	if (rc == 0)
+		inval_submit(0);
+	else
+		inval_discard();
 	fuse_reply_err(req, rc == -EINVAL ? ENOENT : -rc);
 }
 
@@ -556,6 +656,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		     mode_t mode)
 {
 	struct repo *r = fs_repo();
+	struct group_info g;
 	struct node n;
 	int rc;
 
@@ -567,9 +668,12 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		rc = noted(group_define(r, name, NULL, 0), "mkdir");
 	else
 		rc = -EACCES;
+	if (rc == 0 && group_lookup(r, name, &g) == 0)
+		inval_group(&g);
 	if (rc == 0)
 		rc = node_lookup(parent, name, &n);
-	reply_entry_or_err(req, rc, &n);
+	inval_submit(0);
+	reply_new_entry(req, rc, parent, name, &n);
 }
 
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -587,9 +691,12 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 			rc = -ENOTEMPTY;
 		if (rc == 0)
 			rc = noted(group_delete(r, name), "rmdir");
+		if (rc == 0)
+			inval_group(&g);
 	} else {
 		rc = -EACCES;
 	}
+	inval_submit(0);
 	fuse_reply_err(req, rc == -EINVAL ? ENOENT : -rc);
 }
 
@@ -598,6 +705,7 @@ static int do_rename(fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 		     const char *newname)
 {
 	struct location_info to;
+	struct copy_info ci;
 	const char *one[1] = { name };
 	struct repo *r = fs_repo();
 	struct node n;
@@ -621,7 +729,12 @@ static int do_rename(fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 		if (rc == 0)
 			rc = node_lookup(parent, name, &n);
 		if (rc == 0)
+			rc = copy_lookup(r, name, &ci);
+		if (rc == 0)
 			rc = noted(copy_relocate(r, one, 1, to.name), "mv");
+		if (rc == 0)
+			inval_copy_moved(&ci, (int64_t)node_id_of(parent),
+					 to.id);
 		return rc;
 	}
 	if ((parent == node_ino(T_FIXED, F_LOCACTIVE) &&
@@ -640,6 +753,9 @@ static int do_rename(fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 					   newparent == node_ino(T_FIXED,
 								 F_LOCACTIVE)),
 				   "mv");
+		if (rc == 0 &&
+		    location_get(r, (int64_t)node_id_of(n.ino), &to) == 0)
+			inval_location(&to);
 		return rc;
 	}
 	if (parent == newparent && !strcmp(name, newname))
@@ -661,6 +777,10 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	    newparent == node_ino(T_FIXED, F_JCL)) {
 		/* An ordinary directory: the kernel's errno as it comes. */
 		rc = jcl_rename(name, newname, flags);
+		if (rc == 0) {
+			inval_inode(parent);
+			inval_submit(0);
+		}
 		fuse_reply_err(req, -rc);
 		return;
 	}
@@ -671,6 +791,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	/* mv must never hear EXDEV (it would copy) nor EINVAL. */
 	if (rc == -EXDEV || rc == -EINVAL)
 		rc = -EPERM;
+	inval_submit(0);
 	fuse_reply_err(req, -rc);
 }
 
@@ -701,7 +822,10 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	}
 	entry_of(&n, &e);
+	inval_remember(parent, &n, name);
 	fi->fh = (uint64_t)(uintptr_t)h;
+	inval_inode(parent);
+	inval_submit(0);
 	fuse_reply_create(req, &e, fi);
 }
 
@@ -748,11 +872,16 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int rc = 0;
 
 	(void)ino;
-	if (h && h->kind == 'p') {
+	if (h && h->kind == 'p' && h->len) {
 		rc = set_pit(h);
 		h->len = 0; /* a later flush of the same open sets nothing */
-	} else if (h && h->kind == 'w') {
+		inval_jcl();
+		inval_inode(node_ino(T_FIXED, F_STATUS));
+		inval_submit(1); /* a close holds no directory */
+	} else if (h && h->kind == 'w' && ctl_pending(h->ctl)) {
 		rc = ctl_flush(h->ctl); /* an unterminated last line */
+		inval_broad();		/* it may have changed anything */
+		inval_submit(1);
 	}
 	fuse_reply_err(req, -rc);
 }
@@ -884,6 +1013,44 @@ static void xattr_reply(fuse_req_t req, fuse_ino_t ino, const char *want,
 	free(buf);
 }
 
+static int is_jcl(fuse_ino_t ino)
+{
+	return node_type_of(ino) == T_JCL || ino == node_ino(T_FIXED, F_JCL);
+}
+
+/* jcl/: the real file's attributes (name NULL: the list). */
+static void jcl_xattr_reply(fuse_req_t req, fuse_ino_t ino, const char *name,
+			    size_t size)
+{
+	char *buf = NULL;
+	ssize_t n;
+
+	if (size && !(buf = malloc(size))) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = name ? jcl_getxattr(ino, name, buf, size)
+		 : jcl_listxattr(ino, buf, size);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else if (!size)
+		fuse_reply_xattr(req, (size_t)n);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+	free(buf);
+}
+
+/*
+ * Changing an attribute outside jcl/: the catalog's user.ruv.* are
+ * read-only (EACCES, as any read-only place); any other name is of a
+ * namespace the tree does not keep (EOPNOTSUPP, which cp -a and rsync
+ * take as "no attributes here" rather than a failure).
+ */
+static int xattr_refusal(const char *name)
+{
+	return strncmp(name, "user.ruv.", 9) ? EOPNOTSUPP : EACCES;
+}
+
 static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			size_t size)
 {
@@ -893,7 +1060,10 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		fuse_reply_err(req, ENOSYS);
 		return;
 	}
-	xattr_reply(req, ino, name, size);
+	if (is_jcl(ino))
+		jcl_xattr_reply(req, ino, name, size);
+	else
+		xattr_reply(req, ino, name, size);
 }
 
 static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
@@ -902,18 +1072,28 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		fuse_reply_err(req, ENOSYS);
 		return;
 	}
-	xattr_reply(req, ino, NULL, size);
+	if (is_jcl(ino))
+		jcl_xattr_reply(req, ino, NULL, size);
+	else
+		xattr_reply(req, ino, NULL, size);
 }
 
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			const char *value, size_t size, int flags)
 {
-	(void)ino;
-	(void)name;
-	(void)value;
-	(void)size;
-	(void)flags;
-	fuse_reply_err(req, EACCES);
+	if (is_jcl(ino))
+		fuse_reply_err(req,
+			       -jcl_setxattr(ino, name, value, size, flags));
+	else
+		fuse_reply_err(req, xattr_refusal(name));
+}
+
+static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	if (is_jcl(ino))
+		fuse_reply_err(req, -jcl_removexattr(ino, name));
+	else
+		fuse_reply_err(req, xattr_refusal(name));
 }
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
@@ -951,6 +1131,7 @@ static const struct fuse_lowlevel_ops ops = {
 	.getxattr = op_getxattr,
 	.listxattr = op_listxattr,
 	.setxattr = op_setxattr,
+	.removexattr = op_removexattr,
 };
 
 /* ---- setup ------------------------------------------------------------------
@@ -1073,13 +1254,20 @@ int main(int argc, char **argv)
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.foreground = cl.foreground;
+	fs.singlethread = cl.singlethread;
 	fs.noxattr = o.noxattr;
 	/* Before any thread: the ruv programs ctl runs inherit it. */
 	setenv("RUV_ERRNO_FD", "3", 1);
 	pthread_key_create(&fs.repo_key, close_repo);
-	/* The mount table names the home, unless commas would split it. */
+	/*
+	 * The mount table names the home, unless commas would split it.
+	 * nosuid,nodev always, last so that they win over a "suid" or "dev"
+	 * that mount.fuse3 passes along: a copy of a set-id program or a
+	 * device is data here, never a way in.
+	 */
 	if (snprintf(fsname, sizeof(fsname),
-		     "-ofsname=ruvfs:%s,subtype=ruvfs,default_permissions",
+		     "-ofsname=ruvfs:%s,subtype=ruvfs,default_permissions,"
+		     "nosuid,nodev",
 		     strpbrk(fs.home, ",\\") ? "" : fs.home) >=
 		    (int)sizeof(fsname) ||
 	    fuse_opt_add_arg(&args, fsname) < 0)
@@ -1095,6 +1283,10 @@ int main(int argc, char **argv)
 		openlog("ruvfs", LOG_PID, LOG_DAEMON);
 	fuse_daemonize(cl.foreground);
 	fs_log("mounted %s on %s", fs.home, cl.mountpoint);
+	/* After fuse_daemonize: its fork keeps no threads. */
+	if (inval_start(se) < 0)
+		fs_log("no cache invalidation thread: changes show within "
+		       "the timeout");
 	if (cl.singlethread) {
 		ret = fuse_session_loop(se);
 	} else {
@@ -1102,11 +1294,14 @@ int main(int argc, char **argv)
 		fuse_loop_cfg_set_clone_fd(lc, cl.clone_fd);
 		if (cl.max_threads > 0 && cl.max_threads <= 1000)
 			fuse_loop_cfg_set_max_threads(lc, cl.max_threads);
-		fuse_loop_cfg_set_idle_threads(lc, cl.max_idle_threads);
+		/* Unset is UINT_MAX, which libfuse 3.14 logs as invalid. */
+		if (cl.max_idle_threads != UINT_MAX)
+			fuse_loop_cfg_set_idle_threads(lc, cl.max_idle_threads);
 		ret = fuse_session_loop_mt(se, lc);
 		fuse_loop_cfg_destroy(lc);
 	}
 	ret = ret != 0;
+	inval_stop();
 	fuse_session_unmount(se);
 	fs_log("unmounted %s", cl.mountpoint);
 out_signals:
