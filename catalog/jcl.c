@@ -29,7 +29,7 @@
 #include "names.h"
 #include "config.h"
 #include "rtime.h"
-#include "volcat.h"
+#include "volsearch.h"
 #include "volume.h"
 
 #define MEMBER_MAX_SIZE (4 << 20)
@@ -902,11 +902,10 @@ static int read_dataset(const char *path, uint64_t offset, uint64_t length,
 }
 
 /*
- * The search for JCL library backups.  It looks where reprs_find() does
- * (the --from volumes, directories and VOLSERs; else the catalogued
- * volumes and the pool directories), and also keeps the data sets that
- * are damaged and every data set's name (one backup's copies share it):
- * a damaged newest backup must be named, never passed over in silence.
+ * The search for JCL library backups, where ruvreprs looks
+ * (volsearch_walk()).  It keeps the data sets that are damaged and every
+ * data set's name (one backup's copies share it): a damaged newest
+ * backup must be named, never passed over in silence.
  */
 struct jcl_ds {
 	char path[PATH_MAX];
@@ -924,8 +923,6 @@ struct jcl_search {
 	struct jcl_ds *ds;
 	unsigned n, cap, files;
 	int64_t at_us;
-	const char *path;
-	const char *volser;
 };
 
 /*
@@ -951,7 +948,8 @@ static void backup_of(const struct volume_dataset_info *di, char *out,
 	snprintf(out, len, "%s", di->name);
 }
 
-static int jcl_seen(const struct volume_dataset_info *di, void *arg)
+static int jcl_seen(const char *path, const struct volume_label *label,
+		    const struct volume_dataset_info *di, void *arg)
 {
 	struct jcl_search *s = arg;
 	struct jcl_ds *nd;
@@ -968,8 +966,8 @@ static int jcl_seen(const struct volume_dataset_info *di, void *arg)
 	}
 	nd = &s->ds[s->n++];
 	memset(nd, 0, sizeof(*nd));
-	snprintf(nd->path, sizeof(nd->path), "%s", s->path);
-	snprintf(nd->volser, sizeof(nd->volser), "%s", s->volser);
+	snprintf(nd->path, sizeof(nd->path), "%s", path);
+	snprintf(nd->volser, sizeof(nd->volser), "%s", label->volser);
 	snprintf(nd->name, sizeof(nd->name), "%s", di->name);
 	backup_of(di, nd->backup, sizeof(nd->backup));
 	nd->offset = di->offset;
@@ -981,80 +979,15 @@ static int jcl_seen(const struct volume_dataset_info *di, void *arg)
 	return 0;
 }
 
-static int jcl_scan_file(struct jcl_search *s, const char *path)
-{
-	struct volume_label label;
-	int rc;
-
-	/* A file that is not a volume is simply not a candidate. */
-	if (volume_scan(path, NULL, NULL, &label) < 0)
-		return 0;
-	s->files++;
-	s->path = path;
-	s->volser = label.volser;
-	rc = volume_scan(path, jcl_seen, s, &label);
-	return rc < 0 ? rc : 0;
-}
-
-static int jcl_scan_dir(struct jcl_search *s, const char *dir)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	struct stat sb;
-	DIR *d = opendir(dir);
-	int rc = 0;
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d)) && rc == 0) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
-		    (int)sizeof(path))
-			continue;
-		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
-			rc = jcl_scan_file(s, path);
-	}
-	closedir(d);
-	return rc;
-}
-
-static int jcl_scan_volcat(const char *volser, const char *path, void *arg)
-{
-	(void)volser;
-	return jcl_scan_file(arg, path);
-}
-
 static int jcl_gather(struct jcl_search *s, const char *home,
 		      const struct config *cfg, char *const *from, unsigned n)
 {
-	char path[PATH_MAX];
-	struct stat sb;
-	unsigned i;
-	int rc = 0;
+	int rc = volsearch_walk(home, cfg, from, n, jcl_seen, s);
 
-	for (i = 0; i < n && rc == 0; i++) {
-		if (stat(from[i], &sb) == 0 && S_ISDIR(sb.st_mode))
-			rc = jcl_scan_dir(s, from[i]);
-		else if (stat(from[i], &sb) == 0)
-			rc = jcl_scan_file(s, from[i]);
-		else if (names_volser_check(from[i], NULL, 0) == 0 &&
-			 volcat_find(home, from[i], path, sizeof(path)) == 0)
-			rc = jcl_scan_file(s, path);
-		else
-			rc = ruv_fail(-ENOENT,
-				      "'%s': no such volume file, "
-				      "directory or catalogued VOLSER",
-				      from[i]);
-	}
-	if (n || rc < 0)
+	if (rc < 0)
 		return rc;
-	rc = volcat_list(home, jcl_scan_volcat, s);
-	for (i = 0; rc == 0 && i < cfg->npools; i++)
-		if (config_pool_dir(&cfg->pools[i], home, path, sizeof(path)) ==
-		    0)
-			rc = jcl_scan_dir(s, path);
-	return rc;
+	s->files = (unsigned)rc;
+	return 0;
 }
 
 static int newest_first(const void *a, const void *b)

@@ -17,7 +17,6 @@
  * repository, and the new file never meets a journal holding frames of
  * the old one.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,35 +35,39 @@
 #include "reprs.h"
 #include "rtime.h"
 #include "volcat.h"
+#include "volsearch.h"
 #include "volume.h"
 
-struct search {
-	struct reprs_found *c;
-	unsigned n, cap;
-	int64_t at_us;
-	uint32_t kind;
-	int keep_damaged; /* keep damaged data sets as candidates */
-	const char *path;
-	const char *volser;
-	unsigned files, damaged;
-	struct file_id {
-		dev_t dev;
-		ino_t ino;
-	} * seen; /* the files scanned, so none is scanned twice */
-	unsigned nseen, capseen;
+/* A repository backup data set found on the volumes. */
+struct found {
+	char path[PATH_MAX];
+	char volser[7];
+	uint64_t offset, length, size;
+	uint32_t seq;
+	int64_t created_us;
+	char name[65]; /* the data set's name: one per backup, every copy */
+	int sound;     /* 0: damaged, kept to name it */
 };
 
-static int seen_ds(const struct volume_dataset_info *di, void *arg)
+struct search {
+	struct found *c;
+	unsigned n, cap;
+	int64_t at_us;
+	unsigned files, damaged;
+};
+
+static int seen_ds(const char *path, const struct volume_label *label,
+		   const struct volume_dataset_info *di, void *arg)
 {
 	struct search *s = arg;
-	struct reprs_found *nc;
+	struct found *nc;
 
-	if (di->kind != s->kind)
+	if (di->kind != VOLUME_KIND_REPOSITORY)
 		return 0;
 	if (di->state != VOLUME_DS_COMPLETE) {
 		s->damaged++;
 		/* A torn tail never committed: it was never a backup. */
-		if (!s->keep_damaged || di->state != VOLUME_DS_DAMAGED)
+		if (di->state != VOLUME_DS_DAMAGED)
 			return 0;
 	}
 	if (di->created_us > s->at_us)
@@ -77,8 +80,8 @@ static int seen_ds(const struct volume_dataset_info *di, void *arg)
 		s->c = nc;
 	}
 	nc = &s->c[s->n++];
-	snprintf(nc->path, sizeof(nc->path), "%s", s->path);
-	snprintf(nc->volser, sizeof(nc->volser), "%s", s->volser);
+	snprintf(nc->path, sizeof(nc->path), "%s", path);
+	snprintf(nc->volser, sizeof(nc->volser), "%s", label->volser);
 	nc->offset = di->offset;
 	nc->length = di->length;
 	nc->size = di->raw_size;
@@ -89,123 +92,15 @@ static int seen_ds(const struct volume_dataset_info *di, void *arg)
 	return 0;
 }
 
-/* 1 if the file was scanned before, else remember it. */
-static int seen_before(struct search *s, const struct stat *sb)
-{
-	struct file_id *ns;
-	unsigned i;
-
-	for (i = 0; i < s->nseen; i++)
-		if (s->seen[i].dev == sb->st_dev &&
-		    s->seen[i].ino == sb->st_ino)
-			return 1;
-	if (s->nseen == s->capseen) {
-		s->capseen = s->capseen ? 2 * s->capseen : 16;
-		ns = realloc(s->seen, s->capseen * sizeof(*ns));
-		if (!ns)
-			return -ENOMEM;
-		s->seen = ns;
-	}
-	s->seen[s->nseen].dev = sb->st_dev;
-	s->seen[s->nseen++].ino = sb->st_ino;
-	return 0;
-}
-
-static int scan_file(struct search *s, const char *path)
-{
-	struct volume_label label;
-	struct stat sb;
-	int rc;
-
-	if (stat(path, &sb) < 0)
-		return 0;
-	rc = seen_before(s, &sb);
-	if (rc != 0)
-		return rc < 0 ? rc : 0;
-	/* A file that is not a volume is simply not a candidate. */
-	if (volume_scan(path, NULL, NULL, &label) < 0)
-		return 0;
-	s->files++;
-	s->path = path;
-	s->volser = label.volser;
-	rc = volume_scan(path, seen_ds, s, &label);
-	return rc < 0 ? rc : 0;
-}
-
-static int scan_dir(struct search *s, const char *dir)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	struct stat sb;
-	DIR *d = opendir(dir);
-	int rc = 0;
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d)) && rc == 0) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
-		    (int)sizeof(path))
-			continue;
-		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
-			rc = scan_file(s, path);
-	}
-	closedir(d);
-	return rc;
-}
-
-static int scan_volcat(const char *volser, const char *path, void *arg)
-{
-	(void)volser;
-	return scan_file(arg, path);
-}
-
-/* Every directory of the volume search path ("a:b:c"). */
-static int scan_search_path(struct search *s, const char *paths)
-{
-	char dirs[PATH_MAX], *dir, *save = NULL;
-	int rc = 0;
-
-	snprintf(dirs, sizeof(dirs), "%s", paths);
-	for (dir = strtok_r(dirs, ":", &save); dir && rc == 0;
-	     dir = strtok_r(NULL, ":", &save))
-		rc = scan_dir(s, dir);
-	return rc;
-}
-
 static int gather(struct search *s, const char *home, const struct config *cfg,
 		  char *const *from, unsigned n)
 {
-	char path[PATH_MAX];
-	struct stat sb;
-	unsigned i;
-	int rc = 0;
+	int rc = volsearch_walk(home, cfg, from, n, seen_ds, s);
 
-	for (i = 0; i < n && rc == 0; i++) {
-		if (stat(from[i], &sb) == 0 && S_ISDIR(sb.st_mode))
-			rc = scan_dir(s, from[i]);
-		else if (stat(from[i], &sb) == 0)
-			rc = scan_file(s, from[i]);
-		else if (names_volser_check(from[i], NULL, 0) == 0 &&
-			 volcat_find(home, from[i], path, sizeof(path)) == 0)
-			rc = scan_file(s, path);
-		else
-			rc = ruv_fail(-ENOENT,
-				      "'%s': no such volume file, "
-				      "directory or catalogued VOLSER",
-				      from[i]);
-	}
-	if (n || rc < 0)
+	if (rc < 0)
 		return rc;
-	rc = volcat_list(home, scan_volcat, s);
-	if (rc == 0)
-		rc = scan_search_path(s, cfg->volume_path);
-	for (i = 0; rc == 0 && i < cfg->npools; i++)
-		if (config_pool_dir(&cfg->pools[i], home, path, sizeof(path)) ==
-		    0)
-			rc = scan_dir(s, path);
-	return rc;
+	s->files = (unsigned)rc;
+	return 0;
 }
 
 /*
@@ -301,7 +196,7 @@ out:
 
 static int newest_first(const void *a, const void *b)
 {
-	const struct reprs_found *x = a, *y = b;
+	const struct found *x = a, *y = b;
 
 	return x->created_us < y->created_us   ? 1
 	       : x->created_us > y->created_us ? -1
@@ -309,7 +204,7 @@ static int newest_first(const void *a, const void *b)
 }
 
 /* Write the data set to tmp, every chunk checked on the way. */
-static int extract(const struct reprs_found *c, const char *tmp)
+static int extract(const struct found *c, const char *tmp)
 {
 	struct volume_reader *vr = NULL;
 	unsigned char *buf = malloc(1 << 20);
@@ -395,7 +290,7 @@ static void make_dirs(const char *home, const struct config *cfg)
 static int take_newest(const struct search *s, const char *tmp,
 		       unsigned *chosen)
 {
-	const struct reprs_found *c = s->c;
+	const struct found *c = s->c;
 	char why[512] = "", when[RTIME_ISO_MAX], older[RTIME_ISO_MAX],
 	     hint[RTIME_ISO_MAX + 32];
 	unsigned i;
@@ -486,9 +381,7 @@ int reprs_restore(const char *home, const struct config *cfg, char *const *from,
 		  unsigned n, int64_t at_us, int force,
 		  struct reprs_result *out)
 {
-	struct search s = { .at_us = at_us,
-			    .kind = VOLUME_KIND_REPOSITORY,
-			    .keep_damaged = 1 };
+	struct search s = { .at_us = at_us };
 	char db[PATH_MAX], tmp[PATH_MAX + 16];
 	unsigned i = 0;
 	int made_home = 0, rc;
@@ -559,27 +452,5 @@ undo:
 		rmdir(home);
 out:
 	free(s.c);
-	free(s.seen);
 	return rc;
-}
-
-int reprs_find(const char *home, const struct config *cfg, char *const *from,
-	       unsigned n, int64_t at_us, uint32_t kind,
-	       struct reprs_found **out, unsigned *nout, unsigned *damaged)
-{
-	struct search s = { .at_us = at_us, .kind = kind };
-	int rc;
-
-	rc = gather(&s, home, cfg, from, n);
-	free(s.seen);
-	if (rc < 0) {
-		free(s.c);
-		return rc;
-	}
-	if (s.n)
-		qsort(s.c, s.n, sizeof(*s.c), newest_first);
-	*out = s.c;
-	*nout = s.n;
-	*damaged = s.damaged;
-	return (int)s.files;
 }

@@ -52,25 +52,4 @@ int reprs_restore(const char *home, const struct config *cfg, char *const *from,
 		  unsigned n, int64_t at_us, int force,
 		  struct reprs_result *out);
 
-/* A data set found on the volumes. */
-struct reprs_found {
-	char path[PATH_MAX];
-	char volser[7];
-	uint64_t offset, length, size;
-	uint32_t seq;
-	int64_t created_us;
-	char name[65]; /* the data set's name: one per backup, every copy */
-	int sound;     /* 0: damaged (only reprs_restore() looks at those) */
-};
-
-/*
- * The sound data sets of kind (VOLUME_KIND_*) created at or before at_us
- * on the volumes, searched as reprs_restore() does; newest first, in
- * *out (malloc'd).  *damaged counts the unsound ones seen.  Returns the
- * number of volume files searched.
- */
-int reprs_find(const char *home, const struct config *cfg, char *const *from,
-	       unsigned n, int64_t at_us, uint32_t kind,
-	       struct reprs_found **out, unsigned *nout, unsigned *damaged);
-
 #endif
