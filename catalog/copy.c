@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,8 +368,6 @@ int copy_verify(const struct copy_info *ci)
 	return rc;
 }
 
-#define WRITEBACK_STEP (16ULL << 20)
-
 static int all_zero(const unsigned char *p, size_t n)
 {
 	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
@@ -423,43 +423,150 @@ static int write_nonzero(int fd, const unsigned char *buf, size_t n,
 	return 0;
 }
 
+/*
+ * A restore reads the data set in lanes: lane k of n takes chunks k,
+ * k + n, k + 2n, ... with a reader of its own, and writes them at their
+ * offsets, so decompression and checking use every core while the disk
+ * takes the writes.  The chunks are independent lz4 frames, so no lane
+ * waits for another.  The error reported is the one at the lowest
+ * offset, as a single reader would have met first: a failing lane lowers
+ * the common limit, and every lane still reads what lies below it.
+ */
+#define RESTORE_LANES_MAX 4
+
+struct lane {
+	const struct copy_info *ci;
+	struct volume_reader *vr; /* owned unless it is the caller's */
+	int fd;
+	unsigned k, n;		 /* this lane, of n */
+	uint64_t step;		 /* bytes a turn: the chunk size */
+	_Atomic uint64_t *limit; /* lowest failed offset: none read past */
+	int rc;
+	uint64_t failed_at; /* offset of rc's turn */
+	char err[512];	    /* ruv_lasterr() of the lane's thread */
+};
+
+static void lower_limit(_Atomic uint64_t *limit, uint64_t off)
+{
+	uint64_t cur = atomic_load(limit);
+
+	while (off < cur && !atomic_compare_exchange_weak(limit, &cur, off))
+		;
+}
+
+static void *lane_run(void *arg)
+{
+	struct lane *l = arg;
+	unsigned char *buf = malloc(l->step);
+	uint64_t off;
+	ssize_t got;
+
+	l->rc = buf ? 0 : -ENOMEM;
+	for (off = l->k * l->step; l->rc == 0 && off < l->ci->size;
+	     off += l->n * l->step) {
+		if (off > atomic_load(l->limit))
+			break;
+		got = volume_reader_pread(l->vr, buf, l->step, off);
+		if (got <= 0) {
+			l->rc = got < 0 ? (int)got
+					: ruv_fail(-EIO,
+						   "copy %u of '%s' ends "
+						   "early",
+						   l->ci->copy_no, l->ci->dsn);
+		} else {
+			l->rc = write_nonzero(l->fd, buf, (size_t)got, off);
+			/* Writeback starts as we go, so the final fsync
+			 * is short and the disk works meanwhile. */
+			if (l->rc == 0)
+				sync_file_range(l->fd, (off_t)off, got,
+						SYNC_FILE_RANGE_WRITE);
+		}
+		if (l->rc < 0) {
+			l->failed_at = off;
+			snprintf(l->err, sizeof(l->err), "%s", ruv_lasterr());
+			lower_limit(l->limit, off);
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+static unsigned lanes_for(uint64_t size, uint64_t step)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t chunks = step ? (size + step - 1) / step : 1;
+	unsigned n = cpus > 1 ? (unsigned)cpus : 1;
+
+	if (n > RESTORE_LANES_MAX)
+		n = RESTORE_LANES_MAX;
+	return chunks < n ? (unsigned)(chunks ? chunks : 1) : n;
+}
+
 static int stream_out(const struct copy_info *ci, struct volume_reader *vr,
 		      int fd)
 {
-	const size_t bufsz = 1 << 20;
-	unsigned char *buf = malloc(bufsz);
-	uint64_t off = 0;
-	ssize_t n;
-	int rc = 0;
+	struct lane lanes[RESTORE_LANES_MAX];
+	pthread_t tid[RESTORE_LANES_MAX];
+	uint64_t step = volume_reader_info(vr)->chunk_size;
+	_Atomic uint64_t limit = UINT64_MAX;
+	unsigned n, i, started = 1;
+	int rc = 0, worst = -1;
 
-	if (!buf)
-		return -ENOMEM;
-	while (off < ci->size) {
-		n = volume_reader_pread(vr, buf, bufsz, off);
-		if (n <= 0) {
-			rc = n < 0 ? (int)n
-				   : ruv_fail(-EIO,
-					      "copy %u of '%s' ends "
-					      "early",
-					      ci->copy_no, ci->dsn);
+	if (!step)
+		step = 1 << 20;
+	n = lanes_for(ci->size, step);
+	memset(lanes, 0, sizeof(lanes));
+	for (i = 0; i < n; i++) {
+		lanes[i] = (struct lane){ .ci = ci,
+					  .fd = fd,
+					  .k = i,
+					  .n = n,
+					  .step = step,
+					  .limit = &limit };
+	}
+	lanes[0].vr = vr;
+	for (i = 1; i < n; i++) {
+		if (open_reader(ci, &lanes[i].vr) < 0 ||
+		    pthread_create(&tid[i], NULL, lane_run, &lanes[i]) != 0)
 			break;
-		}
-		rc = write_nonzero(fd, buf, (size_t)n, off);
-		if (rc < 0)
-			break;
-		/* Start writeback as we go so the final fsync is short and
-		 * the disk works while the next chunks decompress. */
-		if ((off + (uint64_t)n) / WRITEBACK_STEP !=
-		    off / WRITEBACK_STEP)
-			sync_file_range(fd,
-					(off_t)((off / WRITEBACK_STEP) *
-						WRITEBACK_STEP),
-					WRITEBACK_STEP, SYNC_FILE_RANGE_WRITE);
-		off += (uint64_t)n;
+		started++;
+	}
+	/* Fewer lanes than planned still cover every chunk: start again
+	 * with the lanes there are. */
+	if (started < n) {
+		atomic_store(&limit, 0);
+		for (i = 1; i < started; i++)
+			pthread_join(tid[i], NULL);
+		for (i = 1; i < n; i++)
+			volume_reader_close(lanes[i].vr);
+		lanes[0] = (struct lane){ .ci = ci,
+					  .vr = vr,
+					  .fd = fd,
+					  .k = 0,
+					  .n = 1,
+					  .step = step,
+					  .limit = &limit };
+		atomic_store(&limit, UINT64_MAX);
+		n = started = 1;
+	}
+	lane_run(&lanes[0]);
+	for (i = 1; i < n; i++) {
+		pthread_join(tid[i], NULL);
+		volume_reader_close(lanes[i].vr);
+	}
+	for (i = 0; i < n; i++)
+		if (lanes[i].rc < 0 &&
+		    (worst < 0 || lanes[i].failed_at < lanes[worst].failed_at))
+			worst = (int)i;
+	if (worst >= 0) {
+		rc = lanes[worst].rc;
+		if (lanes[worst].err[0])
+			ruv_fail(rc, "%s", lanes[worst].err);
+		else
+			ruv_clearerr();
 	}
 	if (rc == 0 && ftruncate(fd, (off_t)ci->size) < 0)
 		rc = -errno;
-	free(buf);
 	return rc;
 }
 
