@@ -982,8 +982,16 @@ static void xattr_reply(fuse_req_t req, fuse_ino_t ino, const char *want,
 	size_t len = 0;
 	int rc;
 
+	/* Only user.* is kept here.  The namespaces the tree does not
+	 * keep (security.*, system.* ACLs) answer EOPNOTSUPP, not ENODATA:
+	 * ls -l asks every file for both, and takes "not supported" as
+	 * true of the whole file system, so it asks once, not per file. */
+	if (want && strncmp(want, "user.", 5)) {
+		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
 	/* Only copies have attributes, all user.ruv.*: answer the rest
-	 * (ls asks every file for security.* and ACLs) without a query. */
+	 * without a query. */
 	if (node_type_of(ino) != T_COPY ||
 	    (want && strncmp(want, "user.ruv.", 9))) {
 		if (want)

@@ -62,6 +62,15 @@ check_eq "user.ruv.* are read-only" "Permission denied" "$(errno_of setfattr -n 
 check_eq "and cannot be removed" "Permission denied" "$(errno_of setfattr -x user.ruv.dsn "$copy")"
 check_eq "other names are not kept on copies" "Operation not supported" "$(errno_of setfattr -n user.other -v X "$copy")"
 check_eq "the catalog attribute is intact" "PAY.SUID" "$(getfattr --absolute-names --only-values -n user.ruv.dsn "$copy")"
+# Namespaces the tree does not keep say so (ls -l then asks once per
+# file system, not per file); the catalog's own attributes still read.
+for n in security.selinux system.posix_acl_access; do
+	check_eq "$n on a copy: not supported" "Operation not supported" "$(errno_of getfattr --absolute-names -n "$n" "$copy")"
+	check_eq "$n on a directory: not supported" "Operation not supported" "$(errno_of getfattr --absolute-names -n "$n" "$M/backups")"
+done
+check_eq "a user name a copy lacks: no such attribute" "No such attribute" "$(errno_of getfattr --absolute-names -n user.other "$copy")"
+check "getfattr -d lists the catalog fields" sh -c "getfattr --absolute-names -d '$copy' | grep -q '^user.ruv.dsn=\"PAY.SUID\"'"
+check "ls -l of copies says nothing of attributes" sh -c "ls -l '$M/backups/by-location/Local' >/dev/null 2>'$T/ls.err' && test ! -s '$T/ls.err'"
 
 # ln -s: the target must be absolute.
 (cd "$T/data" && ln -s a.dat "$M/files/PAY.REL") 2>"$T/ln.err"
