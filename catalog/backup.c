@@ -464,7 +464,7 @@ static int insert_backup(struct repo *r, const struct file_info *fi,
 	sqlite3_bind_int64(st, 8, timespec_us(&sb->st_mtim));
 	sqlite3_bind_int(st, 9, res->changed);
 	rc = repo_step_done(r, st);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	*id = sqlite3_last_insert_rowid(r->db);
 	return rc;
 }
@@ -497,7 +497,7 @@ int backup_insert_dataset(struct repo *r, int64_t volume_id,
 	sqlite3_bind_int64(st, 11, di->checksum);
 	sqlite3_bind_int64(st, 12, di->created_us);
 	rc = repo_step_done(r, st);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	*id = sqlite3_last_insert_rowid(r->db);
 	return rc;
 }
@@ -523,7 +523,7 @@ static int insert_copy(struct repo *r, const char *column, int64_t backup_id,
 	sqlite3_bind_int64(st, 3, dataset_id);
 	sqlite3_bind_int64(st, 4, location_id);
 	rc = repo_step_done(r, st);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -816,7 +816,7 @@ static int register_special(struct worker_state *ws, unsigned ncopies,
 		sqlite3_bind_int64(
 			st, 3, sp->kind == 'R' ? REPO_SCHEMA_VERSION : items);
 		rc = repo_step_done(r, st);
-		sqlite3_finalize(st);
+		repo_finalize(r, st);
 		res->backup_id = sqlite3_last_insert_rowid(r->db);
 	}
 	for (i = 0; rc == 0 && i < ncopies; i++) {

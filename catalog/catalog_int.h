@@ -13,10 +13,22 @@
 
 #include "repo.h"
 
+/* Prepared statements kept for reuse, per connection (see repo_prepare). */
+#define REPO_STMT_CACHE 64
+
+struct repo_stmt {
+	sqlite3_stmt *st; /* NULL: a free slot */
+	char *sql;	  /* its text, the key */
+	uint32_t hash;	  /* of sql */
+	int busy;	  /* handed out and not yet given back */
+};
+
 struct repo {
 	sqlite3 *db;
 	char path[4096];
 	int found_version; /* user_version before migration */
+	struct repo_stmt cache[REPO_STMT_CACHE];
+	unsigned evict; /* next slot to reuse when every one is taken */
 };
 
 /*
@@ -27,8 +39,19 @@ struct repo {
  */
 int repo_errno(struct repo *r, int src);
 
-/* Prepare sql; -errno and a message on failure. */
+/*
+ * Prepare sql; -errno and a message on failure.  The statement comes from
+ * the connection's cache when one of the same text is free (compiling is
+ * most of the cost of a short query), so give it back with
+ * repo_finalize(), never sqlite3_finalize().  The same text may be out
+ * twice at once (a nested walk): the second is prepared afresh.
+ */
 int repo_prepare(struct repo *r, const char *sql, sqlite3_stmt **out);
+
+/* Give back a statement of repo_prepare(): a cached one is reset and its
+ * bindings cleared (it holds no lock then), any other finalized.
+ * Accepts NULL. */
+void repo_finalize(struct repo *r, sqlite3_stmt *st);
 
 /* Run SQL with no result rows (may hold several statements). */
 int repo_exec(struct repo *r, const char *sql);

@@ -101,7 +101,7 @@ static int volume_id_of(struct repo *r, const char *volser, int64_t *id)
 			      volser);
 	else if (src != SQLITE_ROW)
 		rc = repo_errno(r, src);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -226,7 +226,7 @@ int copy_list(struct repo *r, const struct copy_filter *f,
 	if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -257,7 +257,7 @@ static int explain_none(struct repo *r, const struct file_info *fi,
 		before = sqlite3_column_int64(st, 1);
 		with_copy = sqlite3_column_int64(st, 2);
 	}
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (src != SQLITE_ROW)
 		return repo_errno(r, src);
 	rtime_format_iso(at_us, when, sizeof(when));
@@ -314,7 +314,7 @@ int copy_select(struct repo *r, const char *dsn, int64_t at_us,
 		pool_resolve(r, out->volser, out->volume_path,
 			     sizeof(out->volume_path));
 	}
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (src == SQLITE_DONE)
 		return explain_none(r, &fi, at_us, copy_no);
 	return src == SQLITE_ROW ? 0 : repo_errno(r, src);
@@ -692,7 +692,7 @@ static int copy_one(struct repo *r, const char *where, int64_t a, int64_t b,
 		pool_resolve(r, out->volser, out->volume_path,
 			     sizeof(out->volume_path));
 	}
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (src == SQLITE_DONE)
 		return -ENOENT;
 	return src == SQLITE_ROW ? 0 : repo_errno(r, src);
@@ -746,7 +746,7 @@ static int move_one(struct repo *r, const struct copy_info *ci,
 	sqlite3_bind_int64(st, 1, to->id);
 	sqlite3_bind_int64(st, 2, ci->copy_id);
 	rc = repo_step_done(r, st);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (rc < 0)
 		return rc;
 	copy_name(ci, name, sizeof(name));

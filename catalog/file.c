@@ -144,7 +144,7 @@ int file_register(struct repo *r, const char *dsn, const char *path,
 	if (out)
 		*out = fi;
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (rc < 0)
 		repo_rollback(r);
 	return rc;
@@ -165,7 +165,7 @@ static int count_backups(struct repo *r, int64_t file_id, int64_t *n)
 		*n = sqlite3_column_int64(st, 0);
 	else
 		rc = repo_errno(r, src);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -204,7 +204,7 @@ int file_unregister(struct repo *r, const char *dsn)
 		goto out;
 	rc = repo_commit(r);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (rc < 0)
 		repo_rollback(r);
 	return rc;
@@ -231,7 +231,7 @@ int file_lookup(struct repo *r, const char *dsn, struct file_info *out)
 		rc = ruv_fail(-ENOENT, "DSN '%s' is not registered", name);
 	else
 		rc = repo_errno(r, src);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -259,7 +259,7 @@ int file_list(struct repo *r, const char *after, unsigned limit,
 	if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -276,7 +276,7 @@ int file_get(struct repo *r, int64_t id, struct file_info *out)
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW)
 		row_to_info(st, out);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (src == SQLITE_DONE)
 		return -ENOENT;
 	return src == SQLITE_ROW ? 0 : repo_errno(r, src);
@@ -306,6 +306,6 @@ int file_list_by_id(struct repo *r, int64_t after_id, unsigned limit,
 	if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }

@@ -46,7 +46,7 @@ static int lookup_in_txn(struct repo *r, const char *name,
 	} else {
 		rc = repo_errno(r, src);
 	}
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -73,7 +73,7 @@ static int is_member(struct repo *r, int64_t gid, int64_t fid, int *yes)
 		*yes = src == SQLITE_ROW;
 	else
 		rc = repo_errno(r, src);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -138,7 +138,7 @@ static int change_members(struct repo *r, const struct group_info *g,
 		rc = repo_step_done(r, st);
 		sqlite3_reset(st);
 	}
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -158,7 +158,7 @@ static int insert_group(struct repo *r, const char *name, struct group_info *g)
 	repo_bind_text(st, 1, g->name);
 	sqlite3_bind_int64(st, 2, g->created_us);
 	rc = repo_step_done(r, st);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (rc == -EEXIST)
 		return ruv_fail(-EEXIST, "group '%s' already exists", g->name);
 	if (rc < 0)
@@ -258,7 +258,7 @@ int group_delete(struct repo *r, const char *name)
 		goto out;
 	rc = repo_commit(r);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (rc < 0)
 		repo_rollback(r);
 	return rc;
@@ -292,7 +292,7 @@ int group_list(struct repo *r, const char *after, unsigned limit,
 	if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -326,7 +326,7 @@ int group_members(struct repo *r, const char *name, const char *after,
 	if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -354,7 +354,7 @@ int group_get(struct repo *r, int64_t id, struct group_info *out)
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW)
 		row_to_group(st, out);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (src == SQLITE_DONE)
 		return -ENOENT;
 	return src == SQLITE_ROW ? 0 : repo_errno(r, src);
@@ -382,7 +382,7 @@ int group_list_by_id(struct repo *r, int64_t after_id, unsigned limit,
 	if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -414,7 +414,7 @@ int group_members_by_id(struct repo *r, int64_t gid, int64_t after_id,
 	if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 

@@ -29,7 +29,7 @@ int history_add(struct repo *r, const char *action, const char *subject, int rc,
 	repo_bind_text(st, 4, rc < 0 ? "failed" : "ok");
 	repo_bind_text(st, 5, message ? message : "");
 	err = repo_step_done(r, st);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return err;
 }
 
@@ -65,7 +65,7 @@ int history_list(struct repo *r, int64_t after_id, unsigned limit,
 	if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -89,6 +89,6 @@ int history_tail_start(struct repo *r, unsigned limit, int64_t *after_id)
 		*after_id = sqlite3_column_int64(st, 0);
 	else if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }

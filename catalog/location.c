@@ -61,7 +61,7 @@ int location_define(struct repo *r, const char *name, int active)
 		goto out;
 	rc = repo_commit(r);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (rc < 0)
 		repo_rollback(r);
 	return rc;
@@ -86,7 +86,7 @@ int location_lookup(struct repo *r, const char *name, struct location_info *out)
 		rc = ruv_fail(-ENOENT, "location '%s' does not exist", name);
 	else
 		rc = repo_errno(r, src);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -109,7 +109,7 @@ int location_list(struct repo *r,
 	if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -125,7 +125,7 @@ static int set_active(struct repo *r, int64_t id, int active)
 	sqlite3_bind_int(st, 1, active);
 	sqlite3_bind_int64(st, 2, id);
 	rc = repo_step_done(r, st);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -198,7 +198,7 @@ int location_get(struct repo *r, int64_t id, struct location_info *out)
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW)
 		row_to_info(st, out);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (src == SQLITE_DONE)
 		return -ENOENT;
 	return src == SQLITE_ROW ? 0 : repo_errno(r, src);
@@ -242,6 +242,6 @@ int location_list_by_id(struct repo *r, int64_t after_id,
 	if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }

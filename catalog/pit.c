@@ -478,7 +478,7 @@ int pit_store_then(struct repo *r, const struct pit_stored *p,
 		repo_bind_text(st, 3, detail);
 		sqlite3_bind_int64(st, 4, p->set_us);
 		rc = repo_step_done(r, st);
-		sqlite3_finalize(st);
+		repo_finalize(r, st);
 	}
 	rtime_format_iso(p->pit_us, when, sizeof(when));
 	if (rc == 0)
@@ -523,7 +523,7 @@ int pit_current(struct repo *r, struct pit_stored *out)
 	} else {
 		rc = repo_errno(r, src);
 	}
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 

@@ -69,7 +69,7 @@ static int pool_lookup(struct repo *r, const char *name, struct pool_row *p)
 	} else {
 		rc = repo_errno(r, src);
 	}
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -91,7 +91,7 @@ static int registered_end(struct repo *r, int64_t volume_id, uint64_t *end)
 		*end = (uint64_t)sqlite3_column_int64(st, 0);
 	else
 		rc = repo_errno(r, src);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -151,7 +151,7 @@ static int retire_volume(struct repo *r, const struct pool_writer *w,
 		sqlite3_bind_int64(st, 2, rtime_now());
 		sqlite3_bind_int64(st, 3, w->volume_id);
 		rc = repo_step_done(r, st);
-		sqlite3_finalize(st);
+		repo_finalize(r, st);
 	}
 	if (rc == 0)
 		rc = history_add(r, failed ? "volume retire" : "volume seal",
@@ -259,7 +259,7 @@ static int open_volumes(struct repo *r, const struct pool_row *p,
 	if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (rc < 0) {
 		free(v);
 		*n = 0;
@@ -325,7 +325,7 @@ static int next_volser(struct repo *r, const struct pool_row *p, int64_t *volno,
 		*volno = sqlite3_column_int64(st, 0);
 	else
 		rc = repo_errno(r, src);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (rc < 0)
 		return rc;
 	if (*volno >= max)
@@ -411,7 +411,7 @@ static int create_volume(struct repo *r, const char *home,
 	if (rc < 0)
 		unlink(w->path);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (rc < 0)
 		repo_rollback(r);
 	return rc;
@@ -472,7 +472,7 @@ int pool_note_written(struct repo *r, struct pool_writer *w)
 	sqlite3_bind_int64(st, 4, w->volume_id);
 	sqlite3_bind_int64(st, 5, (int64_t)volume_size(w->vol));
 	rc = repo_step_done(r, st);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -503,7 +503,7 @@ int pool_volume_path(struct repo *r, const char *volser, char *buf, size_t len)
 			      volser);
 	} else
 		rc = repo_errno(r, src);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -530,7 +530,7 @@ int pool_seal_volume(struct repo *r, const char *volser)
 		repo_column_text(st, 1, w.path, sizeof(w.path));
 		repo_column_text(st, 2, state, sizeof(state));
 	}
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (src == SQLITE_DONE)
 		return ruv_fail(-ENOENT, "volume '%s' is not in the repository",
 				name);
@@ -579,7 +579,7 @@ int pool_seal_volume(struct repo *r, const char *volser)
 		sqlite3_bind_int64(st, 2, rtime_now());
 		sqlite3_bind_int64(st, 3, w.volume_id);
 		rc = repo_step_done(r, st);
-		sqlite3_finalize(st);
+		repo_finalize(r, st);
 	}
 	if (rc == 0)
 		rc = history_add(r, "volume seal", name, 0, "");
@@ -611,7 +611,7 @@ int pool_sync(struct repo *r, const struct config *cfg)
 		rc = repo_step_done(r, st);
 		sqlite3_reset(st);
 	}
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	st = NULL;
 	if (rc < 0)
 		return rc;
@@ -638,7 +638,7 @@ int pool_sync(struct repo *r, const struct config *cfg)
 		rc = repo_step_done(r, st);
 		sqlite3_reset(st);
 	}
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (rc == -EEXIST)
 		rc = ruv_fail(-EEXIST,
 			      "the configuration gives a pool a VOLSER"
@@ -687,7 +687,7 @@ static int pool_query(struct repo *r, const char *where, int64_t id,
 	else if (!n && (id || name))
 		rc = -ENOENT;
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -760,7 +760,7 @@ int pool_volume_list(struct repo *r, int64_t pool_id, int64_t after_id,
 	if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -782,7 +782,7 @@ static int volume_one(struct repo *r, const char *where, int64_t id,
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW)
 		row_to_volume(st, out);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (src == SQLITE_DONE)
 		return -ENOENT;
 	return src == SQLITE_ROW ? 0 : repo_errno(r, src);

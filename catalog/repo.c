@@ -224,11 +224,93 @@ int repo_errno(struct repo *r, int src)
 	return ruv_fail(rc, "repository '%s': %s", path, msg);
 }
 
+static uint32_t sql_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* A slot for a new entry: a free one, else a cached statement not out
+ * now (round robin); NULL when every one is out. */
+static struct repo_stmt *cache_slot(struct repo *r)
+{
+	struct repo_stmt *c;
+	unsigned i;
+
+	for (i = 0; i < REPO_STMT_CACHE; i++)
+		if (!r->cache[i].st)
+			return &r->cache[i];
+	for (i = 0; i < REPO_STMT_CACHE; i++) {
+		c = &r->cache[r->evict++ % REPO_STMT_CACHE];
+		if (!c->busy) {
+			sqlite3_finalize(c->st);
+			free(c->sql);
+			memset(c, 0, sizeof(*c));
+			return c;
+		}
+	}
+	return NULL;
+}
+
 int repo_prepare(struct repo *r, const char *sql, sqlite3_stmt **out)
 {
-	int src = sqlite3_prepare_v2(r->db, sql, -1, out, NULL);
+	uint32_t h = sql_hash(sql);
+	struct repo_stmt *c;
+	char *copy;
+	unsigned i;
+	int src;
 
-	return src == SQLITE_OK ? 0 : repo_errno(r, src);
+	for (i = 0; i < REPO_STMT_CACHE; i++) {
+		c = &r->cache[i];
+		if (c->st && !c->busy && c->hash == h && !strcmp(c->sql, sql)) {
+			c->busy = 1;
+			*out = c->st;
+			return 0;
+		}
+	}
+	src = sqlite3_prepare_v3(r->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out,
+				 NULL);
+	if (src != SQLITE_OK)
+		return repo_errno(r, src);
+	c = cache_slot(r);
+	copy = c ? strdup(sql) : NULL;
+	if (copy) { /* else simply not cached */
+		c->st = *out;
+		c->sql = copy;
+		c->hash = h;
+		c->busy = 1;
+	}
+	return 0;
+}
+
+void repo_finalize(struct repo *r, sqlite3_stmt *st)
+{
+	unsigned i;
+
+	if (!st)
+		return;
+	for (i = 0; i < REPO_STMT_CACHE; i++)
+		if (r->cache[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			r->cache[i].busy = 0;
+			return;
+		}
+	sqlite3_finalize(st);
+}
+
+static void cache_clear(struct repo *r)
+{
+	unsigned i;
+
+	for (i = 0; i < REPO_STMT_CACHE; i++) {
+		sqlite3_finalize(r->cache[i].st);
+		free(r->cache[i].sql);
+		memset(&r->cache[i], 0, sizeof(r->cache[i]));
+	}
 }
 
 int repo_exec(struct repo *r, const char *sql)
@@ -274,7 +356,7 @@ static int pragma_int(struct repo *r, const char *sql, int *out)
 	} else {
 		rc = repo_errno(r, src);
 	}
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -450,6 +532,7 @@ void repo_close(struct repo *r)
 {
 	if (!r)
 		return;
+	cache_clear(r);
 	sqlite3_close_v2(r->db);
 	free(r);
 }
@@ -479,7 +562,7 @@ static int check_rows(struct repo *r, const char *sql, const char *what)
 	if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 

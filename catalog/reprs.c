@@ -154,7 +154,7 @@ static int ship_staging(const char *home, struct reprs_result *out)
 	}
 	if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (rc == 0)
 		rc = repo_exec(r, "UPDATE volume SET state = 'shipped'"
 				  " WHERE state != 'shipped' AND id IN"

@@ -74,7 +74,7 @@ static int staging_volumes(struct repo *r, int64_t **ids, unsigned *n)
 	if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (rc < 0) {
 		free(v);
 		v = NULL;
@@ -225,7 +225,7 @@ static int exec_ids(struct repo *r, const char *sql, int64_t a, int64_t b)
 	if (sqlite3_bind_parameter_count(st) > 1)
 		sqlite3_bind_int64(st, 2, b);
 	rc = repo_step_done(r, st);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -247,7 +247,7 @@ static int ship(struct repo *r, const int64_t *vols, unsigned n,
 	sqlite3_bind_int64(st, 1, rtime_now());
 	repo_bind_text(st, 2, report);
 	rc = repo_step_done(r, st);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	if (rc < 0)
 		return rc;
 	*id = sqlite3_last_insert_rowid(r->db);
@@ -286,7 +286,7 @@ static int ship(struct repo *r, const int64_t *vols, unsigned n,
 				      " shipment_id = ?2 WHERE id = ?1",
 				      vols[i], *id);
 	}
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	snprintf(msg, sizeof(msg), "shipment %lld, %u volumes", (long long)*id,
 		 n);
 	if (rc == 0)
@@ -446,8 +446,8 @@ static int shipment_rows(struct repo *r, int64_t only, int json, FILE *out,
 		jsonw_free(j);
 	}
 out:
-	sqlite3_finalize(st);
-	sqlite3_finalize(vs);
+	repo_finalize(r, st);
+	repo_finalize(r, vs);
 	return rc;
 }
 
@@ -650,7 +650,7 @@ int shipment_export(struct repo *r, int64_t id, const char *dir,
 		close(dfd);
 	}
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -687,7 +687,7 @@ static int id_rows(struct repo *r, const char *sql, int64_t a,
 	if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -750,7 +750,7 @@ int shipment_volume_page(struct repo *r, int64_t id, int64_t after_id,
 	if (src != SQLITE_DONE)
 		rc = repo_errno(r, src);
 out:
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 
@@ -781,7 +781,7 @@ int shipment_has_volume(struct repo *r, int64_t id, int64_t volume_id)
 		rc = 0;
 	else
 		rc = repo_errno(r, src);
-	sqlite3_finalize(st);
+	repo_finalize(r, st);
 	return rc;
 }
 

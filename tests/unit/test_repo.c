@@ -214,6 +214,56 @@ static void test_transactions(void **state)
 	repo_close(NULL);
 }
 
+/* One query's value through repo_prepare/repo_finalize. */
+static sqlite3_stmt *prepared(struct repo *r, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(repo_prepare(r, sql, &st), 0);
+	assert_non_null(st);
+	return st;
+}
+
+static void test_statement_cache(void **state)
+{
+	struct fixture *fx = *state;
+	const char *q = "SELECT ?1 + 1";
+	sqlite3_stmt *a, *b, *c;
+	char sql[64];
+	int i;
+
+	a = prepared(fx->r, q);
+	sqlite3_bind_int(a, 1, 41);
+	assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(a, 0), 42);
+	/* Out twice at once (a nested walk): two statements. */
+	b = prepared(fx->r, q);
+	assert_ptr_not_equal(a, b);
+	repo_finalize(fx->r, b);
+	repo_finalize(fx->r, a);
+	/* Given back: the same statement again, reset, bindings cleared
+	 * (an unbound parameter is NULL, and NULL + 1 is NULL). */
+	c = prepared(fx->r, q);
+	assert_true(c == a || c == b);
+	assert_int_equal(sqlite3_step(c), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_type(c, 0), SQLITE_NULL);
+	/* Given back, it holds no read transaction any more. */
+	repo_finalize(fx->r, c);
+	assert_int_equal(sqlite3_stmt_busy(c), 0);
+	assert_int_equal(sqlite3_get_autocommit(fx->r->db), 1);
+	/* More texts than the cache holds: each still right. */
+	for (i = 0; i < 3 * REPO_STMT_CACHE; i++) {
+		snprintf(sql, sizeof(sql), "SELECT %d", i);
+		a = prepared(fx->r, sql);
+		assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(a, 0), i);
+		repo_finalize(fx->r, a);
+	}
+	/* A text that does not compile leaves nothing behind. */
+	assert_int_equal(repo_prepare(fx->r, "SELEC nothing", &a), -EIO);
+	repo_finalize(fx->r, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +298,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty_file_untouched,
 						fixture_setup,
 						fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_statement_cache, fixture_setup, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
