@@ -123,11 +123,15 @@ static int volume_row(const struct pool_volume_info *v, void *arg)
 
 	pool_get(vr->r, v->pool_id, &p);
 	if (!j) {
-		fprintf(vr->out, "%-6s %-8s %-7s %8llu %14llu %8lld %s\n",
+		char ship[24] = "-"; /* not shipped */
+
+		if (v->shipment_id)
+			snprintf(ship, sizeof(ship), "%lld",
+				 (long long)v->shipment_id);
+		fprintf(vr->out, "%-6s %-8s %-7s %8llu %14llu %8s %s\n",
 			v->volser, p.name, v->state,
 			(unsigned long long)v->datasets,
-			(unsigned long long)v->size, (long long)v->shipment_id,
-			v->path);
+			(unsigned long long)v->size, ship, v->path);
 		return 0;
 	}
 	jsonw_object_open(j);

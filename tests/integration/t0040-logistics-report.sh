@@ -37,6 +37,8 @@ check "volumes report in JSON" "$RUV" --json report volumes
 check_eq "the offsite volume is shipped, in shipment 1" "O00001 shipped 1 True" "$(json "' '.join('%s %s %s %s' % (v['volser'], v['state'], v['shipment'], v['sealed'] is not None) for v in d['volumes'] if v['pool'] == 'offsite')" "$T/out")"
 check "volumes report in text" "$RUV" report volumes
 check "it shows the shipped volume" grep -Eq "^O00001 +offsite +shipped +2 +[0-9]+ +1 " "$T/out"
+"$RUV" report volumes >"$T/vol.txt"
+check "a volume not shipped shows - for its shipment" grep -Eq "^L00001 +local +[a-z]+ +[0-9]+ +[0-9]+ +- " "$T/vol.txt"
 check_eq "the copies are Offsite" "2" "$(sql "SELECT count(*) FROM copy c JOIN location l ON l.id = c.location_id WHERE l.name = 'Offsite'")"
 
 check_eq "every moved copy is in the history, by name" "$(json "' '.join(sorted(c['name'] for v in d['volumes'] for c in v['copies']))" "$T/pl.json")" "$(sql "SELECT group_concat(subject, ' ') FROM (SELECT subject FROM history WHERE action = 'pull-list commit' AND subject != '' ORDER BY subject)")"
