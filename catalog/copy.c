@@ -467,6 +467,11 @@ static void *lane_run(void *arg)
 		if (off > atomic_load(l->limit))
 			break;
 		got = volume_reader_pread(l->vr, buf, l->step, off);
+		/* A turn is a whole chunk, short only at the end of the
+		 * content: short before it, the data set ends early. */
+		if (got > 0 && (uint64_t)got < l->step &&
+		    off + (uint64_t)got < l->ci->size)
+			got = 0;
 		if (got <= 0) {
 			l->rc = got < 0 ? (int)got
 					: ruv_fail(-EIO,

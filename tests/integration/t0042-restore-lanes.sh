@@ -41,4 +41,13 @@ check "no temporary file left" sh -c "! ls '$T/res' | grep -q ruv-restore"
 check_unchanged "a failed restore" "$T/dump.before"
 check "the files around it still restore" "$RUV" restore R.R2 --to "$T/res/r2.again"
 check_same_file "r2 byte-exact again" "$T/data/r2" "$T/res/r2.again"
+
+# A data set that holds fewer bytes than the repository says ends early:
+# refused, never padded with zeros.
+sql "UPDATE backup SET size = size + 5000 WHERE file_id = (SELECT id FROM file WHERE dsn = 'R.R1')"
+check_fail "a data set shorter than its backup is refused" 1 "ends early" "$RUV" restore R.R1 --to "$T/res/short"
+check "nothing written for it" test ! -e "$T/res/short"
+sql "UPDATE backup SET size = size - 5000 WHERE file_id = (SELECT id FROM file WHERE dsn = 'R.R1')"
+check "with the size put back it restores" "$RUV" restore R.R1 --to "$T/res/short"
+check_same_file "r1 byte-exact" "$T/data/r1" "$T/res/short"
 done_testing
