@@ -1021,6 +1021,7 @@ static int pick_backup(const struct jcl_search *s, char **buf, size_t *len,
 {
 	const struct jcl_ds *newest = &s->ds[0], *older = NULL, *bad = NULL;
 	char why[256] = "", when[RTIME_ISO_MAX], before[RTIME_ISO_MAX];
+	int64_t first = newest->created_us; /* its earliest copy */
 	unsigned i, members;
 	int rc;
 
@@ -1030,6 +1031,8 @@ static int pick_backup(const struct jcl_search *s, char **buf, size_t *len,
 				older = &s->ds[i];
 			continue;
 		}
+		if (s->ds[i].created_us < first)
+			first = s->ds[i].created_us;
 		if (!s->ds[i].sound) {
 			if (!bad)
 				bad = &s->ds[i];
@@ -1060,7 +1063,9 @@ static int pick_backup(const struct jcl_search *s, char **buf, size_t *len,
 	if (!bad)
 		bad = newest; /* not reached: newest is among them */
 	rtime_format_iso(bad->created_us, when, sizeof(when));
-	rtime_format_iso(bad->created_us - 1, before, sizeof(before));
+	/* Each copy is written at its own time: --time must be before
+	 * the first of them, or it takes another copy of the same. */
+	rtime_format_iso(first - 1, before, sizeof(before));
 	if (older) {
 		char otime[RTIME_ISO_MAX];
 

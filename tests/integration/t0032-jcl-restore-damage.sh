@@ -43,7 +43,12 @@ check "it is library B" diff -r "$T/jcl.B" "$T/r1/jcl"
 flip_byte "$b2path" $((b2off + b2len / 2))
 check_fail "B damaged on every copy: refused" 1 "newest JCL library backup, data set [0-9]+ .* on volume ($b1vol|$b2vol) .*damaged.*--time" \
 	env RUV_HOME="$T/r2" "$RUV" jcl restore $FROM
-check "the older one is named as the way out" grep -q "takes the older one" "$T/err"
+cp "$T/err" "$T/refusal"
+check "the older one is named as the way out" grep -q "takes the older one" "$T/refusal"
+hint=$(sed -n 's/.*nothing restored: --time \([^ ]*\) (before it).*/\1/p' "$T/refusal")
+mkdir -p "$T/r2h"
+check "the --time the message names takes the older library" env RUV_HOME="$T/r2h/home" "$RUV" jcl restore $FROM --time "$hint"
+check "it is library A, not a copy of B" diff -r "$T/jcl.A" "$T/r2h/home/jcl"
 check "nothing restored" test ! -e "$T/r2/jcl"
 check "jcl restore --time before B" env RUV_HOME="$T/r2" "$RUV" jcl restore $FROM --time "$between"
 check "it is library A" diff -r "$T/jcl.A" "$T/r2/jcl"
@@ -84,5 +89,15 @@ while read -r _ cpath coff clen _ _; do
 done <"$T/c.ds"
 check_fail "C's trailer damaged on every copy: refused" 1 "newest JCL library backup, data set [0-9]+ .* is damaged \(the volume scan finds it damaged\).*--time" \
 	env RUV_HOME="$T/r4" "$RUV" jcl restore $FROM
+hint=$(sed -n 's/.*nothing restored: --time \([^ ]*\) (before it).*/\1/p' "$T/err")
 check "nothing restored" test ! -e "$T/r4"
+# Each copy of C was written at its own time: the --time offered must be
+# before all of them, or it would take C again.
+check "the --time offered is before every copy of C" python3 -c '
+import sys
+h = sys.argv[1]
+assert h, "no --time in the message"
+for line in open(sys.argv[2]):
+    assert h < line.split()[0], (h, line)
+' "$hint" "$T/c.ds"
 done_testing
