@@ -259,7 +259,9 @@ static int ship(struct repo *r, const int64_t *vols, unsigned n,
 			  " SELECT ?1, 'pull-list commit', " COPY_SQL_NAME
 			  ", 'ok', ?2" COPY_SQL_FROM " WHERE l.name = '" STAGING
 			  "' AND d.volume_id = ?3"
-			  " ORDER BY c.id",
+			  /* in volume order: driven from the volume's data
+			   * sets, not from every Staging copy */
+			  " ORDER BY d.seq, c.id",
 			  &st);
 	if (rc < 0)
 		return rc;
