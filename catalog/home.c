@@ -8,8 +8,10 @@
  * parent this user may not write) is built in HOME/.ruv-init-XXXXXX and
  * its parts renamed up one by one, repository.db last: until that rename
  * the directory holds no repository, so it is no home, and a crash leaves
- * at most a stray .ruv-init-* (which the next init removes) or a stray
- * HOME.init-*, never something that looks like a home.  Pool directories
+ * at most a stray .ruv-init-* with some of the parts moved up beside it
+ * (the next init removes both: while .ruv-init-* is there, a directory
+ * tree holding nothing but directories can only be such a part) or a
+ * stray HOME.init-*, never something that looks like a home.  Pool directories
  * given as absolute paths live outside the home and are created in place.
  */
 #include <dirent.h>
@@ -52,16 +54,57 @@ static int is_init_leftover(const char *name)
 	return !strncmp(name, INIT_INSIDE_PREFIX, strlen(INIT_INSIDE_PREFIX));
 }
 
+/* 1 if path is a directory whose whole tree holds only directories
+ * (the parts an init moves up before the repository), else 0. */
+static int only_dirs(const char *path, int depth)
+{
+	char sub[PATH_MAX];
+	struct dirent *de;
+	struct stat sb;
+	int yes = 1;
+	DIR *d;
+
+	if (depth > 8 || lstat(path, &sb) < 0 || !S_ISDIR(sb.st_mode))
+		return 0;
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while (yes && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		yes = home_path(path, de->d_name, sub, sizeof(sub)) == 0 &&
+		      only_dirs(sub, depth + 1);
+	}
+	closedir(d);
+	return yes;
+}
+
+/* Whether dir holds a .ruv-init-* (an init built or is building here). */
+static int has_init_leftover(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int yes = 0;
+
+	if (!d)
+		return 0;
+	while (!yes && (de = readdir(d)))
+		yes = is_init_leftover(de->d_name);
+	closedir(d);
+	return yes;
+}
+
 /*
  * 0 if path does not exist (*exists = 0) or is a directory empty but for
- * leftovers of a crashed init (*exists = 1), else -EEXIST.
+ * what a crashed init left (*exists = 1), else -EEXIST.
  */
 static int check_vacant(const char *path, int *exists)
 {
+	char sub[PATH_MAX];
 	struct dirent *de;
 	struct stat sb;
+	int rc = 0, crashed;
 	DIR *d;
-	int rc = 0;
 
 	*exists = 0;
 	if (lstat(path, &sb) < 0) {
@@ -74,6 +117,7 @@ static int check_vacant(const char *path, int *exists)
 		return ruv_fail(-EEXIST, "'%s' exists and is not a directory",
 				path);
 	*exists = 1;
+	crashed = has_init_leftover(path);
 	d = opendir(path);
 	if (!d) {
 		rc = -errno;
@@ -83,6 +127,10 @@ static int check_vacant(const char *path, int *exists)
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    is_init_leftover(de->d_name))
 			continue;
+		if (crashed && strcmp(de->d_name, HOME_REPOSITORY) &&
+		    home_path(path, de->d_name, sub, sizeof(sub)) == 0 &&
+		    only_dirs(sub, 0))
+			continue; /* a part the crashed init moved up */
 		if (!strcmp(de->d_name, HOME_REPOSITORY))
 			rc = ruv_fail(-EEXIST, "'%s' is already a RUV home",
 				      path);
@@ -202,17 +250,23 @@ static int remove_tree(const char *path)
 }
 
 /* Remove what crashed inits left in dir (we hold the init lock). */
+/* What a crashed init left in dir (check_vacant() found nothing else):
+ * its .ruv-init-* and the parts it had moved up. */
 static void remove_leftovers(const char *dir)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
-	DIR *d = opendir(dir);
+	DIR *d;
 
+	if (!has_init_leftover(dir))
+		return;
+	d = opendir(dir);
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		if (is_init_leftover(de->d_name) &&
-		    home_path(dir, de->d_name, path, sizeof(path)) == 0)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    home_path(dir, de->d_name, path, sizeof(path)) == 0 &&
+		    (is_init_leftover(de->d_name) || only_dirs(path, 0)))
 			remove_tree(path);
 	}
 	closedir(d);

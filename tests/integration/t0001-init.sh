@@ -93,6 +93,18 @@ mkdir "$T/crashed2" && touch "$T/crashed2/.ruv-init-x" "$T/crashed2/other"
 check_fail "a leftover beside a real file: still not empty" 1 "not empty" \
 	"$RUV" --home "$T/crashed2" init
 check_eq "and nothing was touched" ".ruv-init-x other" "$(home_parts "$T/crashed2")"
+# A crash half way through moving the parts up: some are in the home
+# already (empty directories), the repository is not.
+mkdir -p "$T/crashed3/.ruv-init-Zz9Yy8/pools/offsite" "$T/crashed3/jcl" "$T/crashed3/pools/local" "$T/crashed3/logs"
+: >"$T/crashed3/.ruv-init-Zz9Yy8/repository.db"
+check "init over a half moved-up crashed init" "$RUV" --home "$T/crashed3" init
+check_eq "one home, no leftover" "jcl logs pools repository.db" "$(home_parts "$T/crashed3")"
+check "and it opens" "$RUV" --home "$T/crashed3" location list
+mkdir -p "$T/crashed4/.ruv-init-Qq1Ww2" "$T/crashed4/jcl"
+printf 'mine\n' >"$T/crashed4/jcl/NOTES"
+check_fail "a directory holding a file is not the crashed init's" 1 "not empty" \
+	"$RUV" --home "$T/crashed4" init
+check_eq "and it is kept" mine "$(cat "$T/crashed4/jcl/NOTES")"
 
 # Two inits inside one directory: the second refuses while the first holds
 # the directory's lock (flock(1) stands in for the first).
