@@ -583,6 +583,16 @@ undo:
 	return rc;
 }
 
+void jcl_update_undo(struct jcl_update *u)
+{
+	unsigned i;
+
+	for (i = 0; i < u->n; i++)
+		if (u->texts[i])
+			write_member(u->home, u->m[i].name, u->m[i].text,
+				     u->m[i].len, u->m[i].mode);
+}
+
 int jcl_update_pit(const char *home, const struct pit_formats *f,
 		   void (*cb)(const struct jcl_change *, void *), void *arg)
 {

@@ -66,6 +66,9 @@ int jcl_update_prepare(const char *home, const struct pit_formats *f,
  * mode kept).  A failure names the member; those written before it are
  * put back as they were (best effort). */
 int jcl_update_write(struct jcl_update *u);
+/* After a jcl_update_write() whose PIT was not recorded after all: every
+ * changed member gets its old text back (best effort). */
+void jcl_update_undo(struct jcl_update *u);
 /* NULL ok. */
 void jcl_update_free(struct jcl_update *u);
 

@@ -453,11 +453,11 @@ void pit_format(int64_t us, int local_offset_sec, int leap_sec,
 
 int pit_store(struct repo *r, const struct pit_stored *p)
 {
-	return pit_store_then(r, p, NULL, NULL);
+	return pit_store_then(r, p, NULL, NULL, NULL);
 }
 
 int pit_store_then(struct repo *r, const struct pit_stored *p,
-		   int (*then)(void *), void *arg)
+		   int (*then)(void *), void (*undo)(void *), void *arg)
 {
 	char detail[400], when[RTIME_ISO_MAX];
 	sqlite3_stmt *st = NULL;
@@ -485,10 +485,13 @@ int pit_store_then(struct repo *r, const struct pit_stored *p,
 		rc = history_add(r, "pit set", when, 0, p->source);
 	if (rc == 0 && then)
 		rc = then(arg);
-	if (rc == 0)
-		rc = repo_commit(r);
-	else
+	if (rc < 0) {
 		repo_rollback(r);
+		return rc;
+	}
+	rc = repo_commit(r);
+	if (rc < 0 && then && undo)
+		undo(arg); /* the PIT is not recorded: neither is its effect */
 	return rc;
 }
 

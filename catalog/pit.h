@@ -81,9 +81,10 @@ int pit_store(struct repo *r, const struct pit_stored *p);
 
 /* The same, running then(arg) inside the transaction before it commits:
  * when then fails the recovery point is not recorded (its error is
- * returned).  then may be NULL. */
+ * returned); when the commit fails after then succeeded, undo(arg) runs
+ * to take back what then did.  then and undo may be NULL. */
 int pit_store_then(struct repo *r, const struct pit_stored *p,
-		   int (*then)(void *), void *arg);
+		   int (*then)(void *), void (*undo)(void *), void *arg);
 
 /* The recovery point in every form, as text or as JSON: {"pit", "set",
  * "source", "rule", "offset", "lso", "vsam", "vsam_tod", "db2_time",

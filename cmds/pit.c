@@ -121,6 +121,11 @@ static int write_jcl(void *arg)
 	return jcl_update_write(arg);
 }
 
+static void undo_jcl(void *arg)
+{
+	jcl_update_undo(arg);
+}
+
 static int parse_offset(const char *s, int *out)
 {
 	int h, m = 0, n = 0;
@@ -249,7 +254,7 @@ static int pit_set(int argc, char **argv)
 		rc = cs.rc;
 	if (rc < 0)
 		goto out;
-	rc = pit_store_then(r, &p, write_jcl, u);
+	rc = pit_store_then(r, &p, write_jcl, undo_jcl, u);
 	if (rc == 0)
 		write_set(&p, &cs);
 out:

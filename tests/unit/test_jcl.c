@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -231,6 +233,61 @@ static void test_bad_shapes(void **state)
 	refuse("ENDTIME=19000010000000\nENDTIME=1\n", "MYJOB:2:");
 }
 
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static char *get(const char *path)
+{
+	static char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* jcl_update_undo: after a write whose PIT was not recorded, every
+ * changed member is as it was, byte for byte; others are untouched. */
+static void test_update_undo(void **state)
+{
+	static const char job[] = "//R EXEC\n  STOP_TIME(20250410942173)\n";
+	static const char other[] = "no field here\n";
+	char home[] = "/tmp/test_jcl.XXXXXX", dir[64], a[80], b[80];
+	struct jcl_update *u = NULL;
+	struct pit_formats f;
+	struct seen s = { 0 };
+
+	(void)state;
+	assert_non_null(mkdtemp(home));
+	snprintf(dir, sizeof(dir), "%s/jcl", home);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(a, sizeof(a), "%s/JOB", dir);
+	snprintf(b, sizeof(b), "%s/OTHER", dir);
+	put(a, job);
+	put(b, other);
+	pit_format(rtime_from_civil(2026, 11, 24, 7, 59, 59, 0), -18000, 0, &f);
+	assert_int_equal(jcl_update_prepare(home, &f, heard, &s, &u), 1);
+	assert_int_equal(jcl_update_write(u), 0);
+	assert_string_equal(get(a), "//R EXEC\n  STOP_TIME(20263280259590)\n");
+	jcl_update_undo(u);
+	assert_string_equal(get(a), job);
+	assert_string_equal(get(b), other);
+	jcl_update_free(u);
+	unlink(a);
+	unlink(b);
+	rmdir(dir);
+	rmdir(home);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_other_bytes_kept),
 		cmocka_unit_test(test_pit_to_pit),
 		cmocka_unit_test(test_bad_shapes),
+		cmocka_unit_test(test_update_undo),
 	};
 
 	setenv("TZ", "UTC", 1);

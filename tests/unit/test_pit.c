@@ -14,8 +14,12 @@
 
 #include <cmocka.h>
 
+#include <sqlite3.h>
+#include <unistd.h>
+
 #include "errmsg.h"
 #include "pit.h"
+#include "repo.h"
 #include "rtime.h"
 
 static char *slurp(const char *path, size_t *len)
@@ -294,6 +298,88 @@ static void test_refusals(void **state)
 	assert_non_null(strstr(ruv_lasterr(), "truncated"));
 }
 
+/* repo_commit wrapped (-Wl,--wrap): fails with -EIO while fail_commit. */
+int __real_repo_commit(struct repo *r);
+int __wrap_repo_commit(struct repo *r);
+static int fail_commit;
+
+int __wrap_repo_commit(struct repo *r)
+{
+	if (fail_commit) {
+		repo_rollback(r); /* as a failed COMMIT leaves it */
+		return -EIO;
+	}
+	return __real_repo_commit(r);
+}
+
+static int thens, undos;
+
+static int count_then(void *arg)
+{
+	(void)arg;
+	thens++;
+	return 0;
+}
+
+static void count_undo(void *arg)
+{
+	(void)arg;
+	undos++;
+}
+
+static int points(const char *db)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	int v = -1;
+
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_prepare_v2(h, "SELECT count(*) FROM recovery_point", -1,
+				   &st, NULL),
+		SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
+}
+
+/* A failed commit takes back what ran inside the transaction (the JCL
+ * members pit set writes there): neither the PIT nor its effect stays. */
+static void test_store_then_undo(void **state)
+{
+	char dir[] = "/tmp/test_pit.XXXXXX", db[64];
+	struct pit_stored p = { .pit_us = 1000000, .set_us = 2000000 };
+	struct repo *r = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/repository.db", dir);
+	assert_int_equal(repo_open(db, REPO_CREATE, &r), 0);
+	snprintf(p.source, sizeof(p.source), "operator");
+	snprintf(p.rule, sizeof(p.rule), "given");
+	fail_commit = 1;
+	assert_int_equal(pit_store_then(r, &p, count_then, count_undo, NULL),
+			 -EIO);
+	assert_int_equal(thens, 1);
+	assert_int_equal(undos, 1);
+	assert_int_equal(points(db), 0);
+	fail_commit = 0;
+	assert_int_equal(pit_store_then(r, &p, count_then, count_undo, NULL),
+			 0);
+	assert_int_equal(thens, 2);
+	assert_int_equal(undos, 1); /* not on success */
+	assert_int_equal(points(db), 1);
+	repo_close(r);
+	unlink(db);
+	snprintf(db, sizeof(db), "%s/repository.db-wal", dir);
+	unlink(db);
+	snprintf(db, sizeof(db), "%s/repository.db-shm", dir);
+	unlink(db);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_stand_ins_any_order),
 		cmocka_unit_test(test_yy_format_needs_offset),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_store_then_undo),
 	};
 
 	setenv("TZ", "UTC", 1);
