@@ -84,7 +84,9 @@ struct item {
 struct queue {
 	struct item *head, *tail;
 	uint64_t fixed; /* inode lane: fixed node ids, a bit each */
-	int locations;	/* inode lane: every location directory, latest */
+	int locations;	/* both: every location directory, latest (the
+			   inode lane their attributes, the entry lane the
+			   names "latest") */
 	int jcl;	/* both: every jcl/ member */
 	int broad;	/* entry lane: every entry handed out recently */
 };
@@ -451,6 +453,7 @@ void inval_location(const struct location_info *li)
 		inval_inode(node_ino(copy_views[i].dir_type, (uint64_t)li->id));
 	/* Which copy is latest follows which locations are active. */
 	batch[LANE_INODE].locations = 1;
+	batch[LANE_ENTRY].locations = 1;
 	inval_generated();
 }
 
@@ -467,6 +470,7 @@ void inval_broad(void)
 	batch[LANE_ENTRY].broad = 1;
 	inval_jcl();
 	batch[LANE_INODE].locations = 1;
+	batch[LANE_ENTRY].locations = 1;
 	inval_generated();
 }
 
@@ -558,23 +562,29 @@ static int location_send(const struct location_info *li, void *arg)
 	return 0;
 }
 
+/* The inode lane never sends a name: a name takes its directory's lock,
+ * which a lookup may hold while it waits for a worker that waits for
+ * this lane. */
 static int latest_send(const struct file_info *fi, void *arg)
 {
-	(void)arg;
+	if (*(const int *)arg == LANE_ENTRY) {
+		send_entry(node_ino(T_BKFILE, (uint64_t)fi->id), "latest", 6);
+		return 0;
+	}
 	send_inode(node_ino(T_BKFILE_LATEST, (uint64_t)fi->id));
-	send_entry(node_ino(T_BKFILE, (uint64_t)fi->id), "latest", 6);
 	send_inode(node_ino(T_BKFILE, (uint64_t)fi->id));
 	return 0;
 }
 
-static void send_locations(void)
+static void send_locations(int lane)
 {
 	struct repo *r = fs_repo();
 
 	if (!r)
 		return;
-	location_list_by_id(r, 0, location_send, NULL);
-	file_list_by_id(r, 0, 0, latest_send, NULL);
+	if (lane == LANE_INODE)
+		location_list_by_id(r, 0, location_send, NULL);
+	file_list_by_id(r, 0, 0, latest_send, &lane);
 }
 
 static void *lane_main(void *arg)
@@ -603,7 +613,7 @@ static void *lane_main(void *arg)
 		if (q.broad)
 			send_recent();
 		if (q.locations)
-			send_locations();
+			send_locations(ln->id);
 		if (q.jcl)
 			send_jcl(ln->id);
 		for (i = F_ROOT; i < F_NFIXED; i++)

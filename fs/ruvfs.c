@@ -1309,8 +1309,10 @@ int main(int argc, char **argv)
 		fuse_loop_cfg_destroy(lc);
 	}
 	ret = ret != 0;
-	inval_stop();
+	/* Unmounted first: a notification still under way then fails at
+	 * once rather than wait for a request nobody will answer. */
 	fuse_session_unmount(se);
+	inval_stop();
 	fs_log("unmounted %s", cl.mountpoint);
 out_signals:
 	fuse_remove_signal_handlers(se);
