@@ -23,9 +23,11 @@
  * the compressed bytes, one fdatasync per data set, one transaction per
  * file.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -874,6 +876,39 @@ static const struct special jcl_library_backup = {
 	"jcl", "jcl backup",	make_jcl_pack,
 };
 
+/*
+ * The file made aside is named .TABLE-PID-XXXXXX in the home.  A run
+ * killed before it removed its file (and SQLite's -journal beside a
+ * snapshot) leaves them there, a whole repository or library each time:
+ * the next run removes those whose process is gone.  A live one, maybe
+ * another run at work right now, is left alone.
+ */
+static void remove_stale(const char *home, const char *table)
+{
+	char prefix[32];
+	struct dirent *de;
+	size_t len;
+	char *end;
+	long pid;
+	DIR *d;
+
+	len = (size_t)snprintf(prefix, sizeof(prefix), ".%s-", table);
+	d = opendir(home);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, len))
+			continue;
+		pid = strtol(de->d_name + len, &end, 10);
+		if (pid <= 0 || *end != '-' || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
 static int backup_special(const struct backup_request *req,
 			  const struct special *sp, struct backup_result *res)
 {
@@ -904,8 +939,9 @@ static int backup_special(const struct backup_request *req,
 		rc = -ENOMEM;
 		goto out;
 	}
-	if (snprintf(tmp, sizeof(tmp), "%s/.%s-XXXXXX", req->home, sp->table) >=
-	    (int)sizeof(tmp)) {
+	remove_stale(req->home, sp->table);
+	if (snprintf(tmp, sizeof(tmp), "%s/.%s-%ld-XXXXXX", req->home,
+		     sp->table, (long)getpid()) >= (int)sizeof(tmp)) {
 		rc = -ENAMETOOLONG;
 		goto out;
 	}

@@ -112,8 +112,13 @@ static int gather(struct search *s, const char *home, const struct config *cfg,
  * those volumes arrived is told, not assumed: a volume that is neither
  * catalogued nor on the search path is listed in out->missing, and a
  * restore of a copy on it fails naming it (never an older copy, silently).
+ *
+ * It runs on the extracted file db, before that is renamed into place: a
+ * crash then leaves the home with the old repository or the new one
+ * with its Staging copies moved, never a new one still to be shipped.
  */
-static int ship_staging(const char *home, struct reprs_result *out)
+static int ship_staging(const char *home, const char *db,
+			struct reprs_result *out)
 {
 	struct repo *r = NULL;
 	sqlite3_stmt *st = NULL;
@@ -122,7 +127,7 @@ static int ship_staging(const char *home, struct reprs_result *out)
 	size_t len = 0;
 	int src, rc;
 
-	rc = home_open(home, &r);
+	rc = repo_open(db, 0, &r);
 	if (rc < 0)
 		return rc;
 	rc = repo_begin(r);
@@ -201,6 +206,23 @@ static int newest_first(const void *a, const void *b)
 	return x->created_us < y->created_us   ? 1
 	       : x->created_us > y->created_us ? -1
 					       : 0;
+}
+
+/*
+ * Remove the temporary file and the journal files SQLite keeps beside it.
+ * A crash while it was open leaves them, and a -wal or -journal of the
+ * old file would be applied to the next one extracted under that name.
+ */
+static void remove_tmp(const char *tmp)
+{
+	static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
+	char p[PATH_MAX + 32];
+	unsigned i;
+
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", tmp, ext[i]);
+		unlink(p);
+	}
 }
 
 /* Write the data set to tmp, every chunk checked on the way. */
@@ -297,7 +319,7 @@ static int take_newest(const struct search *s, const char *tmp,
 	int rc = -EIO;
 
 	for (i = 0; i < s->n && !strcmp(c[i].name, c[0].name); i++) {
-		unlink(tmp);
+		remove_tmp(tmp);
 		ruv_clearerr();
 		if (!c[i].sound)
 			rc = ruv_fail(-EIO, "data set %u on '%s' is damaged",
@@ -315,7 +337,7 @@ static int take_newest(const struct search *s, const char *tmp,
 				 *ruv_lasterr() ? ruv_lasterr()
 						: strerror(-rc));
 	}
-	unlink(tmp);
+	remove_tmp(tmp);
 	rtime_format_iso(c[0].created_us, when, sizeof(when));
 	if (i < s->n) {
 		rtime_format_iso(c[i].created_us, older, sizeof(older));
@@ -424,6 +446,8 @@ int reprs_restore(const char *home, const struct config *cfg, char *const *from,
 	}
 	snprintf(tmp, sizeof(tmp), "%s.restore", db);
 	rc = take_newest(&s, tmp, &i);
+	if (rc == 0)
+		rc = ship_staging(home, tmp, out);
 	if (rc < 0)
 		goto undo;
 	if (access(db, F_OK) == 0) {
@@ -437,9 +461,6 @@ int reprs_restore(const char *home, const struct config *cfg, char *const *from,
 		goto undo;
 	}
 	make_dirs(home, cfg);
-	rc = ship_staging(home, out);
-	if (rc < 0)
-		goto out;
 	snprintf(out->volume, sizeof(out->volume), "%s", s.c[i].path);
 	snprintf(out->volser, sizeof(out->volser), "%s", s.c[i].volser);
 	out->seq = s.c[i].seq;
@@ -447,7 +468,7 @@ int reprs_restore(const char *home, const struct config *cfg, char *const *from,
 	out->size = s.c[i].size;
 	goto out;
 undo:
-	unlink(tmp);
+	remove_tmp(tmp);
 	if (made_home)
 		rmdir(home);
 out:
