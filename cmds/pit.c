@@ -60,14 +60,18 @@ static void changed(const struct jcl_change *c, void *arg)
 	struct changes *cs = arg;
 	struct change *nc;
 
+	if (cs->rc < 0)
+		return;
 	if (cs->n == cs->cap) {
-		cs->cap = cs->cap ? 2 * cs->cap : 16;
-		nc = realloc(cs->c, cs->cap * sizeof(*nc));
+		size_t cap = cs->cap ? 2 * cs->cap : 16;
+
+		nc = realloc(cs->c, cap * sizeof(*nc));
 		if (!nc) {
 			cs->rc = -ENOMEM;
 			return;
 		}
 		cs->c = nc;
+		cs->cap = cap;
 	}
 	nc = &cs->c[cs->n++];
 	snprintf(nc->member, sizeof(nc->member), "%s", c->member);

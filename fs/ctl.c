@@ -13,8 +13,9 @@
  * Lines run in the write that completes them, so `printf 'a\nb\n' > ctl`
  * (one write) and bash printf line by line (several) both work; a line
  * split across writes waits in the open file's buffer, and an
- * unterminated last line runs at close (flush), which fails with its
- * errno.
+ * unterminated last line runs at the last close (release; a flush comes
+ * with the close of every dup of the descriptor, too early), its outcome
+ * in status only.
  *
  * A write runs its lines in order and stops at the first that fails.  If
  * earlier lines of the same write ran, the write is short: it returns
@@ -22,7 +23,8 @@
  * writer (stdio, Python) re-sends only the rest.  The failed line's
  * bytes and errno stay on the open file: a write that starts with
  * exactly those bytes, next, answers the errno without running the line
- * again (so does each identical retry; any other write forgets it).  A
+ * again (so does one more identical retry, the close-time one; any other
+ * write, or a third, forgets it and runs).  A
  * write whose first line fails answers its errno, and is remembered the
  * same way, since buffered writers retry a failed flush at close.
  *
@@ -56,6 +58,8 @@ struct ctl_buf {
 	char line[LINE_MAX_LEN];
 	size_t flen; /* the bytes of the last failed line, as written */
 	int ferr;    /* and its errno (0: none remembered) */
+	int fhits;   /* re-sends answered from it: the writer's retry and
+			its close-time retry, no more */
 	char failed[LINE_MAX_LEN];
 };
 
@@ -338,6 +342,7 @@ static void remember_failure(struct ctl_buf *cb, const char *data, size_t len,
 	memcpy(cb->failed, data, len);
 	cb->flen = len;
 	cb->ferr = -rc;
+	cb->fhits = 0;
 }
 
 int ctl_write(struct ctl_buf *cb, const char *data, size_t size)
@@ -346,9 +351,14 @@ int ctl_write(struct ctl_buf *cb, const char *data, size_t size)
 	int rc;
 
 	if (cb->ferr) {
-		/* The re-sent failed line: its errno again, not a rerun. */
-		if (size >= cb->flen && !memcmp(data, cb->failed, cb->flen))
+		/* The re-sent failed line: its errno again, not a rerun.
+		 * Twice at most: a writer that means to try again (after
+		 * EBUSY, say) gets the line run. */
+		if (cb->fhits < 2 && size >= cb->flen &&
+		    !memcmp(data, cb->failed, cb->flen)) {
+			cb->fhits++;
 			return -cb->ferr;
+		}
 		cb->ferr = 0;
 		cb->flen = 0;
 	}
@@ -402,7 +412,8 @@ void ctl_usage(FILE *out)
 	      "The write fails with the errno of a failing command; its\n"
 	      "message is in status.  Lines after it do not run; lines\n"
 	      "before it in the same write did, and the write says so by\n"
-	      "being short.  An unterminated last line runs at close.\n",
+	      "being short.  An unterminated last line runs when the\n"
+	      "file is last closed; its outcome is in status only.\n",
 	      out);
 }
 

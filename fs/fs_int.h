@@ -115,7 +115,9 @@ struct ruvfs {
 extern struct ruvfs fs;
 
 /* This thread's repository connection, opened on first use; NULL while
- * the home has no repository (a remote site before ruvreprs). */
+ * the home has no repository (a remote site before ruvreprs).  A pointer
+ * it returned stays valid through the request that got it, even when
+ * ruvreprs installs a new repository meanwhile. */
 struct repo *fs_repo(void);
 
 /* Log a line: stderr in the foreground, syslog otherwise. */
@@ -172,7 +174,7 @@ void ctl_release(struct ctl_buf *cb);
  * -errno when the first line fails.
  */
 int ctl_write(struct ctl_buf *cb, const char *data, size_t size);
-/* At close: run an unterminated last line.  0 or its -errno. */
+/* At the last close: run an unterminated last line.  0 or its -errno. */
 int ctl_flush(struct ctl_buf *cb);
 /* Whether an unterminated line waits for ctl_flush(). */
 int ctl_pending(const struct ctl_buf *cb);

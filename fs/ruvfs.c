@@ -55,42 +55,64 @@ void fs_log(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Each thread's connection to the repository file.  ruvreprs may install
+ * a new file under the same name while we are mounted: the next call
+ * opens it.  The connection it replaces is kept until the one after, not
+ * closed at once, since a request may still hold it from an earlier call
+ * (it then reads the old file to its end, safely).
+ */
+struct conn {
+	struct repo *cur;     /* open on the file that was there */
+	struct repo *retired; /* the one cur replaced */
+	dev_t dev;	      /* cur's file */
+	ino_t ino;
+};
+
 static void close_repo(void *p)
 {
-	repo_close(p);
+	struct conn *c = p;
+
+	repo_close(c->cur);
+	repo_close(c->retired);
+	free(c);
 }
 
-/* The repository file each thread's connection has open: ruvreprs may
- * install a new one under the same name while we are mounted. */
-static _Thread_local dev_t repo_dev;
-static _Thread_local ino_t repo_ino;
+static void retire(struct conn *c)
+{
+	repo_close(c->retired);
+	c->retired = c->cur;
+	c->cur = NULL;
+}
 
 struct repo *fs_repo(void)
 {
-	struct repo *r = pthread_getspecific(fs.repo_key);
+	struct conn *c = pthread_getspecific(fs.repo_key);
 	char path[PATH_MAX];
 	struct stat sb;
 
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c || pthread_setspecific(fs.repo_key, c) != 0) {
+			free(c);
+			return NULL;
+		}
+	}
 	if (home_path(fs.home, HOME_REPOSITORY, path, sizeof(path)) < 0 ||
 	    stat(path, &sb) < 0) {
-		if (r) { /* gone (moved aside): serve what is there */
-			repo_close(r);
-			pthread_setspecific(fs.repo_key, NULL);
-		}
+		if (c->cur) /* gone (moved aside): serve what is there */
+			retire(c);
 		return NULL;
 	}
-	if (r && sb.st_dev == repo_dev && sb.st_ino == repo_ino)
-		return r;
-	if (r) {
-		repo_close(r); /* replaced: pick up the installed one */
-		pthread_setspecific(fs.repo_key, NULL);
-	}
-	if (home_open(fs.home, &r) < 0)
+	if (c->cur && sb.st_dev == c->dev && sb.st_ino == c->ino)
+		return c->cur;
+	if (c->cur)
+		retire(c); /* replaced: pick up the installed one */
+	if (home_open(fs.home, &c->cur) < 0)
 		return NULL;
-	repo_dev = sb.st_dev;
-	repo_ino = sb.st_ino;
-	pthread_setspecific(fs.repo_key, r);
-	return r;
+	c->dev = sb.st_dev;
+	c->ino = sb.st_ino;
+	return c->cur;
 }
 
 /* What an open file handle holds. */
@@ -523,6 +545,13 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 		volume_reader_close(h->vr);
 		if (h->fd >= 0)
 			close(h->fd);
+		/* An unterminated last line runs at the last close; the
+		 * release cannot answer with its errno: status has it. */
+		if (h->kind == 'w' && ctl_pending(h->ctl)) {
+			ctl_flush(h->ctl);
+			inval_broad();
+			inval_submit(0);
+		}
 		ctl_release(h->ctl);
 		pthread_mutex_destroy(&h->lock);
 		free(h->buf);
@@ -878,11 +907,11 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		inval_jcl();
 		inval_inode(node_ino(T_FIXED, F_STATUS));
 		inval_submit(1); /* a close holds no directory */
-	} else if (h && h->kind == 'w' && ctl_pending(h->ctl)) {
-		rc = ctl_flush(h->ctl); /* an unterminated last line */
-		inval_broad();		/* it may have changed anything */
-		inval_submit(1);
 	}
+	/* Not ctl: a flush comes with every close of a descriptor, also of
+	 * a dup that bash's `printf ... >&3` closes again, or of a child
+	 * that inherited it, so an unterminated ctl line waits for the
+	 * release (the last close) rather than run cut in two. */
 	fuse_reply_err(req, -rc);
 }
 
