@@ -91,26 +91,6 @@ static int64_t timespec_us(const struct timespec *ts)
 	return (int64_t)ts->tv_sec * 1000000 + ts->tv_nsec / 1000;
 }
 
-/* Read until buf is full or end of file; returns bytes read or -errno. */
-static ssize_t read_full(int fd, unsigned char *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < len) {
-		n = read(fd, buf + got, len - got);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
 static int open_source(const struct file_info *fi, int *fd_out, struct stat *sb)
 {
 	int fd, rc;
@@ -212,6 +192,26 @@ static int put_chunk(const struct backup_request *req, struct copy_out *co,
 	return 0;
 }
 
+/* pread until buf is full or end of file; bytes read or -errno. */
+static ssize_t pread_full(int fd, unsigned char *buf, size_t len, off_t off)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = pread(fd, buf + got, len - got, off + (off_t)got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
 /* Copy the whole source into the open data sets, on this thread. */
 static int copy_serial(struct worker_state *ws,
 		       const struct backup_request *req, const char *path,
@@ -224,7 +224,7 @@ static int copy_serial(struct worker_state *ws,
 	int rc;
 
 	for (;;) {
-		n = read_full(fd, ws->raw, chunk);
+		n = pread_full(fd, ws->raw, chunk, (off_t)res->size);
 		if (n < 0)
 			return ruv_fail((int)n, "cannot read '%s' (%s): %s",
 					path, dsn, strerror((int)-n));
@@ -285,26 +285,6 @@ struct lane {
 	unsigned char *frame; /* volume_chunk_bound(chunk_size) */
 	size_t frame_cap;
 };
-
-/* pread until buf is full or end of file; bytes read or -errno. */
-static ssize_t pread_full(int fd, unsigned char *buf, size_t len, off_t off)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < len) {
-		n = pread(fd, buf + got, len - got, off + (off_t)got);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
 
 /* Under l->lock: end the run (rc < 0: with that error, if the first). */
 static void lanes_stop(struct lanes *l, int rc)
