@@ -656,20 +656,6 @@ out:
 	return rc;
 }
 
-int shipment_pending_volumes(struct repo *r,
-			     int (*cb)(int64_t volume_id, void *), void *arg)
-{
-	int64_t *vols;
-	unsigned n, i;
-	int rc;
-
-	rc = staging_volumes(r, &vols, &n);
-	for (i = 0; rc == 0 && i < n; i++)
-		rc = cb(vols[i], arg);
-	free(vols);
-	return rc;
-}
-
 static int id_rows(struct repo *r, const char *sql, int64_t a,
 		   int (*cb)(int64_t, int64_t, void *), void *arg)
 {
@@ -691,30 +677,6 @@ static int id_rows(struct repo *r, const char *sql, int64_t a,
 out:
 	repo_finalize(r, st);
 	return rc;
-}
-
-struct one_id {
-	int (*cb)(int64_t, void *);
-	void *arg;
-};
-
-static int drop_second(int64_t a, int64_t b, void *arg)
-{
-	struct one_id *o = arg;
-
-	(void)b;
-	return o->cb(a, o->arg);
-}
-
-int shipment_volumes(struct repo *r, int64_t id,
-		     int (*cb)(int64_t volume_id, void *), void *arg)
-{
-	struct one_id o = { cb, arg };
-
-	return id_rows(r,
-		       "SELECT id, 0 FROM volume WHERE shipment_id = ?"
-		       " ORDER BY volser",
-		       id, drop_second, &o);
 }
 
 /* Volumes holding a Staging copy: from the copies of that location

@@ -54,15 +54,6 @@ int shipment_export(struct repo *r, int64_t id, const char *dir,
 		    void (*cb)(const char *volser, uint64_t bytes, void *),
 		    void *arg);
 
-/* Volumes holding Staging copies (what the next pull list ships), by
- * VOLSER; cb gets each volume's row id. */
-int shipment_pending_volumes(struct repo *r,
-			     int (*cb)(int64_t volume_id, void *), void *arg);
-
-/* Volumes of shipment id, by VOLSER. */
-int shipment_volumes(struct repo *r, int64_t id,
-		     int (*cb)(int64_t volume_id, void *), void *arg);
-
 /*
  * One page of the volumes of shipment id, or of the pending volumes (those
  * holding Staging copies) when id is 0: row ids > after_id in row id
