@@ -17,17 +17,20 @@ check "backup B" "$RUV" jcl backup
 cp -r "$J" "$T/jcl.B"
 FROM="--from $RUV_HOME/pools/local --from $RUV_HOME/pools/offsite"
 
-# ds_field N FIELD: of the Nth (1, 2) JCL data set on every volume, in
-# order of creation: "path offset length volser seq".
-"$RUV" --json volume scan "$RUV_HOME"/pools/local/* "$RUV_HOME"/pools/offsite/* >"$T/scan.json"
-python3 -c '
+# jcl_datasets: every JCL data set on the home's volumes, one line each,
+# "created path offset length volser seq", oldest first.
+jcl_datasets() {
+	"$RUV" --json volume scan "$RUV_HOME"/pools/local/* "$RUV_HOME"/pools/offsite/* >"$T/scan.json"
+	python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 for v in d["volumes"]:
     for x in v["datasets"]:
         if x["kind"] == "jcl":
             print(x["created"], v["path"], x["offset"], x["length"], v["volser"], x["seq"])
-' "$T/scan.json" | sort >"$T/jcl.ds"
+' "$T/scan.json" | sort
+}
+jcl_datasets >"$T/jcl.ds"
 check_eq "two backups, two copies each" 4 "$(wc -l <"$T/jcl.ds")"
 # The copies of B are the two newest.
 sed -n 3p "$T/jcl.ds" >"$T/b1"
@@ -75,15 +78,7 @@ check "--force: library A exactly" diff -r "$T/jcl.A" "$T/r3/jcl"
 # Damage the scan itself finds (a trailer): refused the same way.
 check "PIT C" "$RUV" pit set 2025-06-01T00:00:00Z --offset +00:00
 check "backup C" "$RUV" jcl backup
-"$RUV" --json volume scan "$RUV_HOME"/pools/local/* "$RUV_HOME"/pools/offsite/* >"$T/scan2.json"
-python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-for v in d["volumes"]:
-    for x in v["datasets"]:
-        if x["kind"] == "jcl":
-            print(x["created"], v["path"], x["offset"], x["length"], v["volser"], x["seq"])
-' "$T/scan2.json" | sort | tail -n 2 >"$T/c.ds"
+jcl_datasets | tail -n 2 >"$T/c.ds"
 while read -r _ cpath coff clen _ _; do
 	flip_byte "$cpath" $((coff + clen - 40)) # in the trailer
 done <"$T/c.ds"
