@@ -465,6 +465,15 @@ void ctl_status(FILE *out)
 	pthread_mutex_unlock(&lock);
 }
 
+void ctl_record(const char *what, int err, const char *output)
+{
+	unsigned id = job_start(what);
+
+	if (output && *output)
+		job_append(id, output, strlen(output));
+	job_end(id, err);
+}
+
 int ctl_run(const char *line)
 {
 	char buf[LINE_MAX_LEN];

@@ -33,6 +33,7 @@
 #include "group.h"
 #include "home.h"
 #include "location.h"
+#include "pit.h"
 #include "pool.h"
 #include "repo.h"
 #include "rtime.h"
@@ -860,13 +861,20 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 /*
  * Closing a written pit sets the recovery point: one line is a time, more
- * is a RECON listing (kept in a file of the home while ruv reads it).
- * The close fails with the command's errno; the message is in status.
+ * is a RECON listing.  The same library call as `ruv pit set` (any bytes
+ * are fine: no command line is built); the close fails with its errno,
+ * and status records it among the commands, with the changes made or the
+ * reason.
  */
 static int set_pit(struct handle *h)
 {
-	char tmp[PATH_MAX], line[PATH_MAX + 32], *nl;
-	int fd, rc;
+	struct pit_request req = { .offset_sec = PIT_NO_OFFSET };
+	struct pit_applied done;
+	struct repo *r = fs_repo();
+	char *nl, *text = NULL;
+	size_t len = 0, i;
+	FILE *m;
+	int rc;
 
 	if (!h->len)
 		return 0;
@@ -874,24 +882,37 @@ static int set_pit(struct handle *h)
 	if (!nl || (size_t)(nl - h->buf) + 1 >= h->len) {
 		if (nl)
 			*nl = '\0';
-		if (strpbrk(h->buf, "'\\") || strlen(h->buf) > 100)
-			return -EINVAL;
-		snprintf(line, sizeof(line), "pit set '%s'", h->buf);
-		return ctl_run(line);
+		if (nl && nl > h->buf && nl[-1] == '\r')
+			nl[-1] = '\0';
+		req.time = h->buf;
+	} else {
+		req.recon_text = h->buf;
+		req.recon_len = h->len;
+		req.recon_name = "pit";
 	}
-	if (snprintf(tmp, sizeof(tmp), "%s/.pit-listing-XXXXXX", fs.home) >=
-	    (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	rc = write(fd, h->buf, h->len) == (ssize_t)h->len ? 0 : -EIO;
-	close(fd);
-	if (rc == 0) {
-		snprintf(line, sizeof(line), "pit set --recon %s", tmp);
-		rc = ctl_run(line);
+	ruv_clearerr();
+	rc = r ? pit_apply(r, fs.home, &req, &done)
+	       : ruv_fail(-ENOENT, "no repository");
+	m = open_memstream(&text, &len);
+	if (m && rc < 0) {
+		fprintf(m, "ruvfs: pit: %s\n",
+			*ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
+	} else if (m) {
+		for (i = 0; i < done.n; i++)
+			fprintf(m, "%s:%u: %s -> %s\n", done.changes[i].member,
+				done.changes[i].line,
+				done.changes[i].old_value,
+				done.changes[i].new_value);
+		pit_write_text(&done.pit, 0, m);
 	}
-	unlink(tmp);
+	if (m)
+		fclose(m);
+	ctl_record(req.time ? "pit (a time written to it)"
+			    : "pit (a RECON listing written to it)",
+		   -rc, text);
+	free(text);
+	if (rc == 0)
+		pit_applied_free(&done);
 	return rc;
 }
 
