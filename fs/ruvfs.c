@@ -900,8 +900,7 @@ static int set_pit(struct handle *h)
 	} else if (m) {
 		for (i = 0; i < done.n; i++)
 			fprintf(m, "%s:%u: %s -> %s\n", done.changes[i].member,
-				done.changes[i].line,
-				done.changes[i].old_value,
+				done.changes[i].line, done.changes[i].old_value,
 				done.changes[i].new_value);
 		pit_write_text(&done.pit, 0, m);
 	}
