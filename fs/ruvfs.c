@@ -717,10 +717,8 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		rc = -ENOENT;
 	else if (parent == node_ino(T_FIXED, F_GROUPS)) {
 		rc = group_lookup(r, name, &g);
-		if (rc == 0 && g.members)
-			rc = -ENOTEMPTY;
 		if (rc == 0)
-			rc = noted(group_delete(r, name), "rmdir");
+			rc = noted(group_delete(r, name, 0), "rmdir");
 		if (rc == 0)
 			inval_group(&g);
 	} else {
