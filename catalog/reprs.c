@@ -113,9 +113,13 @@ static int gather(struct search *s, const char *home, const struct config *cfg,
  * catalogued nor on the search path is listed in out->missing, and a
  * restore of a copy on it fails naming it (never an older copy, silently).
  *
+ * The same transaction records where the repository came from (out's
+ * volser, seq and created_us): the history row of the restore itself.
+ *
  * It runs on the extracted file db, before that is renamed into place: a
  * crash then leaves the home with the old repository or the new one
- * with its Staging copies moved, never a new one still to be shipped.
+ * with its Staging copies moved and its history row, never a new one
+ * still to be shipped or without the row.
  */
 static int ship_staging(const char *home, const char *db,
 			struct reprs_result *out)
@@ -123,6 +127,7 @@ static int ship_staging(const char *home, const char *db,
 	struct repo *r = NULL;
 	sqlite3_stmt *st = NULL;
 	char volser[NAMES_VOLSER_LEN + 1], path[PATH_MAX], msg[160];
+	char when[RTIME_ISO_MAX];
 	FILE *missing = NULL;
 	size_t len = 0;
 	int src, rc;
@@ -133,6 +138,12 @@ static int ship_staging(const char *home, const char *db,
 	rc = repo_begin(r);
 	if (rc < 0)
 		goto out;
+	rtime_format_iso(out->created_us, when, sizeof(when));
+	snprintf(msg, sizeof(msg), "from %s data set %u of %s", out->volser,
+		 out->seq, when);
+	rc = history_add(r, "ruvreprs", "RUV.REPOSITORY", 0, msg);
+	if (rc < 0)
+		goto rollback;
 	missing = open_memstream(&out->missing, &len);
 	if (!missing) {
 		rc = -ENOMEM;
@@ -446,8 +457,14 @@ int reprs_restore(const char *home, const struct config *cfg, char *const *from,
 	}
 	snprintf(tmp, sizeof(tmp), "%s.restore", db);
 	rc = take_newest(&s, tmp, &i);
-	if (rc == 0)
-		rc = ship_staging(home, tmp, out);
+	if (rc < 0)
+		goto undo;
+	snprintf(out->volume, sizeof(out->volume), "%s", s.c[i].path);
+	snprintf(out->volser, sizeof(out->volser), "%s", s.c[i].volser);
+	out->seq = s.c[i].seq;
+	out->created_us = s.c[i].created_us;
+	out->size = s.c[i].size;
+	rc = ship_staging(home, tmp, out);
 	if (rc < 0)
 		goto undo;
 	if (access(db, F_OK) == 0) {
@@ -461,11 +478,6 @@ int reprs_restore(const char *home, const struct config *cfg, char *const *from,
 		goto undo;
 	}
 	make_dirs(home, cfg);
-	snprintf(out->volume, sizeof(out->volume), "%s", s.c[i].path);
-	snprintf(out->volser, sizeof(out->volser), "%s", s.c[i].volser);
-	out->seq = s.c[i].seq;
-	out->created_us = s.c[i].created_us;
-	out->size = s.c[i].size;
 	goto out;
 undo:
 	remove_tmp(tmp);

@@ -8,9 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "history.h"
-#include "home.h"
-#include "repo.h"
+#include "errmsg.h"
 #include "reprs.h"
 #include "rtime.h"
 #include "ruv.h"
@@ -45,8 +43,7 @@ int cmd_reprs(int argc, char **argv)
 	char *from[64];
 	unsigned nfrom = 0;
 	struct reprs_result res;
-	char when[RTIME_ISO_MAX], msg[128], *v, *save = NULL;
-	struct repo *r;
+	char when[RTIME_ISO_MAX], *v, *save = NULL;
 	int64_t at = rtime_now();
 	int force = 0, c, rc;
 
@@ -63,8 +60,10 @@ int cmd_reprs(int argc, char **argv)
 			from[nfrom++] = optarg;
 			break;
 		case 't':
+			ruv_clearerr();
 			if (rtime_parse(optarg, &at) < 0)
-				return ruv_error("ruvreprs", -22);
+				return ruv_usage_error(usage, "--time: %s",
+						       ruv_lasterr());
 			break;
 		case 'F':
 			force = 1;
@@ -84,12 +83,6 @@ int cmd_reprs(int argc, char **argv)
 	if (rc < 0)
 		return ruv_error("ruvreprs", rc);
 	rtime_format_iso(res.created_us, when, sizeof(when));
-	snprintf(msg, sizeof(msg), "from %s data set %u of %s", res.volser,
-		 res.seq, when);
-	if (home_open(ruv.home, &r) == 0) {
-		history_add(r, "ruvreprs", "RUV.REPOSITORY", 0, msg);
-		repo_close(r);
-	}
 	printf("restored the repository of %s (%llu bytes) from volume %s, "
 	       "data set %u (%s)\n",
 	       when, (unsigned long long)res.size, res.volser, res.seq,
