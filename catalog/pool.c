@@ -594,6 +594,40 @@ out:
 	return rc;
 }
 
+int pool_seal_volumes(struct repo *r, char *const *volsers, unsigned n,
+		      void (*cb)(const char *volser, void *), void *arg)
+{
+	struct pool_volume_info v;
+	char name[NAMES_VOLSER_LEN + 1];
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		rc = names_volser_check(volsers[i], name, sizeof(name));
+		if (rc < 0)
+			return rc;
+		rc = pool_volume_find(r, name, &v);
+		if (rc == -ENOENT)
+			return ruv_fail(rc,
+					"volume '%s' is not in the "
+					"repository",
+					name);
+		if (rc < 0)
+			return rc;
+		if (strcmp(v.state, "open"))
+			return ruv_fail(-EEXIST, "volume '%s' is already %s",
+					name, v.state);
+	}
+	for (i = 0; i < n; i++) {
+		rc = pool_seal_volume(r, volsers[i]);
+		if (rc < 0)
+			return rc;
+		if (cb)
+			cb(volsers[i], arg);
+	}
+	return 0;
+}
+
 int pool_sync(struct repo *r, const struct config *cfg)
 {
 	sqlite3_stmt *st = NULL;

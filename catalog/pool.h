@@ -78,6 +78,16 @@ int pool_seal_if_full(struct pool_writer *w, int *sealed);
 int pool_seal_volume(struct repo *r, const char *volser);
 
 /*
+ * Seal the volumes volsers[0..n), each as pool_seal_volume, cb hearing
+ * each one sealed: every VOLSER must name an open volume before any is
+ * sealed (-ENOENT one not in the repository, -EEXIST one already sealed
+ * or shipped, -EINVAL not a VOLSER; the message names it).  A failure on
+ * the way leaves those before it sealed.
+ */
+int pool_seal_volumes(struct repo *r, char *const *volsers, unsigned n,
+		      void (*cb)(const char *volser, void *), void *arg);
+
+/*
  * Make the pool rows match the configuration's pools (added or updated by
  * name; a pool that left the configuration keeps its row, its volumes
  * still being catalogued).  A location a pool names is created, inactive,
