@@ -21,13 +21,21 @@
 struct ruv_globals ruv;
 
 /*
- * When ruvfs runs a ctl line it passes a pipe as $RUV_ERRNO_FD: the errno
- * behind a failure goes there, so the write to ctl can fail with it.
+ * The one error path of the CLI.  Every failure a verb reports goes
+ * through ruv_error(), ruv_errorf() or ruv_usage_error(): each prints the
+ * message and tells the errno behind it to a caller that asked through
+ * $RUV_ERRNO_FD (ruvfs, for a ctl line: the write to ctl fails with it;
+ * ruvfs takes the first one told).  ruv_note() and ruv_warn() are for
+ * what is not a failure.
  */
-void ruv_report_errno(int err)
+static void report_errno(int err)
 {
 	const char *fd = getenv("RUV_ERRNO_FD");
 
+	if (err < 0)
+		err = -err;
+	if (err <= 0 || err > 4095)
+		err = EIO;
 	if (fd && *fd)
 		dprintf(atoi(fd), "%d\n", err);
 }
@@ -36,11 +44,35 @@ int ruv_error(const char *what, int rc)
 {
 	const char *why = ruv_lasterr();
 
-	ruv_report_errno(rc < 0 ? -rc : rc);
+	report_errno(rc);
 	if (!*why)
 		why = strerror(rc < 0 ? -rc : rc);
 	fprintf(stderr, "ruv: %s: %s\n", what, why);
 	return RUV_FAILED;
+}
+
+int ruv_errorf(int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	report_errno(rc);
+	fputs("ruv: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return RUV_FAILED;
+}
+
+void ruv_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ruv: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }
 
 /*
@@ -81,7 +113,7 @@ int ruv_usage_error(const char *usage, const char *fmt, ...)
 	char cmd[64];
 	va_list ap;
 
-	ruv_report_errno(EINVAL);
+	report_errno(EINVAL);
 	fputs("ruv: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

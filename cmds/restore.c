@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "copy.h"
+#include "errmsg.h"
 #include "file.h"
 #include "repo.h"
 #include "rtime.h"
@@ -50,8 +51,10 @@ int cmd_restore(int argc, char **argv)
 		case 'h':
 			return ruv_help(usage);
 		case 't':
+			ruv_clearerr();
 			if (rtime_parse(optarg, &at) < 0)
-				return ruv_error("restore", -22);
+				return ruv_usage_error(usage, "--time: %s",
+						       ruv_lasterr());
 			break;
 		case 'o':
 			to = optarg;

@@ -33,13 +33,27 @@ int ruv_setup(int need_home);
 /* ruv_setup(1) and open the home's repository; RUV_FAILED on failure. */
 int ruv_open(struct repo **out);
 
+/*
+ * The one error path: every failure a verb reports goes through
+ * ruv_error(), ruv_errorf() or ruv_usage_error(), which print the message
+ * and tell the errno behind it to a caller that asked through
+ * $RUV_ERRNO_FD (ruvfs runs ctl lines so: the write to ctl fails with
+ * it).  No verb prints a failure with fprintf.
+ */
+
 /* "ruv: what: why" on stderr, why being the library's message or the
- * errno text.  Returns RUV_FAILED. */
+ * errno text; reports rc (-errno).  Returns RUV_FAILED. */
 int ruv_error(const char *what, int rc);
 
-/* Tell a caller that asked through $RUV_ERRNO_FD (ruvfs) which errno
- * stands behind a failure reported on stderr by other means. */
-void ruv_report_errno(int err);
+/* "ruv: " and the formatted message on stderr; reports rc (-errno).
+ * Returns RUV_FAILED.  For a failure whose message is not the library's
+ * last one (one file of many). */
+int ruv_errorf(int rc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* "ruv: " and the formatted message on stderr, for what is no failure
+ * (nothing to ship, a warning); reports nothing. */
+void ruv_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * "ruv: msg" and "see 'ruv VERB --help'" (the command named on the first

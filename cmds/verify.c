@@ -31,12 +31,15 @@ static int verify_one(const struct copy_info *ci, void *arg)
 	struct tally *t = arg;
 	char when[RTIME_ISO_MAX];
 
+	int rc;
+
 	ruv_clearerr();
 	rtime_format_iso(ci->start_us, when, sizeof(when));
-	if (copy_verify(ci) < 0) {
+	rc = copy_verify(ci);
+	if (rc < 0) {
 		t->damaged++;
-		fprintf(stderr, "ruv: verify: DAMAGED %s %s: %s\n", ci->dsn,
-			when, ruv_lasterr());
+		ruv_errorf(rc, "verify: DAMAGED %s %s: %s", ci->dsn, when,
+			   *ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
 		return 0;
 	}
 	t->ok++;
@@ -81,7 +84,5 @@ int cmd_verify(int argc, char **argv)
 	if (rc < 0)
 		return ruv_error("verify", rc);
 	printf("%lu copies ok, %lu damaged\n", t.ok, t.damaged);
-	if (t.damaged)
-		ruv_report_errno(EIO);
 	return t.damaged ? RUV_FAILED : RUV_OK;
 }
