@@ -117,7 +117,7 @@ static int check_filter(struct repo *r, const struct copy_filter *f, char *dsn,
 		rc = file_lookup(r, f->dsn, &fi);
 		if (rc < 0)
 			return rc;
-		strcpy(dsn, fi.dsn);
+		snprintf(dsn, NAMES_DSN_MAX + 1, "%s", fi.dsn);
 	}
 	if (f->location) {
 		rc = location_lookup(r, f->location, &li);

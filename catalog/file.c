@@ -74,7 +74,7 @@ static int check_source(const char *path, struct file_info *fi)
 	close(fd);
 	if (rc < 0)
 		goto out;
-	strcpy(fi->path, real);
+	snprintf(fi->path, sizeof(fi->path), "%s", real);
 	fi->uid = sb.st_uid;
 	fi->gid = sb.st_gid;
 	fi->mode = sb.st_mode;
