@@ -473,12 +473,3 @@ void ctl_record(const char *what, int err, const char *output)
 		job_append(id, output, strlen(output));
 	job_end(id, err);
 }
-
-int ctl_run(const char *line)
-{
-	char buf[LINE_MAX_LEN];
-
-	if (snprintf(buf, sizeof(buf), "%s", line) >= (int)sizeof(buf))
-		return -EINVAL;
-	return run_line(buf);
-}

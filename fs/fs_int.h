@@ -183,8 +183,6 @@ void ctl_status(FILE *out);
 /* Record an error seen while serving a request, for status. */
 void ctl_note_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ctl_usage(FILE *out);
-/* Run one ruv command line as ctl does: 0 or -errno. */
-int ctl_run(const char *line);
 /* Record in status, among the commands, something ruvfs did itself (the
  * close of pit): what, its errno (0 done) and its output. */
 void ctl_record(const char *what, int err, const char *output);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "errmsg.h"
@@ -380,6 +381,112 @@ static void test_store_then_undo(void **state)
 	rmdir(dir);
 }
 
+static char *read_member(const char *path)
+{
+	size_t len;
+
+	return slurp(path, &len);
+}
+
+/* pit_apply: the process behind `ruv pit set` and the tree's pit, on
+ * listing text that no command line could carry, and its refusals. */
+static void test_apply(void **state)
+{
+	char dir[] = "/tmp/test_pit.XXXXXX", db[64], jcl[64], member[80];
+	struct pit_request req = { .offset_sec = PIT_NO_OFFSET };
+	struct pit_applied a;
+	struct repo *r = NULL;
+	char *text, *listing, *m;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/repository.db", dir);
+	snprintf(jcl, sizeof(jcl), "%s/jcl", dir);
+	snprintf(member, sizeof(member), "%s/RECOVER", jcl);
+	assert_int_equal(mkdir(jcl, 0755), 0);
+	f = fopen(member, "w");
+	assert_non_null(f);
+	fputs("ruv restore PAY.A --stop-time 2000-01-01T00:00:00Z\n", f);
+	fclose(f);
+	assert_int_equal(repo_open(db, REPO_CREATE, &r), 0);
+
+	/* A listing with quotes, backslashes and a long line. */
+	text = slurp(SRCDIR "/tests/fixtures/recon-sample.txt", &len);
+	listing = malloc(len + 512);
+	assert_non_null(listing);
+	len = (size_t)snprintf(listing, len + 512,
+			       "%s  NOTE='it''s' C:\\TEMP\\%0300d\n", text, 0);
+	req.recon_text = listing;
+	req.recon_len = len;
+	req.recon_name = "pit";
+	assert_int_equal(pit_apply(r, dir, &req, &a), 0);
+	assert_int_equal(a.pit.pit_us, 1739198537364519LL);
+	assert_string_equal(a.pit.source, "recon pit");
+	assert_int_equal(a.n, 1);
+	assert_string_equal(a.changes[0].member, "RECOVER");
+	assert_int_equal(a.changes[0].line, 1);
+	assert_string_equal(a.changes[0].old_value, "2000-01-01T00:00:00Z");
+	assert_string_equal(a.changes[0].new_value,
+			    "2025-02-10T14:42:17.364519Z");
+	pit_applied_free(&a);
+	assert_null(a.changes);
+	assert_int_equal(points(db), 1);
+	m = read_member(member);
+	assert_string_equal(
+		m,
+		"ruv restore PAY.A --stop-time 2025-02-10T14:42:17.364519Z\n");
+	free(m);
+
+	/* Refusals: nothing recorded, nothing written, *out empty. */
+	memset(&req, 0, sizeof(req));
+	req.offset_sec = PIT_NO_OFFSET;
+	req.recon_text = "not\na listing\n";
+	req.recon_len = strlen(req.recon_text);
+	req.recon_name = "pit";
+	ruv_clearerr();
+	assert_int_equal(pit_apply(r, dir, &req, &a), -EINVAL);
+	assert_non_null(strstr(ruv_lasterr(), "pit:"));
+	assert_null(a.changes);
+	req.time = "2026-11-24T07:59:59Z"; /* and a listing: which? */
+	assert_int_equal(pit_apply(r, dir, &req, &a), -EINVAL);
+	memset(&req, 0, sizeof(req));
+	req.time = "2026-02-30T00:00:00Z";
+	assert_int_equal(pit_apply(r, dir, &req, &a), -EINVAL);
+	req.time = NULL;
+	req.recon_path = "/nonexistent/listing";
+	req.offset_sec = PIT_NO_OFFSET;
+	assert_int_equal(pit_apply(r, dir, &req, &a), -ENOENT);
+	assert_int_equal(points(db), 1);
+	m = read_member(member);
+	assert_non_null(strstr(m, "2025-02-10T14:42:17.364519Z"));
+	free(m);
+
+	/* A time, with the operator's offset. */
+	memset(&req, 0, sizeof(req));
+	req.time = "2026-11-24T07:59:59Z";
+	req.offset_sec = 3600;
+	assert_int_equal(pit_apply(r, dir, &req, &a), 0);
+	assert_string_equal(a.pit.source, "operator");
+	assert_int_equal(a.pit.offset_sec, 3600);
+	assert_int_equal(a.n, 1);
+	pit_applied_free(&a);
+	assert_int_equal(points(db), 2);
+
+	repo_close(r);
+	free(listing);
+	free(text);
+	unlink(member);
+	rmdir(jcl);
+	unlink(db);
+	snprintf(db, sizeof(db), "%s/repository.db-wal", dir);
+	unlink(db);
+	snprintf(db, sizeof(db), "%s/repository.db-shm", dir);
+	unlink(db);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_yy_format_needs_offset),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_store_then_undo),
+		cmocka_unit_test(test_apply),
 	};
 
 	setenv("TZ", "UTC", 1);
