@@ -6,10 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "copy.h"
 #include "errmsg.h"
-#include "file.h"
 #include "repo.h"
+#include "restore.h"
 #include "rtime.h"
 #include "ruv.h"
 
@@ -36,8 +35,8 @@ int cmd_restore(int argc, char **argv)
 	};
 	const char *to = NULL;
 	char when[RTIME_ISO_MAX];
-	struct copy_info ci;
-	struct file_info fi;
+	struct restore_result res;
+	const struct copy_info *ci;
 	struct repo *r = NULL;
 	int64_t at = rtime_now();
 	unsigned long copy_no = 0;
@@ -77,20 +76,15 @@ int cmd_restore(int argc, char **argv)
 	rc = ruv_open(&r);
 	if (rc != RUV_OK)
 		return rc;
-	rc = file_lookup(r, argv[optind], &fi);
-	if (rc == 0)
-		rc = copy_select(r, fi.dsn, at, (unsigned)copy_no, &ci);
+	rc = restore_file(r, argv[optind], at, (unsigned)copy_no, to, &res);
 	repo_close(r);
 	if (rc < 0)
 		return ruv_error("restore", rc);
-	if (!to)
-		to = fi.path;
-	rc = copy_restore(&ci, to);
-	if (rc < 0)
-		return ruv_error("restore", rc);
-	rtime_format_iso(ci.start_us, when, sizeof(when));
+	ci = &res.copy;
+	rtime_format_iso(ci->start_us, when, sizeof(when));
 	printf("restored %s to %s from the backup of %s, copy %u (%s, "
 	       "volume %s)\n",
-	       ci.dsn, to, when, ci.copy_no, ci.location, ci.volser);
+	       ci->dsn, res.target, when, ci->copy_no, ci->location,
+	       ci->volser);
 	return RUV_OK;
 }
