@@ -15,8 +15,8 @@ struct repo;
  */
 
 struct restore_result {
-	struct copy_info copy;	/* the copy restored from */
-	char target[PATH_MAX];	/* the path written */
+	struct copy_info copy; /* the copy restored from */
+	char target[PATH_MAX]; /* the path written */
 };
 
 /*

@@ -9,8 +9,10 @@
 
 static int collect(const char *dsn, void *arg)
 {
-	strcat(arg, dsn);
-	strcat(arg, " ");
+	size_t n = strlen(arg);
+
+	/* arg: members()'s buffer of 256 bytes */
+	snprintf((char *)arg + n, 256 - n, "%s ", dsn);
 	return 0;
 }
 
@@ -111,8 +113,10 @@ static void test_delete_and_unregister_cascade(void **state)
 
 static int list_names(const struct group_info *g, void *arg)
 {
-	strcat(arg, g->name);
-	strcat(arg, " ");
+	size_t n = strlen(arg);
+
+	/* arg: test_list_by_name's buffer of 128 bytes */
+	snprintf((char *)arg + n, 128 - n, "%s ", g->name);
 	return 0;
 }
 

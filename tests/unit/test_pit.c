@@ -140,7 +140,7 @@ static void test_all_closed_and_families(void **state)
 	add_log(buf, sizeof(buf), "PRILOG", "IMSB",
 		"2025.041 02:00:00.000000 -05:00",
 		"2025.041 07:30:00.000000 -05:00", d2);
-	strcat(buf, tail);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s", tail);
 	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
 	assert_non_null(strstr(res.rule, "every family closed"));
 	assert_int_equal(res.pit_us,
@@ -155,7 +155,7 @@ static void test_all_closed_and_families(void **state)
 		"2025.041 02:00:00.000000 -05:00", NULL, d1);
 	add_log(buf, sizeof(buf), "PRILOG", "IMSB",
 		"2025.041 02:00:00.000000 -05:00", NULL, d2);
-	strcat(buf, tail);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s", tail);
 	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
 	assert_int_equal(res.families, 2);
 	assert_int_equal(res.open, 1);
@@ -180,7 +180,7 @@ static void test_zero_stop_dsn_entry(void **state)
 	snprintf(buf, sizeof(buf), "%s", head);
 	add_log(buf, sizeof(buf), "PRILOG", "IMSA",
 		"2025.041 01:00:00.000000 -05:00", NULL, d1);
-	strcat(buf, tail);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s", tail);
 	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
 	assert_int_equal(res.pit_us,
 			 rtime_from_civil(2025, 2, 10, 10, 0, 0, 0));
@@ -188,7 +188,7 @@ static void test_zero_stop_dsn_entry(void **state)
 	snprintf(buf, sizeof(buf), "%s", head);
 	add_log(buf, sizeof(buf), "PRILOG", "IMSA",
 		"2025.041 01:00:00.000000 -05:00", NULL, d2);
-	strcat(buf, tail);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s", tail);
 	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
 	assert_int_equal(res.pit_us, rtime_from_civil(2025, 2, 10, 6, 0, 0, 0));
 }
@@ -214,7 +214,8 @@ static void test_stand_ins_any_order(void **state)
 		add_log(buf, sizeof(buf), order ? "SECLOG" : "PRISLD", "IMSA",
 			"2025.041 01:00:00.000000 -05:00", NULL,
 			order ? early : late);
-		strcat(buf, tail);
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s",
+			 tail);
 		assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
 		assert_int_equal(res.families, 1);
 		assert_int_equal(res.open, 1);
@@ -231,7 +232,8 @@ static void test_stand_ins_any_order(void **state)
 			"2025.041 01:00:00.000000 -05:00",
 			order ? "2025.041 07:30:00.000000 -05:00" : NULL,
 			order ? late : early);
-		strcat(buf, tail);
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s",
+			 tail);
 		assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
 		assert_int_equal(res.open, 1);
 		assert_int_equal(
@@ -251,7 +253,7 @@ static void test_yy_format_needs_offset(void **state)
 	snprintf(buf, sizeof(buf), "%s", head);
 	add_log(buf, sizeof(buf), "PRILOG", "IMSA", "25.041 01:00:00.000000",
 		"00.000 00:00:00.000000", d);
-	strcat(buf, tail);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s", tail);
 	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), -EINVAL);
 	assert_non_null(strstr(ruv_lasterr(), "--offset"));
 	assert_int_equal(run(buf, -5 * 3600, &res), 0);
@@ -280,21 +282,22 @@ static void test_refusals(void **state)
 	snprintf(buf, sizeof(buf), "%s", head);
 	add_log(buf, sizeof(buf), "PRILOG", "IMSA",
 		"2025.041 01:00:00.000000 -05:00", NULL, bad_day);
-	strcat(buf, tail);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s", tail);
 	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), -EINVAL);
 	assert_non_null(strstr(ruv_lasterr(), "t.lst:"));
 	assert_non_null(strstr(ruv_lasterr(), "367"));
 	snprintf(buf, sizeof(buf), "%s", head);
 	add_log(buf, sizeof(buf), "PRILOG", "IMSA",
 		"2025.041 01:00:00.000000 -05:00", NULL, bad_hour);
-	strcat(buf, tail);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s", tail);
 	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), -EINVAL);
 	assert_non_null(strstr(ruv_lasterr(), "hour 25"));
 	/* Cut in the middle of a record. */
 	snprintf(buf, sizeof(buf), "%s", head);
 	add_log(buf, sizeof(buf), "PRILOG", "IMSA",
 		"2025.041 01:00:00.000000 -05:00", NULL, NULL);
-	strcat(buf, "\n  DSN=X.Y\n  START = 2025.041 01:00:00.0 -05:00\n");
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s",
+		 "\n  DSN=X.Y\n  START = 2025.041 01:00:00.0 -05:00\n");
 	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), -EINVAL);
 	assert_non_null(strstr(ruv_lasterr(), "truncated"));
 }
