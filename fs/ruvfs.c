@@ -857,21 +857,46 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fuse_reply_create(req, &e, fi);
 }
 
+/* The outcome of a pit write in status, as a command's: the changes and
+ * the PIT, or why it was refused. */
+static void record_pit(const struct pit_request *req, int rc,
+		       const struct pit_applied *done)
+{
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *m = open_memstream(&text, &len);
+
+	if (m && rc < 0) {
+		fprintf(m, "ruvfs: pit: %s\n",
+			*ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
+	} else if (m) {
+		for (i = 0; i < done->n; i++)
+			fprintf(m, "%s:%u: %s -> %s\n", done->changes[i].member,
+				done->changes[i].line,
+				done->changes[i].old_value,
+				done->changes[i].new_value);
+		pit_write_text(&done->pit, 0, m);
+	}
+	if (m)
+		fclose(m);
+	ctl_record(req->time ? "pit (a time written to it)"
+			     : "pit (a RECON listing written to it)",
+		   -rc, text);
+	free(text);
+}
+
 /*
  * Closing a written pit sets the recovery point: one line is a time, more
  * is a RECON listing.  The same library call as `ruv pit set` (any bytes
  * are fine: no command line is built); the close fails with its errno,
- * and status records it among the commands, with the changes made or the
- * reason.
+ * and status records it among the commands.
  */
 static int set_pit(struct handle *h)
 {
 	struct pit_request req = { .offset_sec = PIT_NO_OFFSET };
-	struct pit_applied done;
+	struct pit_applied done = { 0 };
 	struct repo *r = fs_repo();
-	char *nl, *text = NULL;
-	size_t len = 0, i;
-	FILE *m;
+	char *nl;
 	int rc;
 
 	if (!h->len)
@@ -891,25 +916,8 @@ static int set_pit(struct handle *h)
 	ruv_clearerr();
 	rc = r ? pit_apply(r, fs.home, &req, &done)
 	       : ruv_fail(-ENOENT, "no repository");
-	m = open_memstream(&text, &len);
-	if (m && rc < 0) {
-		fprintf(m, "ruvfs: pit: %s\n",
-			*ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
-	} else if (m) {
-		for (i = 0; i < done.n; i++)
-			fprintf(m, "%s:%u: %s -> %s\n", done.changes[i].member,
-				done.changes[i].line, done.changes[i].old_value,
-				done.changes[i].new_value);
-		pit_write_text(&done.pit, 0, m);
-	}
-	if (m)
-		fclose(m);
-	ctl_record(req.time ? "pit (a time written to it)"
-			    : "pit (a RECON listing written to it)",
-		   -rc, text);
-	free(text);
-	if (rc == 0)
-		pit_applied_free(&done);
+	record_pit(&req, rc, &done);
+	pit_applied_free(&done);
 	return rc;
 }
 
