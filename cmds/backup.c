@@ -23,9 +23,10 @@ static const char usage[] =
 	"of the configuration (by default copy 1 to the local pool, location\n"
 	"Local, active; copy 2 to the offsite pool, location Staging,\n"
 	"inactive).  Files are backed up in parallel by `workers` threads.\n"
-	"Every DSN and group must exist before anything is written; then\n"
-	"each file succeeds or fails on its own.  Progress is shown on a\n"
-	"terminal.  Exit 1 if any file failed.\n";
+	"Every DSN and group must exist before anything is written, and\n"
+	"there must be a file to back up (groups with no members and no\n"
+	"DSN: refused, ENODATA); then each file succeeds or fails on its\n"
+	"own.  Progress is shown on a terminal.  Exit 1 if any file failed.\n";
 
 static pthread_mutex_t progress_lock = PTHREAD_MUTEX_INITIALIZER;
 
