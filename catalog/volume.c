@@ -354,6 +354,9 @@ static void label_encode(const struct volume_label *l, unsigned char *p)
 static int label_decode(const char *path, const unsigned char *p,
 			struct volume_label *l)
 {
+	char vs[NAMES_VOLSER_LEN + 1];
+	size_t i;
+
 	if (memcmp(p, MAGIC_LABEL, 8))
 		return ruv_fail(-EIO, "'%s' is not a volume (no volume label)",
 				path);
@@ -372,6 +375,23 @@ static int label_decode(const char *path, const unsigned char *p,
 	if (!p[16] || p[22] || p[23])
 		return ruv_fail(-EIO, "volume '%s': the label has no VOLSER",
 				path);
+	/* A label whose CRC holds was still written by someone: its VOLSER
+	 * and pool must obey the rules volume_create() applies, or they
+	 * would reach catalogs, paths and messages unchecked. */
+	if (names_volser_check((const char *)p + 16, vs, sizeof(vs)) < 0 ||
+	    memcmp(vs, p + 16, 6))
+		return ruv_fail(-EIO,
+				"volume '%s': the label's VOLSER is not "
+				"a VOLSER",
+				path);
+	for (i = 0; i < VOLUME_POOL_MAX && p[24 + i]; i++)
+		if (p[24 + i] < 0x21 || p[24 + i] > 0x7e)
+			break;
+	if (i == 0 || (i < VOLUME_POOL_MAX && p[24 + i]))
+		return ruv_fail(-EIO,
+				"volume '%s': the label's pool name is "
+				"not 1-%d printable characters",
+				path, VOLUME_POOL_MAX);
 	memset(l, 0, sizeof(*l));
 	memcpy(l->volser, p + 16, 6);
 	memcpy(l->pool, p + 24, VOLUME_POOL_MAX);
@@ -475,8 +495,11 @@ static int parse_header(int fd, uint64_t off, uint64_t size,
 	di->kind = get32(hbuf + 16);
 	di->chunk_size = get32(hbuf + 20);
 	di->created_us = (int64_t)get64(hbuf + 24);
+	/* The writer takes C strings: a NUL inside either is no name. */
 	if (di->seq == 0 || di->chunk_size < VOLUME_CHUNK_MIN ||
-	    di->chunk_size > VOLUME_CHUNK_MAX) {
+	    di->chunk_size > VOLUME_CHUNK_MAX ||
+	    memchr(hbuf + HEADER_FIXED + 2, '\0', nlen) ||
+	    memchr(hbuf + HEADER_FIXED + 2 + nlen + 2, '\0', slen)) {
 		di->seq = 0;
 		return DS_DAMAGED;
 	}

@@ -44,6 +44,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ctlsplit.h"
 #include "fs_int.h"
 #include "rtime.h"
 
@@ -100,41 +101,6 @@ void ctl_note_error(const char *fmt, ...)
 	vsnprintf(errors[i], sizeof(errors[i]), fmt, ap);
 	va_end(ap);
 	pthread_mutex_unlock(&lock);
-}
-
-/* Split a line into words: blanks separate, '...' and "..." quote. */
-static int split(char *s, char **argv, int max)
-{
-	int argc = 0;
-	char *out;
-	char q;
-
-	while (*s) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (!*s || *s == '#')
-			break;
-		if (argc == max)
-			return -EINVAL;
-		argv[argc++] = out = s;
-		while (*s && *s != ' ' && *s != '\t') {
-			if (*s == '\'' || *s == '"') {
-				q = *s++;
-				while (*s && *s != q)
-					*out++ = *s++;
-				if (!*s)
-					return -EINVAL; /* unbalanced quote */
-				s++;
-			} else {
-				*out++ = *s++;
-			}
-		}
-		if (*s)
-			s++;
-		*out = '\0';
-	}
-	argv[argc] = NULL;
-	return argc;
 }
 
 /* Read fd to EOF into buf (NUL-terminated, the rest drained). */
@@ -264,10 +230,15 @@ static int run_line(char *line)
 	pid_t pid;
 
 	snprintf(copy, sizeof(copy), "%s", line);
-	argc = split(copy, words, ARGS_MAX);
+	argc = ctl_split_words(copy, words, ARGS_MAX);
 	if (argc == 0)
 		return 0; /* blank or comment */
 	id = job_start(line);
+	if (argc == -E2BIG) {
+		job_append(id, "ruvfs: ctl: too many words\n", 27);
+		job_end(id, EINVAL);
+		return -EINVAL;
+	}
 	if (argc < 0) {
 		job_append(id, "ruvfs: ctl: unbalanced quote\n", 29);
 		job_end(id, EINVAL);
