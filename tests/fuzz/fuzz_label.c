@@ -18,9 +18,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_memfile(img, size, path, sizeof(path));
 	if (volume_open(path, 0, &v) == 0) {
 		l = volume_label(v);
-		if (strlen(l->volser) != 6 || !memchr(l->pool, '\0', sizeof(l->pool)))
+		if (strlen(l->volser) != 6 ||
+		    !memchr(l->pool, '\0', sizeof(l->pool)))
 			abort();
-		if (volume_bytes(v) > size || volume_size(v) < VOLUME_LABEL_SIZE)
+		if (volume_bytes(v) > size ||
+		    volume_size(v) < VOLUME_LABEL_SIZE)
 			abort();
 		volume_close(v);
 	}

@@ -10,8 +10,8 @@
 #include "names.h"
 
 static int (*const checks[])(const char *, char *, size_t) = {
-	names_dsn_check,      names_group_check,       names_location_check,
-	names_volser_check,   names_pool_prefix_check,
+	names_dsn_check,    names_group_check,	     names_location_check,
+	names_volser_check, names_pool_prefix_check,
 };
 
 static void safe_name(const char *s)
