@@ -1720,6 +1720,118 @@ static void test_random_damage(void **state)
 	free_three(&t);
 }
 
+/* ---- defects the fuzzer found (tests/fuzz/crashes) ----------------------- */
+
+/* Replace n bytes at off of the file, then put the CRC-32C of the n2
+ * bytes at start back at start + n2 - 4: a change whose CRC holds. */
+static void patch_sound(const char *path, uint64_t off, const void *bytes,
+			size_t n, uint64_t start, size_t n2)
+{
+	unsigned char *b = malloc(n2);
+	int fd = open(path, O_RDWR);
+
+	assert_non_null(b);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, bytes, n, (off_t)off), (ssize_t)n);
+	assert_int_equal(pread(fd, b, n2, (off_t)start), (ssize_t)n2);
+	put_le32(b + n2 - 4, crc32c(0, b, n2 - 4));
+	assert_int_equal(pwrite(fd, b, n2, (off_t)start), (ssize_t)n2);
+	close(fd);
+	free(b);
+}
+
+/* label-volser-not-a-volser: a label whose CRC holds was taken with any
+ * bytes for its VOLSER ("L00", control characters, a slash) and pool. */
+static void test_label_volser_not_a_volser(void **state)
+{
+	static const struct {
+		unsigned off;
+		const char *bytes;
+		size_t n;
+		const char *msg;
+	} bad[] = {
+		{ 16, "L00\0\0\0", 6, "VOLSER is not" },
+		{ 16, "L0/../", 6, "VOLSER is not" },
+		{ 16, "t00001", 6, "VOLSER is not" },
+		{ 16, "T\n0001", 6, "VOLSER is not" },
+		{ 24, "lo cal", 6, "pool name" },
+		{ 24, "\0\0\0\0\0\0", 6, "pool name" },
+		{ 24, "\x1b[2J", 4, "pool name" },
+	};
+	struct fx *f = *state;
+	struct volume_dataset_info di;
+	unsigned char *d = content(CS, TEXT, 21), label[VOLUME_LABEL_SIZE];
+	struct volume *v = create(f);
+	unsigned i;
+	int fd;
+
+	put_simple(v, "A", d, CS, &di);
+	volume_close(v);
+	fd = open(f->path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, label, sizeof(label), 0), sizeof(label));
+	close(fd);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		patch_sound(f->path, bad[i].off, bad[i].bytes, bad[i].n, 0,
+			    VOLUME_LABEL_SIZE);
+		ruv_clearerr();
+		assert_int_equal(volume_open(f->path, 0, &v), -EIO);
+		assert_true(message_has(bad[i].msg));
+		assert_int_equal(volume_scan(f->path, NULL, NULL, NULL), -EIO);
+		/* The data set stays readable by offset. */
+		read_back(f->path, &di, d, CS);
+		patch_sound(f->path, 0, label, sizeof(label), 0,
+			    VOLUME_LABEL_SIZE);
+	}
+	v = open_rw(f->path);
+	assert_string_equal(volume_label(v)->volser, "T00001");
+	volume_close(v);
+	free(d);
+}
+
+/* header-nul-in-name: a header whose CRC holds, with a NUL inside the
+ * name (or the source), was taken as sound and gave a name shorter than
+ * its length, an empty one here.  It is damage now. */
+static void test_header_nul_in_name(void **state)
+{
+	struct fx *f = *state;
+	struct volume_dataset_info di[2];
+	struct volume_reader *vr = NULL;
+	unsigned char *d = content(CS, TEXT, 22), hdr[12];
+	struct volume *v = create(f);
+	struct seen s;
+	unsigned which;
+	int fd;
+
+	for (which = 0; which < 2; which++) {
+		put_simple(v, "PAY.NAME", d, CS, &di[0]);
+		put_simple(v, "PAY.NEXT", d, CS, &di[1]);
+		volume_close(v);
+		fd = open(f->path, O_RDONLY);
+		assert_true(fd >= 0);
+		assert_int_equal(pread(fd, hdr, 12, (off_t)di[0].offset), 12);
+		close(fd);
+		/* The name's first byte, or the source's (put_simple gives
+		 * one), in a header whose CRC still holds. */
+		patch_sound(f->path,
+			    di[0].offset + 32 + 2 + (which ? 8 + 2 : 0), "", 1,
+			    di[0].offset, le32(hdr + 8));
+		ruv_clearerr();
+		assert_int_equal(volume_reader_open(f->path, di[0].offset,
+						    di[0].length, &vr),
+				 -EIO);
+		assert_null(vr);
+		assert_int_equal(scan(f->path, &s, NULL), 1);
+		assert_int_equal(s.di[0].state, VOLUME_DS_DAMAGED);
+		assert_int_equal(s.di[1].state, VOLUME_DS_COMPLETE);
+		assert_string_equal(s.di[1].name, "PAY.NEXT");
+		unlink(f->path);
+		v = create(f);
+	}
+	volume_close(v);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1753,6 +1865,8 @@ int main(void)
 		TEST(test_bytes),
 		TEST(test_reader_bounds),
 		TEST(test_random_damage),
+		TEST(test_label_volser_not_a_volser),
+		TEST(test_header_nul_in_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
