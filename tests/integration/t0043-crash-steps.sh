@@ -9,16 +9,17 @@
 # Each step gets real weight (a repository grown with SQL as
 # scripts/bench-logistics does, a JCL library of many members, volumes of
 # a few MiB) and is timed once; the kills then land at random moments in
-# that span.  Only kills that landed (wait status 137) count.
+# that span.  Only kills that landed (wait status 137) count.  The loop
+# is in killloop.sh; scripts/soak-kill runs this with hundreds of kills.
 . "${SRCDIR}/tests/integration/lib.sh"
+. "${SRCDIR}/tests/integration/killloop.sh"
 : "${RUVREPRS:?RUVREPRS must name the ruvreprs binary}"
 make_home
 printf '[backup]\nchunk_size = 64K\n' >"$T/ruv.ini"
 export RUV_CONFIG="$T/ruv.ini"
 HOME_A=$RUV_HOME
 HOME_B="$T/remote"
-ROUNDS=8    # kills that must land, per step
-MAXROUNDS=40
+kill_rounds 8 # kills that must land per step ($KILL_ROUNDS for a soak)
 
 for i in 1 2 3; do
 	head -c $((2 * 1024 * 1024 + i)) /dev/urandom >"$T/data/big$i"
@@ -44,89 +45,6 @@ for i in range(1, 121):
     with open(os.path.join(d, "V%04d" % i), "w") as f:
         f.write(base + pad)
 EOF
-
-# ms STEP CMD...: run CMD three times, each after `before_STEP 0` (it
-# must succeed) and print the length of the shortest run in ms, so that a
-# slow first run (cold caches) does not spread the kills past the end of
-# the others.
-ms() {
-	_best=0
-	_st=$1
-	shift
-	for _k in 1 2 3; do
-		"before_$_st" 0
-		_t0=$(date +%s%N)
-		"$@" >"$T/timed.out" 2>&1 || { sed 's/^/# /' "$T/timed.out"; echo 0; return; }
-		_m=$((($(date +%s%N) - _t0) / 1000000))
-		[ "$_best" -ne 0 ] && [ "$_best" -le "$_m" ] || _best=$_m
-	done
-	[ "$_best" -ge 10 ] || _best=10
-	echo "$_best"
-}
-
-# delay MS ROUND: a random delay in [0, MS] ms, in seconds.
-delay() {
-	awk -v m="$1" -v s="$2$$" 'BEGIN { srand(s); printf "%.3f", rand() * m / 1000 }'
-}
-
-# sound: the home's repository opens, checks and verifies, and every data
-# set it registers lies wholly inside its volume file.  Prints problems.
-sound() {
-	"$RUV" file list >/dev/null 2>"$T/s.err" || { echo "does not open:"; cat "$T/s.err"; }
-	"$RUV" repo check >/dev/null 2>"$T/s.err" || { echo "repo check:"; cat "$T/s.err"; }
-	"$RUV" verify --all >/dev/null 2>"$T/s.err" || { echo "verify --all:"; tail -n 3 "$T/s.err"; }
-	sql "SELECT v.path || ' ' || (d.vol_offset + d.length) FROM dataset d JOIN volume v ON v.id = d.volume_id" |
-	while read -r p end; do
-		[ "$(stat -c %s "$p" 2>/dev/null || echo 0)" -ge "$end" ] || echo "$p shorter than $end"
-	done
-}
-
-# crash STEP CMD...: kill CMD -9 at random moments until ROUNDS kills have
-# landed.  Before each round `before_STEP` runs; after each kill, `sound`
-# and `after_kill_STEP` print what is wrong; then CMD must succeed again
-# and `after_rerun_STEP` print what is wrong.
-crash() {
-	_step=$1
-	shift
-	_s0=$(date +%s)
-	_ms=$(ms "$_step" "$@")
-	check "$_step: a whole run (${_ms} ms)" test "$_ms" -gt 0
-	_kills=0 _round=0 _bad=0 _applied=0
-	while [ "$_kills" -lt "$ROUNDS" ] && [ "$_round" -lt "$MAXROUNDS" ]; do
-		_round=$((_round + 1))
-		"before_$_step" "$_round"
-		"$@" >/dev/null 2>&1 &
-		_pid=$!
-		sleep "$(delay "$_ms" "$_round")"
-		kill -9 "$_pid" 2>/dev/null
-		wait "$_pid" 2>/dev/null
-		_landed=$?
-		applied=0
-		{ sound; "after_kill_$_step"; } >"$T/bad" 2>&1
-		if [ "$_landed" -eq 137 ]; then
-			_kills=$((_kills + 1))
-			_applied=$((_applied + applied))
-		elif [ "$_ms" -gt 10 ]; then
-			# The run ended before the kill: it is quicker now than
-			# when it was timed (the machine was busier then).
-			_ms=$((_ms * 3 / 4))
-		fi
-		if "$@" >"$T/rerun.out" 2>&1; then
-			"after_rerun_$_step" >>"$T/bad" 2>&1
-		else
-			echo "the rerun failed:" >>"$T/bad"
-			cat "$T/rerun.out" >>"$T/bad"
-		fi
-		if [ -s "$T/bad" ]; then
-			_bad=$((_bad + 1))
-			echo "# $_step round $_round:"
-			head -n 8 "$T/bad" | sed 's/^/#   /'
-		fi
-	done
-	echo "# $_step: $_kills kills landed in $_round rounds ($_applied after the step took effect), $(($(date +%s) - _s0)) s"
-	check "$_step: $ROUNDS kills landed ($_kills in $_round rounds)" test "$_kills" -ge "$ROUNDS"
-	check_eq "$_step: every round left a sound repository and reran" 0 "$_bad"
-}
 
 # A special backup (repo_backup or jcl_backup): each row has its two
 # copies, 1 in Local and 2 in Staging (until shipped), and no snapshot
