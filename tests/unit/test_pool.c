@@ -43,9 +43,9 @@ static int64_t sql_int(struct home_fixture *f, const char *sql)
 	int64_t v;
 
 	snprintf(path, sizeof(path), "%s/repository.db", f->home);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE,
-					 NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL),
+		SQLITE_OK);
 	sqlite3_busy_timeout(db, 10000);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
 	v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
@@ -106,8 +106,7 @@ static void test_prefix(void **state)
 
 	*state = f;
 	snprintf(f->cfg.pools[0].prefix, sizeof(f->cfg.pools[0].prefix), "AB");
-	snprintf(f->cfg.pools[1].prefix, sizeof(f->cfg.pools[1].prefix),
-		 "XYZ");
+	snprintf(f->cfg.pools[1].prefix, sizeof(f->cfg.pools[1].prefix), "XYZ");
 	hf_make(f);
 	assert_string_equal(acquire(f, "local", &a), "AB0001");
 	assert_string_equal(acquire(f, "offsite", &b), "XYZ001");
@@ -123,8 +122,7 @@ static void test_volsers_run_out(void **state)
 	struct pool_writer *a = NULL, *b = NULL, *c = NULL;
 
 	*state = f;
-	snprintf(f->cfg.pools[1].prefix, sizeof(f->cfg.pools[1].prefix),
-		 "XYZ");
+	snprintf(f->cfg.pools[1].prefix, sizeof(f->cfg.pools[1].prefix), "XYZ");
 	hf_make(f);
 	assert_string_equal(acquire(f, "offsite", &a), "XYZ001");
 	sql_int(f, "UPDATE pool SET next_volno = 999 WHERE name = 'offsite'");
@@ -211,8 +209,8 @@ static void *race(void *arg)
 	for (i = 0; i < NROUNDS; i++) {
 		pthread_barrier_wait(rc->bar);
 		if (rc->rc == 0)
-			rc->rc = pool_acquire(r, rc->f->home, "local", NULL,
-					      &w);
+			rc->rc =
+				pool_acquire(r, rc->f->home, "local", NULL, &w);
 		if (rc->rc == 0)
 			memcpy(rc->volser[i], w->volser, 7);
 		/* Everyone holds a volume before anyone lets go. */
@@ -325,8 +323,8 @@ static void test_refusals(void **state)
 	assert_int_equal(pool_acquire(f->r, f->home, "nope", NULL, &w),
 			 -ENOENT);
 	assert_null(w);
-	assert_non_null(strstr(ruv_lasterr(),
-			       "pool 'nope' is not in the repository"));
+	assert_non_null(
+		strstr(ruv_lasterr(), "pool 'nope' is not in the repository"));
 	snprintf(dir, sizeof(dir), "%s/pools/local", f->home);
 	assert_int_equal(rmdir(dir), 0);
 	assert_int_equal(pool_acquire(f->r, f->home, "local", NULL, &w),
@@ -433,9 +431,8 @@ static int add_pool(const struct pool_info *p, void *arg)
 	struct names *n = arg;
 	size_t len = strlen(n->s);
 
-	snprintf(n->s + len, sizeof(n->s) - len, "%s%s:%s:%llu",
-		 len ? " " : "", p->name, p->prefix,
-		 (unsigned long long)p->capacity);
+	snprintf(n->s + len, sizeof(n->s) - len, "%s%s:%s:%llu", len ? " " : "",
+		 p->name, p->prefix, (unsigned long long)p->capacity);
 	return 0;
 }
 
@@ -478,20 +475,18 @@ static void test_pools_and_listing(void **state)
 	acquire(f, "offsite", &b);
 	acquire(f, "local", &c);
 	n.s[0] = '\0';
-	assert_int_equal(pool_volume_list(f->r, p.id, 0, 0, add_volume, &n),
-			 0);
+	assert_int_equal(pool_volume_list(f->r, p.id, 0, 0, add_volume, &n), 0);
 	assert_string_equal(n.s, "L00001 L00002");
 	n.s[0] = '\0';
-	assert_int_equal(pool_volume_list(f->r, 0, a->volume_id, 1,
-					  add_volume, &n),
-			 0);
+	assert_int_equal(
+		pool_volume_list(f->r, 0, a->volume_id, 1, add_volume, &n), 0);
 	assert_string_equal(n.s, "O00001");
 	pool_release(a);
 	pool_release(b);
 	pool_release(c);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, hf_setup, hf_teardown)
+#define T(fn)  cmocka_unit_test_setup_teardown(fn, hf_setup, hf_teardown)
 #define TN(fn) cmocka_unit_test_teardown(fn, hf_teardown)
 
 int main(void)
