@@ -19,15 +19,15 @@
 #include "location.h"
 #include "rtime.h"
 
-int __real_history_add(struct repo *r, const char *action,
-		       const char *subject, int rc, const char *message);
-int __wrap_history_add(struct repo *r, const char *action,
-		       const char *subject, int rc, const char *message);
+int __real_history_add(struct repo *r, const char *action, const char *subject,
+		       int rc, const char *message);
+int __wrap_history_add(struct repo *r, const char *action, const char *subject,
+		       int rc, const char *message);
 
 static int fail_history_in; /* fail the Nth call from now (1 = next) */
 
-int __wrap_history_add(struct repo *r, const char *action,
-		       const char *subject, int rc, const char *message)
+int __wrap_history_add(struct repo *r, const char *action, const char *subject,
+		       int rc, const char *message)
 {
 	if (fail_history_in && --fail_history_in == 0)
 		return -EIO;
