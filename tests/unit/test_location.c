@@ -14,15 +14,15 @@
 #include "home_fixture.h"
 #include "location.h"
 
-int __real_history_add(struct repo *r, const char *action,
-		       const char *subject, int rc, const char *message);
-int __wrap_history_add(struct repo *r, const char *action,
-		       const char *subject, int rc, const char *message);
+int __real_history_add(struct repo *r, const char *action, const char *subject,
+		       int rc, const char *message);
+int __wrap_history_add(struct repo *r, const char *action, const char *subject,
+		       int rc, const char *message);
 
 static int fail_history_in; /* fail the Nth call from now (1 = next) */
 
-int __wrap_history_add(struct repo *r, const char *action,
-		       const char *subject, int rc, const char *message)
+int __wrap_history_add(struct repo *r, const char *action, const char *subject,
+		       int rc, const char *message)
 {
 	if (fail_history_in && --fail_history_in == 0)
 		return -EIO;
@@ -38,8 +38,8 @@ static int add_location(const struct location_info *li, void *arg)
 	struct text *t = arg;
 	size_t len = strlen(t->s);
 
-	snprintf(t->s + len, sizeof(t->s) - len, "%s%s:%d:%lld",
-		 len ? " " : "", li->name, li->active, (long long)li->copies);
+	snprintf(t->s + len, sizeof(t->s) - len, "%s%s:%d:%lld", len ? " " : "",
+		 li->name, li->active, (long long)li->copies);
 	return 0;
 }
 
@@ -154,9 +154,9 @@ static void test_toggle(void **state)
 			 -EINVAL);
 	assert_non_null(strstr(ruv_lasterr(), "both inactivated and "
 					      "activated"));
-	assert_int_equal(location_toggle(f->r, off, 1, unknown, 2, 0, NULL,
-					 NULL),
-			 -ENOENT);
+	assert_int_equal(
+		location_toggle(f->r, off, 1, unknown, 2, 0, NULL, NULL),
+		-ENOENT);
 	fail_history_in = 2; /* the second change's row */
 	assert_int_equal(location_toggle(f->r, off, 1, on, 1, 0, NULL, NULL),
 			 -EIO);
