@@ -18,17 +18,17 @@
 #include "pool.h"
 #include "shipment.h"
 
-int __real_history_add(struct repo *r, const char *action,
-		       const char *subject, int rc, const char *message);
-int __wrap_history_add(struct repo *r, const char *action,
-		       const char *subject, int rc, const char *message);
+int __real_history_add(struct repo *r, const char *action, const char *subject,
+		       int rc, const char *message);
+int __wrap_history_add(struct repo *r, const char *action, const char *subject,
+		       int rc, const char *message);
 
 static FILE *sink; /* reports nobody reads: /dev/null */
 
 static int fail_history_in; /* fail the Nth call from now (1 = next) */
 
-int __wrap_history_add(struct repo *r, const char *action,
-		       const char *subject, int rc, const char *message)
+int __wrap_history_add(struct repo *r, const char *action, const char *subject,
+		       int rc, const char *message)
 {
 	if (fail_history_in && --fail_history_in == 0)
 		return -EIO;
@@ -135,7 +135,8 @@ static void test_commit(void **state)
 	assert_int_equal(pull_list_report(f->r, 0, list.f, &n), 0);
 	cap_close(&list);
 	assert_int_equal(n, 3);
-	assert_non_null(strstr(list.s, "\nVOLSER O00001  pool offsite  open  "));
+	assert_non_null(
+		strstr(list.s, "\nVOLSER O00001  pool offsite  open  "));
 	assert_non_null(strstr(list.s, "  PAY.A.D"));
 	assert_non_null(strstr(list.s, "  PAY.B.D"));
 	assert_non_null(strstr(list.s, "  RUV.REPOSITORY.D"));
@@ -286,9 +287,8 @@ static void test_pages(void **state)
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.v[0], o2.id);
 	s.n = 0;
-	assert_int_equal(shipment_volume_page(f->r, 2, o2.id, 0, add_volume_id,
-					      &s),
-			 0);
+	assert_int_equal(
+		shipment_volume_page(f->r, 2, o2.id, 0, add_volume_id, &s), 0);
 	assert_int_equal(s.n, 0);
 	assert_int_equal(shipment_volume_page(f->r, 0, 0, 0, add_volume_id, &s),
 			 0);
@@ -328,8 +328,7 @@ static void test_export(void **state)
 	assert_non_null(strstr(ruv_lasterr(), "no shipment 7"));
 	assert_int_equal(shipment_export(f->r, 1, dir, NULL, NULL), 0);
 	snprintf(out, sizeof(out), "%s/O00001", dir);
-	assert_int_equal(pool_volume_path(f->r, "O00001", vol, sizeof(vol)),
-			 0);
+	assert_int_equal(pool_volume_path(f->r, "O00001", vol, sizeof(vol)), 0);
 	assert_true(same_file(vol, out));
 	assert_int_equal(unlink(out), 0);
 
