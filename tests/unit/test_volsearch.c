@@ -49,8 +49,8 @@ static void summary(struct seen *s, char *buf, size_t len)
 	qsort(s->e, s->n, sizeof(s->e[0]), by_text);
 	buf[0] = '\0';
 	for (i = 0; i < s->n; i++)
-		at += (size_t)snprintf(buf + at, len - at, "%s%s",
-				       i ? " " : "", s->e[i]);
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? " " : "",
+				       s->e[i]);
 }
 
 static void run(struct home_fixture *f, char *const *from, unsigned n,
@@ -127,14 +127,13 @@ static void test_named(void **state)
 	assert_int_equal(s.n, 3);
 
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(volsearch_walk(f->home, &f->cfg, nothing, 1, visit,
-					&s),
-			 -ENOENT);
+	assert_int_equal(
+		volsearch_walk(f->home, &f->cfg, nothing, 1, visit, &s),
+		-ENOENT);
 	assert_non_null(strstr(ruv_lasterr(), "'/nonexistent/dir': no such "
 					      "volume file, directory or "
 					      "catalogued VOLSER"));
-	assert_int_equal(volsearch_walk(f->home, &f->cfg, volser, 1, visit,
-					&s),
+	assert_int_equal(volsearch_walk(f->home, &f->cfg, volser, 1, visit, &s),
 			 -ENOENT);
 	assert_int_equal(s.n, 0);
 }
