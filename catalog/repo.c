@@ -652,18 +652,34 @@ static int bind_args(struct repo *r, sqlite3_stmt *st,
 	return 0;
 }
 
+/* Prepare sql with args bound; on failure nothing is left prepared. */
+static int prepare_bound(struct repo *r, const char *sql,
+			 const struct repo_arg *args, sqlite3_stmt **out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = repo_prepare(r, sql, &st);
+	if (rc < 0)
+		return rc;
+	rc = bind_args(r, st, args);
+	if (rc < 0) {
+		repo_finalize(r, st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
 int repo_one(struct repo *r, const char *sql, const struct repo_arg *args,
 	     void (*row)(sqlite3_stmt *st, void *out), void *out)
 {
 	sqlite3_stmt *st = NULL;
 	int src, rc;
 
-	rc = repo_prepare(r, sql, &st);
+	rc = prepare_bound(r, sql, args, &st);
 	if (rc < 0)
 		return rc;
-	rc = bind_args(r, st, args);
-	if (rc < 0)
-		goto out;
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW) {
 		if (row)
@@ -673,7 +689,6 @@ int repo_one(struct repo *r, const char *sql, const struct repo_arg *args,
 	} else {
 		rc = repo_errno(r, src);
 	}
-out:
 	repo_finalize(r, st);
 	return rc;
 }
@@ -684,12 +699,9 @@ int repo_each(struct repo *r, const char *sql, const struct repo_arg *args,
 	sqlite3_stmt *st = NULL;
 	int src, rc;
 
-	rc = repo_prepare(r, sql, &st);
+	rc = prepare_bound(r, sql, args, &st);
 	if (rc < 0)
 		return rc;
-	rc = bind_args(r, st, args);
-	if (rc < 0)
-		goto out;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		rc = row(st, arg);
 		if (rc)
@@ -707,12 +719,10 @@ int repo_run(struct repo *r, const char *sql, const struct repo_arg *args)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = repo_prepare(r, sql, &st);
+	rc = prepare_bound(r, sql, args, &st);
 	if (rc < 0)
 		return rc;
-	rc = bind_args(r, st, args);
-	if (rc == 0)
-		rc = repo_step_done(r, st);
+	rc = repo_step_done(r, st);
 	repo_finalize(r, st);
 	return rc;
 }

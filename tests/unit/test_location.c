@@ -10,24 +10,10 @@
 #include <errno.h>
 
 #include "errmsg.h"
+#include "fail_history.h"
 #include "history.h"
 #include "home_fixture.h"
 #include "location.h"
-
-int __real_history_add(struct repo *r, const char *action, const char *subject,
-		       int rc, const char *message);
-int __wrap_history_add(struct repo *r, const char *action, const char *subject,
-		       int rc, const char *message);
-
-static int fail_history_in; /* fail the Nth call from now (1 = next) */
-
-int __wrap_history_add(struct repo *r, const char *action, const char *subject,
-		       int rc, const char *message)
-{
-	if (fail_history_in && --fail_history_in == 0)
-		return -EIO;
-	return __real_history_add(r, action, subject, rc, message);
-}
 
 struct text {
 	char s[256];

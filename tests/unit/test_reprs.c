@@ -73,8 +73,8 @@ static void ship(struct site *s)
 {
 	char cmd[400];
 
-	snprintf(cmd, sizeof(cmd), "cp '%s/pools/offsite/'O* '%s/'",
-		 s->f->home, s->vault);
+	snprintf(cmd, sizeof(cmd), "cp '%s/pools/offsite/'O* '%s/'", s->f->home,
+		 s->vault);
 	assert_int_equal(system(cmd), 0);
 }
 
@@ -335,11 +335,8 @@ static void test_damaged_newest(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_fresh_home),
-		T(test_volume_not_here),
-		T(test_force),
-		T(test_by_time),
-		T(test_damaged_newest),
+		T(test_fresh_home), T(test_volume_not_here), T(test_force),
+		T(test_by_time),    T(test_damaged_newest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
