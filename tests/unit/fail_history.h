@@ -13,15 +13,15 @@
 
 struct repo;
 
-int __real_history_add(struct repo *r, const char *action,
-		       const char *subject, int rc, const char *message);
-int __wrap_history_add(struct repo *r, const char *action,
-		       const char *subject, int rc, const char *message);
+int __real_history_add(struct repo *r, const char *action, const char *subject,
+		       int rc, const char *message);
+int __wrap_history_add(struct repo *r, const char *action, const char *subject,
+		       int rc, const char *message);
 
 static int fail_history_in;
 
-int __wrap_history_add(struct repo *r, const char *action,
-		       const char *subject, int rc, const char *message)
+int __wrap_history_add(struct repo *r, const char *action, const char *subject,
+		       int rc, const char *message)
 {
 	if (fail_history_in && --fail_history_in == 0)
 		return -EIO;
