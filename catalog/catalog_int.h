@@ -65,6 +65,54 @@ int repo_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Copy column i as text into buf (always terminated; "" for NULL). */
 void repo_column_text(sqlite3_stmt *st, int i, char *buf, size_t len);
 
+/*
+ * The row helpers.  A query's parameters are a list built with
+ * REPO_ARGS(REPO_INT(x), REPO_TEXT(s), ...), bound to ?1, ?2, ... in
+ * order (an int converts to int64_t; a NULL text binds NULL).  Entries
+ * past the statement's highest parameter are ignored, so one list can
+ * serve two texts of a query (NULL: no parameters).
+ */
+enum repo_arg_type { REPO_ARG_END, REPO_ARG_INT, REPO_ARG_TEXT };
+
+struct repo_arg {
+	enum repo_arg_type type;
+	int64_t i;
+	const char *t;
+};
+
+#define REPO_INT(v)                                                            \
+	{                                                                      \
+		.type = REPO_ARG_INT, .i = (int64_t)(v)                        \
+	}
+#define REPO_TEXT(v)                                                           \
+	{                                                                      \
+		.type = REPO_ARG_TEXT, .t = (v)                                \
+	}
+#define REPO_ARGS(...)                                                         \
+	((const struct repo_arg[]){ __VA_ARGS__, { .type = REPO_ARG_END } })
+
+/*
+ * One row: row(st, out) decodes the first row of sql (NULL: only say
+ * whether there is one).  0 when there was a row, -ENOENT when there was
+ * none (no message: the caller names what is missing), else -errno.
+ */
+int repo_one(struct repo *r, const char *sql, const struct repo_arg *args,
+	     void (*row)(sqlite3_stmt *st, void *out), void *out);
+
+/*
+ * Every row: row(st, arg) for each, in the order of sql.  A nonzero
+ * return of row stops the walk and is returned as it is (a caller's
+ * "found it, stop" or -errno); else 0 or the -errno of the query.
+ */
+int repo_each(struct repo *r, const char *sql, const struct repo_arg *args,
+	      int (*row)(sqlite3_stmt *st, void *arg), void *arg);
+
+/* A statement with no result rows (INSERT, UPDATE, DELETE): 0 or -errno. */
+int repo_run(struct repo *r, const char *sql, const struct repo_arg *args);
+
+/* A row decoder for repo_one(): column 0 into the int64_t at out. */
+void repo_row_int64(sqlite3_stmt *st, void *out);
+
 /* If path (the volume file of volser as the repository knows it) is not
  * there, find it through the volume catalog and search path; path is
  * left as it was when nothing has it. */

@@ -629,3 +629,105 @@ out:
 	sqlite3_close_v2(dst);
 	return rc;
 }
+
+/*
+ * The row helpers.  Most queries of the catalog are one of two shapes:
+ * a lookup that wants one row or none, and a walk that hands each row
+ * to a callback.  These prepare, bind, step and give the statement back
+ * in one place, so a module writes its SQL and its row decoder only.
+ */
+static int bind_args(struct repo *r, sqlite3_stmt *st,
+		     const struct repo_arg *args)
+{
+	int i, src, n = sqlite3_bind_parameter_count(st);
+
+	for (i = 0; args && args[i].type != REPO_ARG_END && i < n; i++) {
+		if (args[i].type == REPO_ARG_INT)
+			src = sqlite3_bind_int64(st, i + 1, args[i].i);
+		else
+			src = repo_bind_text(st, i + 1, args[i].t);
+		if (src != SQLITE_OK)
+			return repo_errno(r, src);
+	}
+	return 0;
+}
+
+/* Prepare sql with args bound; on failure nothing is left prepared. */
+static int prepare_bound(struct repo *r, const char *sql,
+			 const struct repo_arg *args, sqlite3_stmt **out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = repo_prepare(r, sql, &st);
+	if (rc < 0)
+		return rc;
+	rc = bind_args(r, st, args);
+	if (rc < 0) {
+		repo_finalize(r, st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+int repo_one(struct repo *r, const char *sql, const struct repo_arg *args,
+	     void (*row)(sqlite3_stmt *st, void *out), void *out)
+{
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = prepare_bound(r, sql, args, &st);
+	if (rc < 0)
+		return rc;
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		if (row)
+			row(st, out);
+	} else if (src == SQLITE_DONE) {
+		rc = -ENOENT;
+	} else {
+		rc = repo_errno(r, src);
+	}
+	repo_finalize(r, st);
+	return rc;
+}
+
+int repo_each(struct repo *r, const char *sql, const struct repo_arg *args,
+	      int (*row)(sqlite3_stmt *st, void *arg), void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = prepare_bound(r, sql, args, &st);
+	if (rc < 0)
+		return rc;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = row(st, arg);
+		if (rc)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+out:
+	repo_finalize(r, st);
+	return rc;
+}
+
+int repo_run(struct repo *r, const char *sql, const struct repo_arg *args)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = prepare_bound(r, sql, args, &st);
+	if (rc < 0)
+		return rc;
+	rc = repo_step_done(r, st);
+	repo_finalize(r, st);
+	return rc;
+}
+
+void repo_row_int64(sqlite3_stmt *st, void *out)
+{
+	*(int64_t *)out = sqlite3_column_int64(st, 0);
+}

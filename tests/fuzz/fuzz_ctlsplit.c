@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Fuzz the ctl line splitter (fs/ctlsplit.c): any line of up to the
- * buffer ruvfs copies it into.  Checks that every word lies inside the
- * line, that the word list ends with NULL, and that no word is longer
- * than the text it came from.
+ * Fuzz the ctl line splitter (ctlbuf_split in fs/ctlbuf.c): any line of
+ * up to the buffer ruvfs copies it into.  Checks that every word lies inside
+ * the line, that the word list ends with NULL, and that no word is longer than
+ * the text it came from.
  */
 #include "fuzz.h"
-#include "ctlsplit.h"
+#include "ctlbuf.h"
 
-#define LINE_MAX_LEN 4096 /* as fs/ctl.c */
+#define LINE_MAX_LEN CTLBUF_LINE_MAX /* as fs/ctl.c */
 #define ARGS_MAX     128
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -21,9 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(line, data, n);
 	line[n] = '\0';
 	len = strlen(line);
-	argc = ctl_split_words(line, words, ARGS_MAX);
+	argc = ctlbuf_split(line, words, ARGS_MAX);
 	if (argc < 0) {
-		if (argc != -EINVAL && argc != -E2BIG)
+		if (argc != -EINVAL)
 			abort();
 		return 0;
 	}

@@ -77,21 +77,9 @@ check_same_file "and serves the tree" "$T/data/b.dat" "$T/mnt2/backups/by-locati
 check "umount" umount "$T/mnt2"
 
 # auto_unmount: a killed ruvfs leaves no mount behind.
-"$RUVFS" -f -o auto_unmount "$RUV_HOME" "$T/mnt2" >>"$T/ruvfs2.log" 2>&1 &
-pid=$!
-at_exit "kill $pid"
-i=0
-while ! mountpoint -q "$T/mnt2" && [ "$i" -lt 100 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
+mount_ruvfs -m "$T/mnt2" -l "$T/ruvfs2.log" -o auto_unmount
 check "mounted with auto_unmount" mountpoint -q "$T/mnt2"
-kill -9 "$pid"
-wait "$pid" 2>/dev/null
-i=0
-while mountpoint -q "$T/mnt2" && [ "$i" -lt 100 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
-check "kill -9 leaves no stale mount (10 s deadline)" sh -c "! mountpoint -q '$T/mnt2'"
+kill -9 "$RUVFS_PID"
+wait "$RUVFS_PID" 2>/dev/null
+check "kill -9 leaves no stale mount (10 s deadline)" wait_unmounted "$T/mnt2"
 done_testing
