@@ -16,6 +16,10 @@
 #                "touched": only the volumes whose file the round changed
 #                (what a kill can have torn), so that a soak of hundreds
 #                of rounds does not re-read every earlier round's data.
+#   KILL_STEPS   when set, the steps (blank-separated names) whose kills
+#                are wanted: any other step runs once, whole, so that the
+#                state the later steps need is there (scripts/soak-kill
+#                runs one step per process this way, side by side).
 # Each step ends with a line "# NAME: K kills landed in R rounds ..."
 # that scripts/soak-kill collects.
 
@@ -92,6 +96,15 @@ sound() {
 crash() {
 	_step=$1
 	shift
+	case " ${KILL_STEPS:-$_step} " in
+	*" $_step "*) ;;
+	*)
+		"before_$_step" 0
+		"$@" >"$T/rerun.out" 2>&1 || { echo "# $_step failed:"; sed 's/^/#   /' "$T/rerun.out"; }
+		"after_rerun_$_step" >/dev/null 2>&1
+		return
+		;;
+	esac
 	_s0=$(date +%s)
 	_ms=$(ms "$_step" "$@")
 	check "$_step: a whole run (${_ms} ms)" test "$_ms" -gt 0
