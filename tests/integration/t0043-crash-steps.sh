@@ -75,7 +75,7 @@ sound() {
 	"$RUV" file list >/dev/null 2>"$T/s.err" || { echo "does not open:"; cat "$T/s.err"; }
 	"$RUV" repo check >/dev/null 2>"$T/s.err" || { echo "repo check:"; cat "$T/s.err"; }
 	"$RUV" verify --all >/dev/null 2>"$T/s.err" || { echo "verify --all:"; tail -n 3 "$T/s.err"; }
-	sql "SELECT v.path || ' ' || (d.vol_offset + d.length) FROM dataset d JOIN volume v ON v.id = d.volume_id" |
+	sql "SELECT $(vol_file_sql) || ' ' || (d.vol_offset + d.length) FROM dataset d JOIN volume v ON v.id = d.volume_id" |
 	while read -r p end; do
 		[ "$(stat -c %s "$p" 2>/dev/null || echo 0)" -ge "$end" ] || echo "$p shorter than $end"
 	done
@@ -316,7 +316,7 @@ check "shipment 1 has volumes ($vols1)" test -n "$vols1"
 before_export() { rm -rf "$T/ship"; mkdir "$T/ship"; }
 exported_whole() {
 	for f in $(ls "$T/ship"); do
-		p=$(sql "SELECT path FROM volume WHERE volser = '$f' AND shipment_id = 1")
+		p=$(sql "SELECT $(vol_file_sql) FROM volume v WHERE volser = '$f' AND shipment_id = 1")
 		[ -n "$p" ] || { echo "$f is not a volume of shipment 1"; continue; }
 		cmp -s "$p" "$T/ship/$f" || echo "$f differs from its volume"
 	done
