@@ -398,16 +398,18 @@ static int wrong_volume(const struct copy_info *ci,
 {
 	char have[160], want[160];
 
-	if (di)
-		describe(have, sizeof(have), di->name, di->seq,
+	if (di) {
+		memcpy(have, "data set ", 9);
+		describe(have + 9, sizeof(have) - 9, di->name, di->seq,
 			 di->created_us);
-	else
+	} else {
 		snprintf(have, sizeof(have), "no data set at offset %llu",
 			 (unsigned long long)ci->vol_offset);
+	}
 	describe(want, sizeof(want), ci->ds_name, ci->seq, ci->ds_created_us);
 	return ruv_fail(-EIO,
-			"copy %u of '%s': wrong volume: %s holds data set %s, "
-			"the catalog expects %s%s%s%s%s ('%s')",
+			"copy %u of '%s': wrong volume: %s holds %s, "
+			"the catalog expects data set %s%s%s%s%s ('%s')",
 			ci->copy_no, ci->dsn, ci->volser, have, want,
 			label_ident ? "; its identity is " : "",
 			label_ident ? (*label_ident ? label_ident : "none") : "",
