@@ -60,7 +60,7 @@
 	"SELECT c.id, c.backup_id, d.id, v.id, f.dsn AS name_dsn,"             \
 	" b.start_us AS time_us, b.end_us, b.size, d.stored_size, c.copy_no,"  \
 	" l.name, l.active, c.usable, b.changed, b.uid, b.gid, b.mode,"        \
-	" v.volser, v.path, d.seq, d.vol_offset, d.length, 'B' AS copy_kind," \
+	" v.volser, v.path, d.seq, d.vol_offset, d.length, 'B' AS copy_kind,"  \
 	" coalesce(v.ident, ''), d.kind, d.name, d.created_us, d.checksum,"    \
 	" p.directory"                                                         \
 	" FROM file f JOIN backup b ON b.file_id = f.id"                       \
@@ -70,8 +70,7 @@
 	" JOIN volume v ON v.id = d.volume_id"                                 \
 	" JOIN pool p ON p.id = v.pool_id"
 
-static void row_to_copy(struct repo *r, sqlite3_stmt *st,
-			struct copy_info *ci)
+static void row_to_copy(struct repo *r, sqlite3_stmt *st, struct copy_info *ci)
 {
 	char stored[PATH_MAX], dir[PATH_MAX];
 
@@ -117,10 +116,9 @@ static void locate(struct repo *r, struct copy_info *ci)
 {
 	char found[PATH_MAX];
 
-	if (pool_locate(r, ci->volser, ci->volume_ident, ci->volume_path,
-			found, sizeof(found), NULL, 0) == 0)
-		snprintf(ci->volume_path, sizeof(ci->volume_path), "%s",
-			 found);
+	if (pool_locate(r, ci->volser, ci->volume_ident, ci->volume_path, found,
+			sizeof(found), NULL, 0) == 0)
+		snprintf(ci->volume_path, sizeof(ci->volume_path), "%s", found);
 	ruv_clearerr();
 }
 
@@ -412,7 +410,8 @@ static int wrong_volume(const struct copy_info *ci,
 			"the catalog expects data set %s%s%s%s%s ('%s')",
 			ci->copy_no, ci->dsn, ci->volser, have, want,
 			label_ident ? "; its identity is " : "",
-			label_ident ? (*label_ident ? label_ident : "none") : "",
+			label_ident ? (*label_ident ? label_ident : "none")
+				    : "",
 			label_ident ? ", the catalog's " : "",
 			label_ident ? ci->volume_ident : "", ci->volume_path);
 }
@@ -787,10 +786,9 @@ static int check_target(const char *ctx, const char *target, int dfd,
 
 	if (fstatat(dfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
 		rc = -errno;
-		return rc == -ENOENT
-			       ? 0
-			       : ruv_fail(rc, "%s: '%s': %s", ctx, target,
-					  strerror(-rc));
+		return rc == -ENOENT ? 0
+				     : ruv_fail(rc, "%s: '%s': %s", ctx, target,
+						strerror(-rc));
 	}
 	if (S_ISREG(sb.st_mode))
 		return 0;

@@ -113,8 +113,8 @@ int pool_locate(struct repo *r, const char *volser, const char *ident,
 		return ruv_fail(-EIO,
 				"wrong volume: '%s' is not volume %s%s%s "
 				"of this repository",
-				foreign, volser, *ident ? " with identity " : "",
-				ident);
+				foreign, volser,
+				*ident ? " with identity " : "", ident);
 	return ruv_fail(-ENOENT,
 			"volume %s is MISSING: no file '%s', and neither the "
 			"volume catalog (ruv catalog) nor volume_path has it",
@@ -626,8 +626,8 @@ int pool_volume_path(struct repo *r, const char *volser, char *buf, size_t len)
 		repo_column_text(st, 2, ident, sizeof(ident));
 		rc = pool_join_path(r, dir, stored, path, sizeof(path));
 		if (rc == 0)
-			rc = pool_locate(r, volser, ident, path, buf, len,
-					 NULL, 0);
+			rc = pool_locate(r, volser, ident, path, buf, len, NULL,
+					 0);
 	} else if (src == SQLITE_DONE) {
 		rc = ruv_fail(-ENOENT, "volume '%s' is not in the repository",
 			      volser);

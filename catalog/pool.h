@@ -97,7 +97,7 @@ struct pool_volume_info {
 	int64_t id;
 	int64_t pool_id;
 	char volser[7];
-	char state[8]; /* open, sealed, shipped */
+	char state[8];	     /* open, sealed, shipped */
 	char path[PATH_MAX]; /* where its pool keeps it (may not be there) */
 	char ident[33];	     /* identity, hex; "" before identities */
 	uint64_t size;

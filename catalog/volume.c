@@ -1145,7 +1145,8 @@ static int new_ident(unsigned char *ident)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return ruv_fail(-errno, "cannot draw a volume identity: %s",
+			return ruv_fail(-errno,
+					"cannot draw a volume identity: %s",
 					strerror(errno));
 		got += (size_t)n;
 	}

@@ -101,9 +101,9 @@ struct volume_dataset_info {
 struct volume;
 
 /* Create path (O_EXCL, mode 0600) with its label and a new random
- * identity; label and directory are fsynced before it returns.  volser must pass names_volser_check()
- * (it is stored upper case), pool is 1-16 printable characters.
- * -EEXIST if the file exists, -EINVAL (message) for a bad name. */
+ * identity; label and directory are fsynced before it returns.  volser must
+ * pass names_volser_check() (it is stored upper case), pool is 1-16 printable
+ * characters. -EEXIST if the file exists, -EINVAL (message) for a bad name. */
 int volume_create(const char *path, const char *volser, const char *pool,
 		  uint64_t capacity, struct volume **out);
 
