@@ -417,11 +417,13 @@ static int wrong_volume(const struct copy_info *ci,
 }
 
 /* Does the header say what the catalog registered?  The checksum names
- * the content, the time and name the backup, the seq the place. */
+ * the content, the name and the time (µs) the backup; the place is the
+ * offset the reader opened at, and the reader has already checked it
+ * against the footer, so the seq is only reported, not compared. */
 static int same_dataset(const struct copy_info *ci,
 			const struct volume_dataset_info *di)
 {
-	return di->seq == ci->seq && di->created_us == ci->ds_created_us &&
+	return di->created_us == ci->ds_created_us &&
 	       di->checksum == ci->ds_checksum &&
 	       !strcmp(di->name, ci->ds_name) &&
 	       !strcmp(volume_kind_name(di->kind), ci->ds_kind);

@@ -158,8 +158,7 @@ int copy_select(struct repo *r, const char *dsn, int64_t at_us,
  * VOLSER is MISSING" naming where it was looked for), its label is this
  * volume (VOLSER and identity, when the label is readable and the row
  * has an identity), and the data set header at the registered offset
- * says the kind, name, sequence, time and content checksum the catalog
- * holds.  A mismatch is damage: -EIO, message "wrong volume: VOLSER
+ * says the kind, name, time and content checksum the catalog holds.  A mismatch is damage: -EIO, message "wrong volume: VOLSER
  * holds data set X, the catalog expects Y".  Other damage: -EIO with the
  * reader's message.  One copy, no fallback: restore, verify and the tree
  * all open copies here.  *out is freed with volume_reader_close().
