@@ -322,8 +322,9 @@ static int explain_none(struct repo *r, const struct file_info *fi,
 			fi->dsn, when);
 }
 
-int copy_select(struct repo *r, const char *dsn, int64_t at_us,
-		unsigned copy_no, struct copy_info *out)
+/* check: open each candidate (copy_choose()), else take the first. */
+static int select_copy(struct repo *r, const char *dsn, int64_t at_us,
+		       unsigned copy_no, int check, struct copy_info *out)
 {
 	struct volume_reader *vr = NULL;
 	struct file_info fi;
@@ -356,6 +357,11 @@ int copy_select(struct repo *r, const char *dsn, int64_t at_us,
 			break; /* never an older backup instead */
 		first_backup = ci.backup_id;
 		locate(r, &ci);
+		if (!check) {
+			*out = ci;
+			rc = 0;
+			break;
+		}
 		ruv_clearerr();
 		rc = copy_open_reader(&ci, &vr);
 		volume_reader_close(vr);
@@ -714,6 +720,18 @@ static int stream_out(const struct copy_info *ci, struct volume_reader *vr,
  * gets the last component.  -ELOOP (message naming the component) for a
  * link, the open errors otherwise.
  */
+int copy_select(struct repo *r, const char *dsn, int64_t at_us,
+		unsigned copy_no, struct copy_info *out)
+{
+	return select_copy(r, dsn, at_us, copy_no, 0, out);
+}
+
+int copy_choose(struct repo *r, const char *dsn, int64_t at_us,
+		unsigned copy_no, struct copy_info *out)
+{
+	return select_copy(r, dsn, at_us, copy_no, 1, out);
+}
+
 static int open_target_dir(const char *ctx, const char *target, int *dfd_out,
 			   char *base, size_t blen)
 {

@@ -141,15 +141,22 @@ int copy_list(struct repo *r, const struct copy_filter *f,
 /*
  * The copy to restore dsn from as of at_us: the newest backup that started
  * at or before at_us having a usable copy (copy_no if nonzero, else the
- * lowest-numbered usable one whose volume is here and holds the data set:
- * copy_open_reader() succeeds on it, so a wrong or missing volume hands
- * over to the next copy).  -ENOENT with a message saying what was
- * missing: no backup at all, none before at_us, or that copy inactive;
- * when every candidate copy of the newest backup fails to open, the
- * error of the first, with every copy's reason in the message (an older
- * backup is never taken silently instead).
+ * lowest-numbered usable one).  -ENOENT with a message saying what was
+ * missing: no backup at all, none before at_us, or that copy inactive.
+ * From the catalog alone: nothing is read from the volumes.
  */
 int copy_select(struct repo *r, const char *dsn, int64_t at_us,
+		unsigned copy_no, struct copy_info *out);
+
+/*
+ * The copy a restore reads: as copy_select(), but among the usable copies
+ * of that newest backup, the lowest-numbered one whose volume is here and
+ * holds the data set (copy_open_reader() succeeds on it), so a wrong or
+ * missing volume hands over to the next copy.  When no copy of that
+ * backup opens: the error of the first, with every copy's reason in the
+ * message (an older backup is never taken silently instead).
+ */
+int copy_choose(struct repo *r, const char *dsn, int64_t at_us,
 		unsigned copy_no, struct copy_info *out);
 
 /*
@@ -158,10 +165,11 @@ int copy_select(struct repo *r, const char *dsn, int64_t at_us,
  * VOLSER is MISSING" naming where it was looked for), its label is this
  * volume (VOLSER and identity, when the label is readable and the row
  * has an identity), and the data set header at the registered offset
- * says the kind, name, time and content checksum the catalog holds.  A mismatch is damage: -EIO, message "wrong volume: VOLSER
- * holds data set X, the catalog expects Y".  Other damage: -EIO with the
- * reader's message.  One copy, no fallback: restore, verify and the tree
- * all open copies here.  *out is freed with volume_reader_close().
+ * says the kind, name, time and content checksum the catalog holds.  A mismatch
+ * is damage: -EIO, message "wrong volume: VOLSER holds data set X, the catalog
+ * expects Y".  Other damage: -EIO with the reader's message.  One copy, no
+ * fallback: restore, verify and the tree all open copies here.  *out is freed
+ * with volume_reader_close().
  */
 int copy_open_reader(const struct copy_info *ci, struct volume_reader **out);
 

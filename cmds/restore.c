@@ -76,7 +76,7 @@ int cmd_restore(int argc, char **argv)
 		return rc;
 	rc = file_lookup(r, argv[optind], &fi);
 	if (rc == 0)
-		rc = copy_select(r, fi.dsn, at, (unsigned)copy_no, &ci);
+		rc = copy_choose(r, fi.dsn, at, (unsigned)copy_no, &ci);
 	repo_close(r);
 	if (rc < 0)
 		return ruv_error("restore", rc);
