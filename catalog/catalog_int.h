@@ -81,9 +81,11 @@ int pool_join_path(struct repo *r, const char *pool_dir, const char *stored,
  * Find the file of volume volser (identity ident, hex, "" for a row of
  * before identities) at this site: path (pool_join_path() of its row)
  * if it is there and is this volume, else the volume catalog and the
- * search path.  0 and the path in out; -ENOENT (message, naming path)
- * if no file is found; -EIO (message "wrong volume") if the only files
- * found are other volumes, the first of them in foreign (may be NULL).
+ * search path; failing those, a file there whose label cannot be read
+ * (the reader will say what is damaged).  0 and the path in out; -ENOENT
+ * (message, naming path) if no file is found; -EIO (message "wrong volume") if
+ * the only files found are other volumes, the first of them in foreign (may be
+ * NULL).
  */
 int pool_locate(struct repo *r, const char *volser, const char *ident,
 		const char *path, char *out, size_t len, char *foreign,

@@ -383,6 +383,11 @@ static int select_copy(struct repo *r, const char *dsn, int64_t at_us,
 		return explain_none(r, &fi, at_us, copy_no);
 	if (rc < 0)
 		return ruv_fail(first_rc, "%s", why);
+	/* What was passed over, for the caller to warn of ("" if none). */
+	if (why[0])
+		ruv_fail(0, "%s", why);
+	else
+		ruv_clearerr();
 	return 0;
 }
 

@@ -154,7 +154,9 @@ int copy_select(struct repo *r, const char *dsn, int64_t at_us,
  * holds the data set (copy_open_reader() succeeds on it), so a wrong or
  * missing volume hands over to the next copy.  When no copy of that
  * backup opens: the error of the first, with every copy's reason in the
- * message (an older backup is never taken silently instead).
+ * message (an older backup is never taken silently instead).  On
+ * success ruv_lasterr() holds why the lower-numbered copies were passed
+ * over, "" if none were.
  */
 int copy_choose(struct repo *r, const char *dsn, int64_t at_us,
 		unsigned copy_no, struct copy_info *out);

@@ -80,12 +80,10 @@ int pool_locate(struct repo *r, const char *volser, const char *ident,
 		const char *path, char *out, size_t len, char *foreign,
 		size_t flen)
 {
-	char found[PATH_MAX];
+	char found[PATH_MAX], other[PATH_MAX] = "", damaged[PATH_MAX] = "";
 	struct volume_label l;
 	int rc;
 
-	if (foreign && flen)
-		foreign[0] = '\0';
 	if (access(path, F_OK) == 0) {
 		rc = is_this_volume(path, volser, ident, &l);
 		if (rc == 1) {
@@ -94,8 +92,7 @@ int pool_locate(struct repo *r, const char *volser, const char *ident,
 		}
 		if (rc < 0 && rc != -EIO)
 			return rc;
-		if (foreign)
-			snprintf(foreign, flen, "%s", path);
+		snprintf(rc < 0 ? damaged : other, PATH_MAX, "%s", path);
 	}
 	if (volcat_find(repo_home(r), volser, found, sizeof(found)) == 0 &&
 	    strcmp(found, path)) {
@@ -106,15 +103,25 @@ int pool_locate(struct repo *r, const char *volser, const char *ident,
 		}
 		if (rc < 0 && rc != -EIO)
 			return rc;
-		if (foreign && !foreign[0])
-			snprintf(foreign, flen, "%s", found);
+		if (rc < 0 && !damaged[0])
+			snprintf(damaged, sizeof(damaged), "%s", found);
+		else if (rc == 0 && !other[0])
+			snprintf(other, sizeof(other), "%s", found);
 	}
-	if (foreign && foreign[0])
+	/* An unreadable label may still be ours: reading it says what is
+	 * wrong (a data set header names its data set without the label). */
+	if (damaged[0]) {
+		snprintf(out, len, "%s", damaged);
+		return 0;
+	}
+	if (foreign && flen)
+		snprintf(foreign, flen, "%s", other);
+	if (other[0])
 		return ruv_fail(-EIO,
 				"wrong volume: '%s' is not volume %s%s%s "
 				"of this repository",
-				foreign, volser,
-				*ident ? " with identity " : "", ident);
+				other, volser, *ident ? " with identity " : "",
+				ident);
 	return ruv_fail(-ENOENT,
 			"volume %s is MISSING: no file '%s', and neither the "
 			"volume catalog (ruv catalog) nor volume_path has it",

@@ -50,7 +50,10 @@ check "nothing at the --to path" test ! -e "$T/c1.out"
 
 check "activate Staging" "$RUV" toggle --activate Staging
 check "restore takes the other copy" "$RUV" restore PAY.MASTER
-check "it says copy 2" grep -q "copy 2 (Staging, volume O00001)" "$T/out"
+cp "$T/out" "$T/restore.out"
+cp "$T/err" "$T/restore.err"
+check "it says copy 2" grep -q "copy 2 (Staging, volume O00001)" "$T/restore.out"
+check "and warns of copy 1" grep -q "^ruv: restore: warning: copy 1 of 'PAY.MASTER': wrong volume: L00001" "$T/restore.err"
 check "the bytes are home A's" cmp "$T/a/pay.dat" "$T/a.orig"
 
 # The tree: each copy node is one copy, no fallback.
@@ -73,4 +76,12 @@ check "it warns of the wrong volume" grep -q "wrong volume" "$T/err"
 check "the foreign file is untouched" cmp "$HOME_A/pools/local/L00001" "$T/L00001.foreign"
 check_eq "the new backup is on L00002" L00002 \
 	"$(sql "SELECT v.volser FROM volume v JOIN dataset d ON d.volume_id = v.id JOIN copy c ON c.dataset_id = d.id WHERE c.copy_no = 1 ORDER BY c.id DESC LIMIT 1")"
+
+# Shipment export reads the volumes it ships: a foreign one is refused.
+check "ship the Staging copies" "$RUV" pull-list --commit
+cp "$HOME_B/pools/offsite/O00001" "$HOME_A/pools/offsite/O00001"
+mkdir "$T/export"
+check_fail "shipment export refuses the wrong volume" 1 "wrong volume: '.*O00001' is not volume O00001" \
+	"$RUV" shipment export 1 "$T/export"
+check "nothing exported" test -z "$(ls -A "$T/export")"
 done_testing
