@@ -13,7 +13,7 @@
  * catalog registered, so a file that only has the right name (another
  * home's L00001) is never read as ours.  The target of a restore is
  * reached through directory descriptors opened without following links
- * (open_target()), and only a regular file is ever replaced.
+ * (open_target_dir()), and only a regular file is ever replaced.
  */
 #include <errno.h>
 #include <fcntl.h>
