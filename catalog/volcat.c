@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "errmsg.h"
-#include "home.h"
+#include "homepath.h"
 #include "names.h"
 #include "volcat.h"
 #include "volume.h"

@@ -310,8 +310,9 @@ static int open_copy(fuse_ino_t ino, struct handle *h)
 		return rc;
 	copy_name(&ci, h->what, sizeof(h->what));
 	ruv_clearerr();
-	rc = volume_reader_open(ci.volume_path, ci.vol_offset, ci.ds_length,
-				&h->vr);
+	/* The same lookup and checks as a restore, with no fallback: this
+	 * node is this one copy, and a wrong or damaged one answers EIO. */
+	rc = copy_open_reader(&ci, &h->vr);
 	return noted(rc, h->what);
 }
 

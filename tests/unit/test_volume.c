@@ -403,6 +403,51 @@ static void test_label_round_trip(void **state)
 	volume_close(NULL);
 }
 
+/* Each volume draws its own identity; the label keeps it; a label of
+ * before identities (zeros) reads as none. */
+static void test_identity(void **state)
+{
+	struct fx *f = *state;
+	unsigned char zero[VOLUME_IDENT_LEN] = { 0 }, first[VOLUME_IDENT_LEN];
+	char hex[VOLUME_IDENT_HEX], p2[300];
+	struct volume_label l;
+	struct volume *v = create(f), *v2;
+	unsigned i;
+	int fd;
+
+	memcpy(first, volume_label(v)->ident, VOLUME_IDENT_LEN);
+	assert_memory_not_equal(first, zero, VOLUME_IDENT_LEN);
+	volume_close(v);
+	assert_int_equal(volume_label_read(f->path, &l), 0);
+	assert_memory_equal(l.ident, first, VOLUME_IDENT_LEN);
+	assert_string_equal(l.volser, "T00001");
+	volume_ident_format(l.ident, hex);
+	assert_int_equal(strlen(hex), 32);
+	for (i = 0; i < VOLUME_IDENT_LEN; i++) {
+		char byte[3];
+
+		snprintf(byte, sizeof(byte), "%02x", first[i]);
+		assert_memory_equal(hex + 2 * i, byte, 2);
+	}
+	volume_ident_format(zero, hex);
+	assert_string_equal(hex, "");
+	/* Another volume with the same VOLSER is another identity. */
+	snprintf(p2, sizeof(p2), "%s.2", f->path);
+	assert_int_equal(volume_create(p2, "T00001", "tape", 1, &v2), 0);
+	assert_memory_not_equal(volume_label(v2)->ident, first,
+				VOLUME_IDENT_LEN);
+	volume_close(v2);
+	unlink(p2);
+	/* Not a volume: -EIO and a message naming it. */
+	fd = open(p2, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "not a volume", 12), 12);
+	close(fd);
+	assert_int_equal(volume_label_read(p2, &l), -EIO);
+	assert_non_null(strstr(ruv_lasterr(), p2));
+	unlink(p2);
+}
+
 static void test_create_checks_names(void **state)
 {
 	struct fx *f = *state;
@@ -1724,6 +1769,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		TEST(test_label_round_trip),
+		TEST(test_identity),
 		TEST(test_create_checks_names),
 		TEST(test_not_a_volume),
 		TEST(test_label_damage),
