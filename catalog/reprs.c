@@ -45,8 +45,10 @@ struct found {
 	uint64_t offset, length, size;
 	uint32_t seq;
 	int64_t created_us;
-	char name[65]; /* the data set's name: one per backup, every copy */
-	int sound;     /* 0: damaged, kept to name it */
+	char name[65];	   /* the data set's name: one per backup, every copy */
+	uint32_t checksum; /* of the trailer, the same in every copy; 0
+			      when it could not be read */
+	int sound;	   /* 0: damaged, kept to name it */
 };
 
 struct search {
@@ -88,6 +90,7 @@ static int seen_ds(const char *path, const struct volume_label *label,
 	nc->seq = di->seq;
 	nc->created_us = di->created_us;
 	snprintf(nc->name, sizeof(nc->name), "%s", di->name);
+	nc->checksum = di->checksum;
 	nc->sound = di->state == VOLUME_DS_COMPLETE;
 	return 0;
 }
@@ -339,6 +342,21 @@ static void make_dirs(const char *home, const struct config *cfg)
  * it is refused, naming it; an older one only with --time.  *chosen is
  * the index of the copy installed.
  */
+/*
+ * Is a a copy of the same repository backup as b?  The same name, and
+ * the same content checksum where both trailers could be read.  A name
+ * has whole seconds only, so two backups written within one second share
+ * it; their checksums differ (the later holds the earlier's history
+ * row), so an older backup is never taken for a copy of the newest.
+ * Each copy's header time is its own writer's, so time cannot tell.
+ */
+static int same_backup(const struct found *a, const struct found *b)
+{
+	if (strcmp(a->name, b->name))
+		return 0;
+	return !a->checksum || !b->checksum || a->checksum == b->checksum;
+}
+
 static int take_newest(const struct search *s, const char *tmp,
 		       unsigned *chosen)
 {
@@ -348,7 +366,7 @@ static int take_newest(const struct search *s, const char *tmp,
 	unsigned i;
 	int rc = -EIO;
 
-	for (i = 0; i < s->n && !strcmp(c[i].name, c[0].name); i++) {
+	for (i = 0; i < s->n && same_backup(&c[i], &c[0]); i++) {
 		remove_tmp(tmp);
 		ruv_clearerr();
 		if (!c[i].sound)
