@@ -462,12 +462,14 @@ static int next_volser(struct repo *r, const struct pool_row *p, int64_t *volno,
 	return 0;
 }
 
-/* A file left by an interrupted creation: adopt it if it holds nothing. */
+/* A file left by an interrupted creation: adopt it if it holds nothing
+ * (a whole label and no data set, or a label cut short by a crash). */
 static int clear_leftover(const char *path)
 {
 	if (access(path, F_OK) < 0)
 		return 0;
-	if (volume_scan(path, NULL, NULL, NULL) != 0)
+	if (!volume_is_torn_create(path) &&
+	    volume_scan(path, NULL, NULL, NULL) != 0)
 		return ruv_fail(-EEXIST,
 				"volume file '%s' exists and is not "
 				"in the repository; move it aside",

@@ -1157,6 +1157,30 @@ static int new_ident(unsigned char *ident)
 	return 0;
 }
 
+static int zeros(const unsigned char *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && !memcmp(p, p + 1, n - 1));
+}
+
+int volume_is_torn_create(const char *path)
+{
+	unsigned char buf[VOLUME_LABEL_SIZE];
+	ssize_t n;
+	int fd, torn = 0;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = pread(fd, buf, sizeof(buf), 0);
+	if (n >= 0 && n < VOLUME_LABEL_SIZE) {
+		size_t m = (size_t)n < 8 ? (size_t)n : 8;
+
+		torn = zeros(buf, (size_t)n) || !memcmp(buf, MAGIC_LABEL, m);
+	}
+	close(fd);
+	return torn;
+}
+
 int volume_create(const char *path, const char *volser, const char *pool,
 		  uint64_t capacity, struct volume **out)
 {

@@ -100,6 +100,11 @@ struct volume_dataset_info {
 
 struct volume;
 
+/* Is the file at path what a volume_create() cut short by a crash
+ * leaves: shorter than a label, and empty, all zeros, or the start of a
+ * label?  1 yes, 0 no (or it cannot be read); such a file holds no data. */
+int volume_is_torn_create(const char *path);
+
 /* Create path (O_EXCL, mode 0600) with its label and a new random
  * identity; label and directory are fsynced before it returns.  volser must
  * pass names_volser_check() (it is stored upper case), pool is 1-16 printable

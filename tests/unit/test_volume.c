@@ -403,6 +403,49 @@ static void test_label_round_trip(void **state)
 	volume_close(NULL);
 }
 
+/* Write n bytes of p as the whole file at path. */
+static void put_file(const char *path, const void *p, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, p, n), (ssize_t)n);
+	close(fd);
+}
+
+/* What a creation cut short can leave (nothing, zeros, the label's first
+ * bytes) is told apart from a volume and from a file that is not one. */
+static void test_torn_create(void **state)
+{
+	struct fx *f = *state;
+	unsigned char buf[VOLUME_LABEL_SIZE] = { 0 };
+	struct volume *v;
+	int fd;
+
+	assert_int_equal(volume_is_torn_create(f->path), 0); /* no file */
+	put_file(f->path, buf, 0);
+	assert_int_equal(volume_is_torn_create(f->path), 1);
+	put_file(f->path, buf, 512);
+	assert_int_equal(volume_is_torn_create(f->path), 1);
+	unlink(f->path);
+	v = create(f);
+	volume_close(v);
+	fd = open(f->path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	close(fd);
+	assert_int_equal(volume_is_torn_create(f->path), 0); /* whole */
+	put_file(f->path, buf, 100);			     /* cut short */
+	assert_int_equal(volume_is_torn_create(f->path), 1);
+	put_file(f->path, "not a volume\n", 13);
+	assert_int_equal(volume_is_torn_create(f->path), 0);
+	buf[200] = 1;
+	memset(buf, 0, 8);
+	put_file(f->path, buf, 300); /* not zeros, no label magic */
+	assert_int_equal(volume_is_torn_create(f->path), 0);
+	unlink(f->path);
+}
+
 /* Each volume draws its own identity; the label keeps it; a label of
  * before identities (zeros) reads as none. */
 static void test_identity(void **state)
@@ -1799,6 +1842,7 @@ int main(void)
 		TEST(test_bytes),
 		TEST(test_reader_bounds),
 		TEST(test_random_damage),
+		TEST(test_torn_create),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
