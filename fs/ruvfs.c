@@ -1526,12 +1526,12 @@ static void *reload_main(void *arg)
 			break;
 		if (fs_env_open(&e) < 0 || env_install(e, 1) < 0)
 			continue;
+		/* Names and attributes do not depend on it: nothing to
+		 * invalidate.  The next open of a copy looks its volume up
+		 * on the new search path. */
 		fs_log("configuration read again: %s",
 		       env_config(e)->path[0] ? env_config(e)->path
 					      : "built-in defaults");
-		/* The names of copies may now resolve otherwise. */
-		inval_broad();
-		inval_submit(0);
 	}
 	return NULL;
 }

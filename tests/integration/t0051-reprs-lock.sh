@@ -36,10 +36,11 @@ registered() {
 	tr '\000' '\n' <"$RUV_HOME/ruv.lock" | grep -qx "$1 run $2"
 }
 
-# blocked PID: PID waits for the answer to a FUSE request (the stopped
-# source mount, or the tree held by the lock).
+# blocked PID: a thread of PID waits for the answer to a FUSE request
+# (the stopped source mount, or the tree held by the lock).
 blocked() {
-	grep -qx request_wait_answer "/proc/$1/wchan"
+	cat /proc/"$1"/task/*/wchan 2>/dev/null | tr '\000' '\n' |
+		grep -q request_wait_answer
 }
 
 # bigone_backups DB: the backups of BIG.ONE in that repository file.
@@ -138,6 +139,6 @@ wait_until "and blocked" blocked "$bpid"
 kill -9 "$bpid"
 wait "$bpid" 2>/dev/null
 kill -CONT "$spid"
-check "after its kill -9, ruvreprs is not refused" "$RUVREPRS" --force
+check "after its kill -9, ruvreprs is not refused" timeout 60 "$RUVREPRS" --force
 check "unmount" umount_ruvfs
 done_testing
