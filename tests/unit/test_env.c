@@ -30,11 +30,11 @@
 #include "volcat.h"
 
 struct fixture {
-	char dir[64];	 /* the temporary directory */
-	char home[128];	 /* dir/home: a home with a repository file */
-	char ini[128];	 /* dir/c.ini */
-	char lock[160];	 /* home/ruv.lock */
-	char cwd[4096];	 /* to go back to */
+	char dir[64];	/* the temporary directory */
+	char home[128]; /* dir/home: a home with a repository file */
+	char ini[128];	/* dir/c.ini */
+	char lock[160]; /* home/ruv.lock */
+	char cwd[4096]; /* to go back to */
 };
 
 static void write_file(const char *path, const char *text)
@@ -181,8 +181,7 @@ static void config_order(void **state)
 	assert_null(e);
 	assert_string_equal(o.what, "configuration");
 	assert_non_null(strstr(ruv_lasterr(), "bad.ini:2:"));
-	assert_int_equal(volcat_find(f->home, "V00001", path, sizeof(path)),
-			 0);
+	assert_int_equal(volcat_find(f->home, "V00001", path, sizeof(path)), 0);
 	assert_non_null(strstr(path, f->dir));
 }
 
