@@ -1395,7 +1395,8 @@ static const char usage[] =
 	"  -o allow_other  let other users in (permissions stay enforced)\n"
 	"  -o ruv=PATH     the ruv program ctl lines run (default: beside\n"
 	"                  ruvfs, or on PATH)\n"
-	"  -o config=FILE  the configuration (default: $RUV_CONFIG, then\n"
+	"  -o config=FILE, --config FILE\n"
+	"                  the configuration (default: $RUV_CONFIG, then\n"
 	"                  HOME/ruv.ini, then /etc/ruv/ruv.ini), also for\n"
 	"                  ctl lines; read again on SIGHUP\n"
 	"  -o timeout=SEC  kernel cache of names and attributes (default 1)\n"
@@ -1417,6 +1418,8 @@ struct opts {
 static const struct fuse_opt opt_spec[] = {
 	{ "ruv=%s", offsetof(struct opts, ruv), 0 },
 	{ "config=%s", offsetof(struct opts, config), 0 },
+	{ "--config=%s", offsetof(struct opts, config), 0 },
+	{ "--config %s", offsetof(struct opts, config), 0 },
 	{ "timeout=%s", offsetof(struct opts, timeout), 0 },
 	{ "noxattr", offsetof(struct opts, noxattr), 1 },
 	FUSE_OPT_END

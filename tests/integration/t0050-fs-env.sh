@@ -92,6 +92,17 @@ check "a ctl line runs ruv with the same configuration" \
 	sh -c "echo 'restore PAY.A --to $T/r2.dat' > '$T/mnt2/ctl'"
 check_same_file "and restores through volume_path" "$T/data/a.dat" "$T/r2.dat"
 fusermount3 -u "$T/mnt2"
+wait "$pid2"
+
+# --config FILE, as ruv spells it.
+env -u RUV_CONFIG "$RUVFS" -f --config "$T/c.ini" "$RUV_HOME" "$T/mnt2" \
+	>>"$T/ruvfs2.log" 2>&1 &
+pid2=$!
+at_exit "fusermount3 -u -z '$T/mnt2'; kill $pid2"
+wait_until "ruvfs --config FILE mounts" mountpoint -q "$T/mnt2"
+check "status names that file" \
+	grep -qF "configuration: $T/c.ini, read " "$T/mnt2/status"
+fusermount3 -u "$T/mnt2"
 
 # A configuration that does not load refuses the mount.
 printf '[ruv]\nworkers = many\n' >"$T/bad.ini"
