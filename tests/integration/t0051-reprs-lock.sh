@@ -7,7 +7,8 @@
 # backup.  A ruvfs mount over the home holds the lock per request only:
 # ruvreprs under it works, and a tree change that comes while ruvreprs
 # waits lands in the repository ruvreprs installs, never in the replaced
-# one.
+# one; so does a ruv command started meanwhile, which says for whom it
+# waits.
 #
 # The backup is held still without any timing: its source is a file in
 # a second ruvfs mount whose process is stopped (SIGSTOP), so the backup
@@ -98,6 +99,10 @@ check "it has not replaced anything yet" \
 mkdir "$M/groups/LATE" 2>"$T/mkdir.err" &
 mpid=$!
 wait_until "a mkdir in the tree waits behind ruvreprs" blocked "$mpid"
+"$RUV" history >"$T/g.out" 2>"$T/g.err" &
+gpid=$!
+wait_until "so does a ruv command, saying for whom" \
+	grep -q "^ruv: waiting for pid $wpid (ruvreprs)" "$T/g.err"
 check_eq "it has not made the group" "" "$(sql "SELECT name FROM grp WHERE name = 'LATE'")"
 kill -CONT "$spid"
 wait "$bpid"
@@ -121,6 +126,9 @@ check_eq "the tree change landed in the installed repository" LATE \
 check_eq "not in the replaced one" 0 \
 	"$(sqlite3 "$kept" "SELECT count(*) FROM grp WHERE name = 'LATE'")"
 check "the mount shows it" test -d "$M/groups/LATE"
+wait "$gpid"
+check_eq "the ruv command that waited ran on the installed repository" 0 "$?"
+check "and saw its history row of the restore" grep -q ruvreprs "$T/g.out"
 
 # Under a live mount with nothing else running, ruvreprs just works.
 check "ruvreprs --force under the live mount" "$RUVREPRS" --force
