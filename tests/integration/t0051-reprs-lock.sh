@@ -145,8 +145,10 @@ bpid=$!
 wait_until "another backup is in the registry" registered "$bpid" backup
 wait_until "and blocked" blocked "$bpid"
 kill -9 "$bpid"
-wait "$bpid" 2>/dev/null
+# CONT first: had the source's ruvfs read the request just before it
+# stopped, the killed backup could not end before it is answered.
 kill -CONT "$spid"
+wait "$bpid" 2>/dev/null
 check "after its kill -9, ruvreprs is not refused" timeout 60 "$RUVREPRS" --force
 check "unmount" umount_ruvfs
 done_testing
