@@ -865,6 +865,10 @@ static int refresh(struct logstream *ls)
 						"the torn tail: %s",
 						ls->dir, strerror(errno));
 			}
+			/* Only a segment with a record in it is ever
+			 * followed by another. */
+			if (ls->next_lsn == ls->seg_first)
+				return 0;
 			seg_name(ls->next_lsn, name, sizeof(name));
 			if (faccessat(ls->dirfd, name, F_OK, 0) < 0)
 				return 0;
@@ -1684,9 +1688,11 @@ int logreader_next(struct logreader *lr, struct logrec *rec)
 				goto fail;
 			continue;
 		}
-		/* A segment a writer started since the listing. */
+		/* A segment a writer started since the listing (never
+		 * after an empty one: that is the current one's name). */
 		seg_name(lr->next_lsn, name, sizeof(name));
-		if (rc == 0 && faccessat(lr->dirfd, name, F_OK, 0) == 0) {
+		if (rc == 0 && lr->next_lsn != lr->cur.first &&
+		    faccessat(lr->dirfd, name, F_OK, 0) == 0) {
 			rc = reader_enter(lr, lr->next_lsn);
 			if (rc < 0)
 				goto fail;
