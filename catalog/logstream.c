@@ -1556,6 +1556,7 @@ struct logreader {
 	struct parse_state ps;
 	int failed;
 	int done;
+	int drained; /* the current segment re-read after seeing a next */
 };
 
 static int reader_enter(struct logreader *lr, uint64_t first)
@@ -1647,6 +1648,7 @@ int logreader_next(struct logreader *lr, struct logrec *rec)
 			return 0;
 		rc = segcur_next(&lr->cur, rec, &lr->ps, &off);
 		if (rc == 1) {
+			lr->drained = 0;
 			if (rec->lsn != lr->next_lsn) {
 				rc = seg_damaged(lr->dir, lr->cur.first, off,
 						 lr->next_lsn,
@@ -1689,10 +1691,17 @@ int logreader_next(struct logreader *lr, struct logrec *rec)
 			continue;
 		}
 		/* A segment a writer started since the listing (never
-		 * after an empty one: that is the current one's name). */
+		 * after an empty one: that is the current one's name).  Its
+		 * writer finished this one first, so read this one to its
+		 * end once more before moving on. */
 		seg_name(lr->next_lsn, name, sizeof(name));
 		if (rc == 0 && lr->next_lsn != lr->cur.first &&
 		    faccessat(lr->dirfd, name, F_OK, 0) == 0) {
+			if (!lr->drained) {
+				lr->drained = 1;
+				continue;
+			}
+			lr->drained = 0;
 			rc = reader_enter(lr, lr->next_lsn);
 			if (rc < 0)
 				goto fail;

@@ -52,9 +52,8 @@ static void test_define_lookup(void **state)
 	char want[PATH_MAX], other[PATH_MAX];
 	struct stat sb;
 
-	assert_int_equal(logcat_define(fx->r, "app1", NULL, LOGCAT_APPLICATION,
-				       &li),
-			 0);
+	assert_int_equal(
+		logcat_define(fx->r, "app1", NULL, LOGCAT_APPLICATION, &li), 0);
 	assert_string_equal(li.name, "APP1");
 	snprintf(want, sizeof(want), "%s/logs/APP1", fx->dir);
 	assert_string_equal(li.dir, want);
@@ -184,7 +183,7 @@ static void test_file_at_and_under(void **state)
 	struct fixture *fx = *state;
 	char path[PATH_MAX], sub[PATH_MAX];
 	struct file_info fi;
-	struct under u = {0};
+	struct under u = { 0 };
 
 	snprintf(sub, sizeof(sub), "%s/d", fx->dir);
 	assert_int_equal(mkdir(sub, 0755), 0);

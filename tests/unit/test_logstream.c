@@ -780,6 +780,42 @@ static void test_empty_last_segment(void **state)
 	free(s.v);
 }
 
+/* Readers running while another process appends and rolls segments see
+ * a prefix of the stream, never damage. */
+static void test_read_while_writing(void **state)
+{
+	struct tdir *t = *state;
+	struct seen s;
+	pid_t pid;
+	int status, reads = 0, done = 0;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct thr th = { NULL, 7, 0 };
+
+		if (logstream_open(
+			    t->dir,
+			    &(struct logstream_opts){ .segment_size = 4096 },
+			    &th.ls) < 0)
+			_exit(1);
+		committer(&th);
+		_exit(th.rc < 0 || logstream_close(th.ls) < 0 ? 2 : 0);
+	}
+	while (!done) {
+		done = waitpid(pid, &status, WNOHANG) == pid;
+		assert_int_equal(read_all(t->dir, 0, &s), 0);
+		assert_lsns(&s, 1);
+		free(s.v);
+		reads++;
+	}
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(read_all(t->dir, 0, &s), 0);
+	assert_int_equal(s.n, 600);
+	free(s.v);
+	assert_true(reads > 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -805,6 +841,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty_stream, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_empty_last_segment, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_read_while_writing, setup,
 						teardown),
 	};
 
