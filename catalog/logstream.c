@@ -230,7 +230,8 @@ static int seg_list(int dirfd, const char *dir, uint64_t **out, size_t *n)
 			      strerror(errno));
 		goto out;
 	}
-	qsort(v, cnt, sizeof(*v), cmp_u64);
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_u64);
 	*out = v;
 	*n = cnt;
 	v = NULL;
