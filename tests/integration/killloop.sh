@@ -90,7 +90,10 @@ sound() {
 	"$RUV" file list >/dev/null 2>"$T/s.err" || { echo "does not open:"; cat "$T/s.err"; }
 	"$RUV" repo check >/dev/null 2>"$T/s.err" || { echo "repo check:"; cat "$T/s.err"; }
 	verify_round
-	sql "SELECT $(vol_file_sql) || ' ' || (d.vol_offset + d.length) FROM dataset d JOIN volume v ON v.id = d.volume_id" |
+	# One row per volume, its furthest data set end: a data set lies
+	# inside its file when the furthest one does.
+	sql "SELECT $(vol_file_sql) || ' ' || max(d.vol_offset + d.length) FROM dataset d
+	     JOIN volume v ON v.id = d.volume_id GROUP BY v.id" |
 	while read -r p end; do
 		if [ "$RUV_HOME" = "${HOME_B:-}" ] && [ ! -e "$p" ]; then
 			p="$T/transport/$(basename "$p")"
