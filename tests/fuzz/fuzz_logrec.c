@@ -86,7 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			lsn = rec.lsn;
 			t = rec.time_us;
-			if (rec.type < LOGREC_BEGIN || rec.type > LOGREC_ABORT ||
+			if (rec.type < LOGREC_BEGIN ||
+			    rec.type > LOGREC_ABORT ||
 			    !memchr(rec.dsn, '\0', sizeof(rec.dsn)) ||
 			    rec.after_len > LOGSTREAM_IMAGE_MAX ||
 			    rec.before_len > LOGSTREAM_IMAGE_MAX ||
