@@ -138,6 +138,9 @@ crash() {
 		if [ "$_landed" -eq 137 ]; then
 			_kills=$((_kills + 1))
 			_applied=$((_applied + applied))
+			# Progress, for a soak that is stopped early.
+			[ $((_kills % 10)) -ne 0 ] ||
+				echo "# $_step: $_kills kills landed so far, in $_round rounds"
 		fi
 		# The rerun is timed: the next kill falls within its span, so
 		# the kills follow the machine as it gets busier or quieter.
