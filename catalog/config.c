@@ -80,6 +80,7 @@ void config_defaults(struct config *cfg)
 	snprintf(cfg->copy_pool[1], sizeof(cfg->copy_pool[1]), "%s", "offsite");
 	cfg->chunk_size = 1U << 20;
 	cfg->log_segment_size = 64ULL << 20;
+	cfg->log_keep_archived_us = 7LL * 86400 * 1000000;
 	cfg->npools = 2;
 	cfg->pools[0] = local;
 	cfg->pools[1] = offsite;
@@ -264,7 +265,44 @@ static int backup_key(struct parse_state *st, const char *key,
 	return 1;
 }
 
-/* [log]: how log streams are written. */
+/* "90", "90s", "15m", "12h", "7d" into microseconds (0 .. 36500 days). */
+static int parse_duration(const char *s, int64_t *out)
+{
+	unsigned long long n = 0, unit = 1;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (unsigned long long)(*p - '0');
+		if (n > 36500ULL * 86400)
+			return -ERANGE;
+	}
+	switch (*p) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*p && p[1])
+		return -EINVAL;
+	if (n * unit > 36500ULL * 86400)
+		return -ERANGE;
+	*out = (int64_t)(n * unit) * 1000000;
+	return 0;
+}
+
+/* [log]: how log streams are written and how long archived segments stay. */
 static int log_key(struct parse_state *st, const char *key, const char *value)
 {
 	uint64_t size;
@@ -277,6 +315,13 @@ static int log_key(struct parse_state *st, const char *key, const char *value)
 				      "to 1G",
 				      value);
 		st->cfg.log_segment_size = size;
+	} else if (!strcmp(key, "keep_archived")) {
+		if (parse_duration(value, &st->cfg.log_keep_archived_us) < 0)
+			return refuse(st,
+				      "keep_archived '%s': a number of "
+				      "seconds, or with s, m, h or d (7d), "
+				      "up to 36500d",
+				      value);
 	} else {
 		return refuse(st, "unknown key '%s' in [log]", key);
 	}

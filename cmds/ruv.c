@@ -23,6 +23,8 @@ struct verb {
 
 /* Sorted by name: looked up with bsearch. */
 static const struct verb verbs[] = {
+	{ "archive", cmd_archive,
+	  "archive the log streams (user data and units of work)" },
 	{ "backup", cmd_backup, "back up files and groups (local + offsite)" },
 	{ "catalog", cmd_catalog, "index arrived volume files by VOLSER" },
 	{ "file", cmd_file, "register, unregister and list protected files" },

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef RUV_ARCHIVE_H
+#define RUV_ARCHIVE_H
+
+#include <stdint.h>
+
+#include "logcat.h"
+
+struct config;
+struct repo;
+
+/*
+ * The archive process: each log stream, from its archived high-water mark
+ * (log_stream.archived_lsn) to its end as found when the run reaches it,
+ * is read once and written as two data sets on every configured copy
+ * (copy N to pool copyN, like backups):
+ *
+ *   user data (dataset.kind 'archive', archive.kind 'user'): the WRITE and
+ *       TRUNCATE records, in LSN order;
+ *   unit-of-work data (dataset.kind 'uow', archive.kind 'uow'): the BEGIN,
+ *       COMMIT, BACKOUT and ABORT records, in LSN order.
+ *
+ * The content of both is the raw record stream in the log record format
+ * (logstream.c, version 1; arcrec.h), nothing else: an archive's size is
+ * the sum of its records' lengths.  Both archives of a run register the
+ * LSN range the run read (archive_range: first_lsn .. last_lsn of the
+ * stream) and the times of its first and last record, so the user-data
+ * archives of a stream, like its UOW archives, cover every LSN once: a
+ * unit begun in one run and ended in the next has its BEGIN and changes
+ * in the first pair and its COMMIT in the second, nothing lost or twice.
+ * The high-water mark moves in the transaction that registers the pair
+ * (guarded: it must still be where the run started).
+ *
+ * Each stream is archived on its own: a stream that fails (a damaged
+ * segment, a missing LSN, a full pool) registers nothing and leaves its
+ * mark where it was, and the others go on.  Runs are serialised by an
+ * exclusive flock on HOME/.archive.lock (archive and accumulate alike).
+ * The UOW records wait in an unlinked temporary file in the home while
+ * the user data are written, so a kill leaves nothing behind but
+ * unregistered data sets, which the next writer of the volume cuts back.
+ *
+ * Each data set describes itself on the volume (its meta text):
+ * kind, stream, first_lsn, last_lsn, first and last (ISO 8601 times),
+ * records, format=logrec-1.  Its name is STREAM.L<first LSN> (user data)
+ * or STREAM.L<first LSN>.U (UOW), its source field the stream's name.
+ */
+
+struct archive_result {
+	char stream[LOGCAT_NAME_MAX + 1];
+	int rc;		   /* 0, or -errno */
+	char message[512]; /* why, when rc < 0 */
+	int nothing_new;   /* rc 0 and nothing to archive */
+	uint64_t first_lsn, last_lsn;
+	int64_t first_us, last_us;
+	uint64_t user_records, uow_records;
+	uint64_t user_bytes, uow_bytes; /* content bytes */
+	int64_t user_id, uow_id;	/* archive rows */
+	unsigned pruned;		/* segments removed afterwards */
+};
+
+struct archive_request {
+	const char *home;
+	const struct config *cfg;
+	/* Optional: a volume was retired on the way (see pool_acquire()). */
+	void (*warn)(void *arg, const char *msg);
+	void *warn_arg;
+};
+
+/*
+ * Archive the streams names[0..n) (n 0: every defined stream, by name),
+ * then prune each archived stream (archive_prune()).  Every name is
+ * checked first: a bad or unknown one fails the call (-EINVAL / -ENOENT,
+ * message) before anything is read.  Then *results (free it) holds
+ * *nresults results, one per stream; the return is 0 when every stream
+ * succeeded (nothing new included), else the first failure's -errno.
+ * With no stream defined and none named: 0 and *nresults 0.
+ */
+int archive_run(const struct archive_request *req, struct repo *r,
+		char *const *names, unsigned n,
+		struct archive_result **results, unsigned *nresults);
+
+/*
+ * Serialise archive and accumulate runs of one home: an exclusive flock
+ * on HOME/.archive.lock, waited for.  Returns the fd holding it (close it
+ * to let go) or -errno.
+ */
+int archive_lock(const char *home);
+
+/*
+ * Log retention: remove the segment files of stream li that are wholly
+ * archived (every LSN in them <= li->archived_lsn) and were last written
+ * more than keep_us ago, oldest first, stopping at the first that is not;
+ * the newest segment is never removed.  Holds the stream's append lock
+ * (DIR/.lock) meanwhile.  Returns the number removed, or -errno.
+ */
+int archive_prune_stream(const struct logcat_info *li, int64_t keep_us);
+
+/*
+ * ruv log prune: archive_prune_stream() for streams names[0..n) (n 0:
+ * every one) with cfg's keep_archived; cb (may be NULL) hears each
+ * stream and the segments removed.  -ENOENT unknown stream (before any
+ * is pruned).
+ */
+int archive_prune(struct repo *r, const struct config *cfg,
+		  char *const *names, unsigned n,
+		  void (*cb)(const char *stream, int removed, void *),
+		  void *arg);
+
+/*
+ * Coverage of every stream by its ordinary (not consolidated) archives,
+ * per kind: the registered ranges must run from LSN 1 to the stream's
+ * high-water mark with no gap and no overlap.  cb hears each problem (a
+ * sentence naming the stream, the kind and the LSNs).  Returns the number
+ * of problems, or -errno.
+ */
+int archive_check_coverage(struct repo *r,
+			   void (*cb)(const char *msg, void *), void *arg);
+
+#endif
