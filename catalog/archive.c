@@ -36,6 +36,7 @@
 #include "archive.h"
 #include "catalog_int.h"
 #include "config.h"
+#include "copy.h"
 #include "dsout.h"
 #include "errmsg.h"
 #include "history.h"
@@ -152,8 +153,7 @@ static void describe(char *buf, size_t len, const char *kind,
 	rtime_format_iso(res->last_us, last, sizeof(last));
 	snprintf(buf, len,
 		 "kind=%s\nstream=%s\nfirst_lsn=%" PRIu64 "\nlast_lsn=%" PRIu64
-		 "\nfirst=%s\nlast=%s\nrecords=%" PRIu64
-		 "\nformat=logrec-1\n",
+		 "\nfirst=%s\nlast=%s\nrecords=%" PRIu64 "\nformat=logrec-1\n",
 		 kind, li->name, res->first_lsn, res->last_lsn, first, last,
 		 records);
 }
@@ -309,8 +309,7 @@ static int archive_stream(const struct archive_request *req, struct repo *r,
 	rc = logstream_stat(li->dir, &st);
 	if (rc < 0)
 		return ruv_fail(rc, "log stream '%s': %s", li->name,
-				*ruv_lasterr() ? ruv_lasterr()
-					       : strerror(-rc));
+				*ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
 	if (st.last_lsn <= li->archived_lsn) {
 		res->nothing_new = 1;
 		return 0;
@@ -343,8 +342,7 @@ static int archive_stream(const struct archive_request *req, struct repo *r,
 		rc = p.spill;
 		goto out;
 	}
-	rc = dsout_open(r, req->home, req->cfg, req->warn, req->warn_arg,
-			&p.o);
+	rc = dsout_open(r, req->home, req->cfg, req->warn, req->warn_arg, &p.o);
 	if (rc < 0)
 		goto out;
 	/* The meta is written first: its last time is the stream's last
@@ -440,8 +438,8 @@ static int resolve(struct repo *r, char *const *names, unsigned n,
 }
 
 int archive_run(const struct archive_request *req, struct repo *r,
-		char *const *names, unsigned n,
-		struct archive_result **results, unsigned *nresults)
+		char *const *names, unsigned n, struct archive_result **results,
+		unsigned *nresults)
 {
 	struct stream_list l = { 0 };
 	struct archive_result *res = NULL;
@@ -474,8 +472,8 @@ int archive_run(const struct archive_request *req, struct repo *r,
 		if (rc == 0)
 			rc = archive_stream(req, r, &li, &res[i]);
 		if (rc == 0 && (rc = logcat_lookup(r, li.name, &li)) == 0) {
-			rc = archive_prune_stream(&li,
-						  req->cfg->log_keep_archived_us);
+			rc = archive_prune_stream(
+				&li, req->cfg->log_keep_archived_us);
 			if (rc >= 0) {
 				res[i].pruned = (unsigned)rc;
 				rc = 0;
@@ -500,6 +498,135 @@ out:
 	free(res);
 	free(l.v);
 	return rc;
+}
+
+/* ---- reading back ---- */
+
+struct walk_buf {
+	uint8_t *p;
+	size_t cap, len; /* bytes held from off */
+	uint64_t off;	 /* content offset of p[0] */
+};
+
+/* Make [off, off + need) of the content available at wb->p; returns the
+ * bytes there (less than need only at the end), or -errno. */
+static ssize_t walk_fill(struct volume_reader *vr, struct walk_buf *wb,
+			 uint64_t off, size_t need)
+{
+	ssize_t n;
+	size_t want = need < COPY_BUF ? COPY_BUF : need;
+	int rc;
+
+	if (off >= wb->off && off + need <= wb->off + wb->len)
+		return (ssize_t)need;
+	rc = grow(&wb->p, &wb->cap, want);
+	if (rc < 0)
+		return rc;
+	wb->off = off;
+	wb->len = 0;
+	while (wb->len < want) {
+		n = volume_reader_pread(vr, wb->p + wb->len, want - wb->len,
+					off + wb->len);
+		if (n < 0)
+			return n;
+		if (n == 0)
+			break;
+		wb->len += (size_t)n;
+	}
+	return (ssize_t)(wb->len < need ? wb->len : need);
+}
+
+static int walk_copy(const struct copy_info *ci, int64_t id,
+		     int (*cb)(const struct logrec *, const void *, size_t,
+			       void *),
+		     void *arg)
+{
+	struct walk_buf wb = { 0 };
+	struct volume_reader *vr = NULL;
+	struct log_touched *touched = NULL;
+	size_t tcap = 0;
+	struct logrec rec;
+	const uint8_t *p;
+	const char *why;
+	uint64_t off = 0, size;
+	uint32_t len;
+	ssize_t n;
+	int rc;
+
+	rc = volume_reader_open(ci->volume_path, ci->vol_offset, ci->ds_length,
+				&vr);
+	if (rc < 0)
+		return rc;
+	size = volume_reader_info(vr)->raw_size;
+	while (off < size) {
+		n = walk_fill(vr, &wb, off, ARCREC_HEAD);
+		if (n < 0) {
+			rc = (int)n;
+			goto out;
+		}
+		p = wb.p + (off - wb.off);
+		len = (size_t)n < ARCREC_HEAD ? 0
+					      : arcrec_peek_len(p, (size_t)n);
+		why = "record cut short";
+		rc = -EBADMSG;
+		if (len >= ARCREC_HEAD && len <= size - off) {
+			n = walk_fill(vr, &wb, off, len);
+			if (n < 0) {
+				rc = (int)n;
+				goto out;
+			}
+			p = wb.p + (off - wb.off);
+			rc = arcrec_decode(p, len, &rec, &touched, &tcap, &why);
+		}
+		if (rc == -EBADMSG) {
+			rc = ruv_fail(-EIO,
+				      "archive A%" PRId64 " copy %u (volume %s "
+				      "seq %u): %s at offset %" PRIu64,
+				      id, ci->copy_no, ci->volser, ci->seq, why,
+				      off);
+			goto out;
+		}
+		if (rc < 0)
+			goto out;
+		rc = cb(&rec, p, len, arg);
+		if (rc)
+			goto out;
+		off += len;
+	}
+out:
+	free(touched);
+	free(wb.p);
+	volume_reader_close(vr);
+	return rc;
+}
+
+int archive_walk(struct repo *r, int64_t id,
+		 int (*cb)(const struct logrec *rec, const void *raw,
+			   size_t len, void *arg),
+		 void *arg)
+{
+	struct copy_info ci;
+	int64_t copy_id = 0;
+	int rc;
+
+	rc = repo_one(r,
+		      "SELECT c.id FROM copy c JOIN location l"
+		      " ON l.id = c.location_id"
+		      " WHERE c.archive_id = ?1 AND c.usable = 1"
+		      " ORDER BY l.active DESC, c.copy_no LIMIT 1",
+		      REPO_ARGS(REPO_INT(id)), repo_row_int64, &copy_id);
+	if (rc == -ENOENT)
+		return ruv_fail(-ENOENT,
+				"archive A%" PRId64 ": no such archive"
+				" or no usable copy",
+				id);
+	if (rc < 0)
+		return rc;
+	rc = copy_get(r, copy_id, &ci);
+	if (rc < 0)
+		return rc;
+	pool_resolve(r, ci.volser, ci.volume_path, sizeof(ci.volume_path));
+	return walk_copy(&ci, id, cb, arg);
 }
 
 /* ---- retention ---- */
@@ -592,8 +719,7 @@ int archive_prune_stream(const struct logcat_info *li, int64_t keep_us)
 	for (i = 0; i + 1 < nsegs; i++) {
 		if (segs[i + 1] - 1 > li->archived_lsn)
 			break;
-		snprintf(name, sizeof(name), "%020" PRIu64 SEG_SUFFIX,
-			 segs[i]);
+		snprintf(name, sizeof(name), "%020" PRIu64 SEG_SUFFIX, segs[i]);
 		if (fstatat(dfd, name, &sb, 0) < 0) {
 			rc = ruv_fail(-errno, "log stream '%s': %s: %s",
 				      li->name, name, strerror(errno));
@@ -622,8 +748,8 @@ out:
 	return rc;
 }
 
-int archive_prune(struct repo *r, const struct config *cfg,
-		  char *const *names, unsigned n,
+int archive_prune(struct repo *r, const struct config *cfg, char *const *names,
+		  unsigned n,
 		  void (*cb)(const char *stream, int removed, void *),
 		  void *arg)
 {
@@ -734,20 +860,20 @@ static int cover_one(const struct logcat_info *li, void *arg)
 			problem(&w->c,
 				"log stream '%s': %s archives miss LSN %" PRIu64
 				"-%" PRIu64 " (archived to LSN %" PRIu64 ")",
-				li->name, names[k], w->c.next,
-				li->archived_lsn, li->archived_lsn);
+				li->name, names[k], w->c.next, li->archived_lsn,
+				li->archived_lsn);
 		else if (w->c.next - 1 > li->archived_lsn)
 			problem(&w->c,
-				"log stream '%s': %s archives reach LSN %" PRIu64
-				", past its archived LSN %" PRIu64,
+				"log stream '%s': %s archives reach LSN "
+				"%" PRIu64 ", past its archived LSN %" PRIu64,
 				li->name, names[k], w->c.next - 1,
 				li->archived_lsn);
 	}
 	return 0;
 }
 
-int archive_check_coverage(struct repo *r,
-			   void (*cb)(const char *msg, void *), void *arg)
+int archive_check_coverage(struct repo *r, void (*cb)(const char *msg, void *),
+			   void *arg)
 {
 	struct cover_walk w = { .r = r };
 	int rc;

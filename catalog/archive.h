@@ -76,8 +76,22 @@ struct archive_request {
  * With no stream defined and none named: 0 and *nresults 0.
  */
 int archive_run(const struct archive_request *req, struct repo *r,
-		char *const *names, unsigned n,
-		struct archive_result **results, unsigned *nresults);
+		char *const *names, unsigned n, struct archive_result **results,
+		unsigned *nresults);
+
+/*
+ * The records of archive id (a user-data, UOW or consolidated archive), in
+ * the order they are stored, read from its lowest-numbered usable copy in
+ * an active location (else in any location).  cb gets each decoded record
+ * and its raw bytes (len bytes, valid during the call); a nonzero return
+ * stops the walk and is returned.  -ENOENT (message) no such archive or
+ * no usable copy; -EIO (message naming the archive, its copy, volume and
+ * the offset) on damage, after the records before it.
+ */
+int archive_walk(struct repo *r, int64_t id,
+		 int (*cb)(const struct logrec *rec, const void *raw,
+			   size_t len, void *arg),
+		 void *arg);
 
 /*
  * Serialise archive and accumulate runs of one home: an exclusive flock
@@ -101,8 +115,8 @@ int archive_prune_stream(const struct logcat_info *li, int64_t keep_us);
  * stream and the segments removed.  -ENOENT unknown stream (before any
  * is pruned).
  */
-int archive_prune(struct repo *r, const struct config *cfg,
-		  char *const *names, unsigned n,
+int archive_prune(struct repo *r, const struct config *cfg, char *const *names,
+		  unsigned n,
 		  void (*cb)(const char *stream, int removed, void *),
 		  void *arg);
 
@@ -113,7 +127,7 @@ int archive_prune(struct repo *r, const struct config *cfg,
  * sentence naming the stream, the kind and the LSNs).  Returns the number
  * of problems, or -errno.
  */
-int archive_check_coverage(struct repo *r,
-			   void (*cb)(const char *msg, void *), void *arg);
+int archive_check_coverage(struct repo *r, void (*cb)(const char *msg, void *),
+			   void *arg);
 
 #endif

@@ -31,8 +31,8 @@ struct dsout {
 	unsigned ncopies;
 	struct pool_writer *w[CONFIG_MAX_COPIES];
 	struct volume_writer *vw[CONFIG_MAX_COPIES]; /* the open data set */
-	unsigned char *raw;   /* chunk_size bytes */
-	size_t fill;	      /* bytes in raw */
+	unsigned char *raw;			     /* chunk_size bytes */
+	size_t fill;				     /* bytes in raw */
 	unsigned char *frame; /* volume_chunk_bound(chunk_size) */
 	size_t frame_cap;
 	int open;     /* a data set is being written */
@@ -51,8 +51,8 @@ static int acquire(struct dsout *o)
 	for (i = 0; i < o->ncopies; i++) {
 		if (o->w[i])
 			continue;
-		rc = pool_acquire(o->r, o->home, o->cfg->copy_pool[i],
-				  &o->warn, &o->w[i]);
+		rc = pool_acquire(o->r, o->home, o->cfg->copy_pool[i], &o->warn,
+				  &o->w[i]);
 		if (rc < 0)
 			return rc;
 	}
@@ -121,8 +121,9 @@ int dsout_begin(struct dsout *o, uint32_t kind, const char *name,
 	for (i = 0; i < o->ncopies; i++) {
 		if (snprintf(buf, sizeof(buf), "%scopy=%u\n", meta, i + 1) >=
 		    (int)sizeof(buf)) {
-			rc = ruv_fail(-EINVAL, "data set '%s': description "
-					       "too long",
+			rc = ruv_fail(-EINVAL,
+				      "data set '%s': description "
+				      "too long",
 				      name);
 			goto fail;
 		}
@@ -229,8 +230,8 @@ uint64_t dsout_stored_size(const struct dsout *o, int idx)
 	return o->stored[idx];
 }
 
-int dsout_register(struct dsout *o, struct repo *r, int idx,
-		   const char *dskind, const char *column, int64_t obj_id)
+int dsout_register(struct dsout *o, struct repo *r, int idx, const char *dskind,
+		   const char *column, int64_t obj_id)
 {
 	char sql[160];
 	int64_t ds_id;
@@ -247,11 +248,11 @@ int dsout_register(struct dsout *o, struct repo *r, int idx,
 		rc = backup_insert_dataset(r, o->w[i]->volume_id,
 					   &o->ds[idx][i], dskind, &ds_id);
 		if (rc == 0)
-			rc = repo_run(r, sql,
-				      REPO_ARGS(REPO_INT(obj_id),
-						REPO_INT(i + 1),
-						REPO_INT(ds_id),
-						REPO_INT(o->w[i]->location_id)));
+			rc = repo_run(
+				r, sql,
+				REPO_ARGS(REPO_INT(obj_id), REPO_INT(i + 1),
+					  REPO_INT(ds_id),
+					  REPO_INT(o->w[i]->location_id)));
 		if (rc == 0)
 			rc = pool_note_written(r, o->w[i]);
 		if (rc < 0)
@@ -282,8 +283,7 @@ void dsout_unwrite(struct dsout *o)
 
 	for (i = 0; o->nds && i < o->ncopies; i++)
 		if (o->w[i] && o->ds[0][i].length)
-			volume_truncate_after(o->w[i]->vol,
-					      o->ds[0][i].offset);
+			volume_truncate_after(o->w[i]->vol, o->ds[0][i].offset);
 	o->nds = 0;
 }
 

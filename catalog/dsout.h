@@ -70,8 +70,8 @@ uint64_t dsout_stored_size(const struct dsout *o, int idx);
  * the dataset.kind text) and a copy row per copy, column = obj_id
  * (column: a copy column such as "archive_id"), and the volumes' sizes.
  */
-int dsout_register(struct dsout *o, struct repo *r, int idx,
-		   const char *dskind, const char *column, int64_t obj_id);
+int dsout_register(struct dsout *o, struct repo *r, int idx, const char *dskind,
+		   const char *column, int64_t obj_id);
 
 /* After the caller's commit: forget the registered data sets and seal
  * (and let go) volumes that reached capacity. */

@@ -3,6 +3,8 @@
  * ruv archive: copy the log streams since their last archive into
  * user-data and unit-of-work archives, local and offsite.
  */
+#include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 
 static const char usage[] =
 	"usage: ruv archive [STREAM...]\n"
+	"       ruv archive --show ARCHIVE [--raw]\n"
 	"\n"
 	"Archive each named log stream (default: every defined stream) from\n"
 	"its archived LSN to its current end: the WRITE and TRUNCATE records\n"
@@ -31,7 +34,13 @@ static const char usage[] =
 	"registered; the other streams are archived.  Afterwards each stream\n"
 	"is pruned as 'ruv log prune' does ([log] keep_archived).\n"
 	"Every STREAM must exist before anything is read.  Exit 1 if any\n"
-	"stream failed.\n";
+	"stream failed.\n"
+	"\n"
+	"--show reads archive ARCHIVE (A<id> or <id>, as 'ruv report\n"
+	"archives' lists them) back from its first usable copy and prints\n"
+	"one record per line as 'ruv log show' does; with --raw it writes\n"
+	"the records' bytes as they are stored (the log record format).\n"
+	"Damage is reported naming the archive, copy, volume and offset.\n";
 
 static void warn(void *arg, const char *msg)
 {
@@ -39,8 +48,64 @@ static void warn(void *arg, const char *msg)
 	fprintf(stderr, "ruv: warning: %s\n", msg);
 }
 
+static int show_rec(const struct logrec *rec, const void *raw, size_t len,
+		    void *arg)
+{
+	char when[RTIME_ISO_MAX];
+	int *mode = arg; /* 1 raw; 0 text, header not yet; 2 text */
+
+	if (*mode == 1)
+		return fwrite(raw, 1, len, stdout) == len ? 0 : -EIO;
+	if (!*mode)
+		printf("LSN TIME UOW DSN TYPE OFFSET LENGTH\n");
+	*mode = 2;
+	rtime_format_iso(rec->time_us, when, sizeof(when));
+	printf("%" PRIu64 " %s %" PRIu64 " %s %s", rec->lsn, when, rec->uow,
+	       rec->dsn[0] ? rec->dsn : "-", logrec_type_name(rec->type));
+	if (rec->type == LOGREC_WRITE)
+		printf(" %" PRIu64 " %zu\n", rec->offset, rec->after_len);
+	else if (rec->type == LOGREC_TRUNCATE)
+		printf(" %" PRIu64 " %zu\n", rec->new_size, rec->before_len);
+	else
+		printf(" - -\n");
+	return 0;
+}
+
+static int show(const char *arg, int raw)
+{
+	struct repo *r = NULL;
+	long long id;
+	char *end;
+	int rc;
+
+	id = strtoll(arg + (arg[0] == 'A' || arg[0] == 'a'), &end, 10);
+	if (*end || id <= 0 || !arg[0])
+		return ruv_usage_error(usage,
+				       "archive: '%s' is not an archive "
+				       "id (A<n> or <n>)",
+				       arg);
+	rc = ruv_open(&r);
+	if (rc != RUV_OK)
+		return rc;
+	rc = archive_walk(r, (int64_t)id, show_rec, &raw);
+	repo_close(r);
+	if (rc == 0 && !raw)
+		printf("LSN TIME UOW DSN TYPE OFFSET LENGTH\n");
+	if (fflush(stdout) != 0 && rc == 0)
+		rc = -errno;
+	return rc < 0 ? ruv_error("archive --show", rc) : RUV_OK;
+}
+
 int cmd_archive(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "show", required_argument, NULL, 's' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *show_id = NULL;
+	int c, raw = 0;
 	struct archive_request req = { 0 };
 	struct archive_result *res = NULL;
 	char first[RTIME_ISO_MAX], last[RTIME_ISO_MAX];
@@ -48,9 +113,33 @@ int cmd_archive(int argc, char **argv)
 	struct repo *r = NULL;
 	int n, rc;
 
-	n = ruv_simple_opts(argc, argv, usage, NULL, NULL, &rc);
-	if (n < 0)
-		return rc;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			return ruv_help(usage);
+		case 's':
+			show_id = optarg;
+			break;
+		case 'r':
+			raw = 1;
+			break;
+		default:
+			return ruv_usage_error(usage, "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	n = optind;
+	if (show_id) {
+		if (n != argc)
+			return ruv_usage_error(usage, "archive: --show takes "
+						      "one archive, no stream");
+		return show(show_id, raw);
+	}
+	if (raw)
+		return ruv_usage_error(usage,
+				       "archive: --raw goes with --show");
 	rc = ruv_open(&r);
 	if (rc != RUV_OK)
 		return rc;

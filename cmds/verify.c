@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "archive.h"
 #include "copy.h"
 #include "errmsg.h"
 #include "repo.h"
@@ -20,11 +21,21 @@ static const char usage[] =
 	"\n"
 	"Read back and check every chunk of every backup copy of the named\n"
 	"files, on the named volumes, or everywhere.  Each damaged copy is\n"
-	"named with its data set and volume; exit 1 if any is damaged.\n";
+	"named with its data set and volume; exit 1 if any is damaged.\n"
+	"Copies of archives are checked like backups (RUV.ARCHIVE, RUV.UOW,\n"
+	"RUV.ACCUM, RUV.ACCUM.UOW).  --all also checks, per log stream and\n"
+	"kind, that the registered archives cover every LSN from 1 to the\n"
+	"stream's archived LSN once: each gap or overlap is named, exit 1.\n";
 
 struct tally {
 	unsigned long ok, damaged;
 };
+
+static void coverage_problem(const char *msg, void *arg)
+{
+	(void)arg;
+	ruv_errorf(-EIO, "verify: %s", msg);
+}
 
 static int verify_one(const struct copy_info *ci, void *arg)
 {
@@ -54,6 +65,7 @@ int cmd_verify(int argc, char **argv)
 	struct copy_filter f = { 0 };
 	struct tally t = { 0, 0 };
 	struct repo *r = NULL;
+	unsigned long gaps = 0;
 	int all = 0, volume = 0;
 	int *vals[] = { &all, &volume };
 	int i, rc = 0;
@@ -71,6 +83,13 @@ int cmd_verify(int argc, char **argv)
 	f.resolve = 1;
 	if (all)
 		rc = copy_list(r, &f, verify_one, &t);
+	if (all && rc == 0) {
+		rc = archive_check_coverage(r, coverage_problem, NULL);
+		if (rc > 0)
+			gaps = (unsigned long)rc;
+		if (rc >= 0)
+			rc = 0;
+	}
 	for (; !all && i < argc && rc == 0; i++) {
 		memset(&f, 0, sizeof(f));
 		f.resolve = 1;
@@ -83,6 +102,9 @@ int cmd_verify(int argc, char **argv)
 	repo_close(r);
 	if (rc < 0)
 		return ruv_error("verify", rc);
-	printf("%lu copies ok, %lu damaged\n", t.ok, t.damaged);
-	return t.damaged ? RUV_FAILED : RUV_OK;
+	printf("%lu copies ok, %lu damaged", t.ok, t.damaged);
+	if (all)
+		printf(", %lu archive coverage problems", gaps);
+	putchar('\n');
+	return t.damaged || gaps ? RUV_FAILED : RUV_OK;
 }
