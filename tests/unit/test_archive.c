@@ -143,9 +143,9 @@ static void world_make(struct world *w)
 	hf_make(w->f);
 	hf_data(w->f, "a.dat", "", w->path, sizeof(w->path));
 	assert_int_equal(file_register(w->f->r, "PAY.A", w->path, NULL), 0);
-	assert_int_equal(logcat_define(w->f->r, "APP", NULL,
-				       LOGCAT_APPLICATION, &w->li),
-			 0);
+	assert_int_equal(
+		logcat_define(w->f->r, "APP", NULL, LOGCAT_APPLICATION, &w->li),
+		0);
 	assert_int_equal(logstream_open(w->li.dir, &o, &w->ls), 0);
 }
 
@@ -174,12 +174,11 @@ static void unit_writes(struct world *w, uint64_t uow, int n, char fill)
 	memset(after, fill, sizeof(after));
 	memset(before, fill + 1, sizeof(before));
 	for (i = 0; i < n; i++)
-		assert_int_equal(logstream_write(w->ls, uow, "PAY.A",
-						 (uint64_t)i * 1000, after,
-						 sizeof(after), before,
-						 sizeof(before), 1u << 20,
-						 NULL),
-				 0);
+		assert_int_equal(
+			logstream_write(w->ls, uow, "PAY.A", (uint64_t)i * 1000,
+					after, sizeof(after), before,
+					sizeof(before), 1u << 20, NULL),
+			0);
 }
 
 static void unit_commit(struct world *w, uint64_t uow)
@@ -242,13 +241,11 @@ static void test_round_trip(void **state)
 
 	for (k = 0; k < 3; k++) {
 		c.user = 1;
-		assert_int_equal(archive_walk(w.f->r, res[k].user_id, collect,
-					      &c),
-				 0);
+		assert_int_equal(
+			archive_walk(w.f->r, res[k].user_id, collect, &c), 0);
 		c.user = 0;
-		assert_int_equal(archive_walk(w.f->r, res[k].uow_id, collect,
-					      &c),
-				 0);
+		assert_int_equal(
+			archive_walk(w.f->r, res[k].uow_id, collect, &c), 0);
 	}
 	assert_int_equal(c.wrong_kind, 0);
 	qsort(c.v, c.n, sizeof(*c.v), by_lsn);
@@ -265,9 +262,8 @@ static void test_round_trip(void **state)
 	free(seg.p);
 
 	assert_int_equal(archive_check_coverage(w.f->r, NULL, NULL), 0);
-	assert_int_equal(
-		count(w.f->r, "SELECT archived_lsn FROM log_stream"),
-		(int64_t)res[2].last_lsn);
+	assert_int_equal(count(w.f->r, "SELECT archived_lsn FROM log_stream"),
+			 (int64_t)res[2].last_lsn);
 	/* two archives a run, each with a copy per pool */
 	assert_int_equal(count(w.f->r, "SELECT count(*) FROM archive"), 6);
 	assert_int_equal(count(w.f->r, "SELECT count(*) FROM copy"), 12);
