@@ -536,7 +536,83 @@ static ssize_t walk_fill(struct volume_reader *vr, struct walk_buf *wb,
 	return (ssize_t)(wb->len < need ? wb->len : need);
 }
 
-static int walk_copy(const struct copy_info *ci, int64_t id,
+/* A value of the meta text ("key=value\n" lines): 0 and *v, or -ENOENT. */
+static int meta_u64(const struct volume_dataset_info *di, const char *key,
+		    uint64_t *v)
+{
+	const char *m = di->meta, *end = m ? m + di->meta_len : NULL, *p;
+	size_t klen = strlen(key);
+	char *e;
+
+	for (p = m; p && p < end;
+	     p = memchr(p, '\n', (size_t)(end - p)), p = p ? p + 1 : NULL) {
+		if ((size_t)(end - p) > klen + 1 && !memcmp(p, key, klen) &&
+		    p[klen] == '=') {
+			*v = strtoull(p + klen + 1, &e, 10);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/*
+ * Place key's records through the index of a consolidated data set:
+ * *off and *end, or *end = *off when the key is not there.
+ */
+static int index_find(struct volume_reader *vr, int64_t id, uint64_t records,
+		      const char *key, uint64_t *off, uint64_t *end)
+{
+	const struct volume_dataset_info *di = volume_reader_info(vr);
+	unsigned long long o, l;
+	char *idx = NULL, *line, *save = NULL, k[128];
+	uint64_t n = di->raw_size - records;
+	ssize_t got;
+	int rc = 0;
+
+	*off = *end = 0;
+	if (records > di->raw_size || n > (64u << 20))
+		return ruv_fail(-EIO,
+				"archive A%" PRId64 ": index out of "
+				"range",
+				id);
+	idx = malloc(n + 1);
+	if (!idx)
+		return -ENOMEM;
+	got = n ? volume_reader_pread(vr, idx, n, records) : 0;
+	if (got < 0 || (uint64_t)got != n) {
+		rc = got < 0 ? (int)got : -EIO;
+		goto out;
+	}
+	idx[n] = '\0';
+	line = strtok_r(idx, "\n", &save);
+	if (!line || strcmp(line, "RUVAIDX 1")) {
+		rc = ruv_fail(-EIO,
+			      "archive A%" PRId64 ": unknown index "
+			      "version",
+			      id);
+		goto out;
+	}
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		if (sscanf(line, "%127s %llu %llu", k, &o, &l) != 3 ||
+		    o + l > records) {
+			rc = ruv_fail(-EIO,
+				      "archive A%" PRId64 ": bad index "
+				      "line",
+				      id);
+			goto out;
+		}
+		if (!strcmp(k, key)) {
+			*off = o;
+			*end = o + l;
+			break;
+		}
+	}
+out:
+	free(idx);
+	return rc;
+}
+
+static int walk_copy(const struct copy_info *ci, int64_t id, const char *key,
 		     int (*cb)(const struct logrec *, const void *, size_t,
 			       void *),
 		     void *arg)
@@ -558,6 +634,18 @@ static int walk_copy(const struct copy_info *ci, int64_t id,
 	if (rc < 0)
 		return rc;
 	size = volume_reader_info(vr)->raw_size;
+	/* A consolidated archive: its index follows the records. */
+	if (meta_u64(volume_reader_info(vr), "records_bytes", &size) == 0) {
+		if (key)
+			rc = index_find(vr, id, size, key, &off, &size);
+	} else if (key) {
+		rc = ruv_fail(-EINVAL,
+			      "archive A%" PRId64 " is not "
+			      "consolidated: it has no index",
+			      id);
+	}
+	if (rc < 0)
+		goto out;
 	while (off < size) {
 		n = walk_fill(vr, &wb, off, ARCREC_HEAD);
 		if (n < 0) {
@@ -600,10 +688,10 @@ out:
 	return rc;
 }
 
-int archive_walk(struct repo *r, int64_t id,
-		 int (*cb)(const struct logrec *rec, const void *raw,
-			   size_t len, void *arg),
-		 void *arg)
+static int walk(struct repo *r, int64_t id, const char *key,
+		int (*cb)(const struct logrec *rec, const void *raw, size_t len,
+			  void *arg),
+		void *arg)
 {
 	struct copy_info ci;
 	int64_t copy_id = 0;
@@ -626,7 +714,23 @@ int archive_walk(struct repo *r, int64_t id,
 	if (rc < 0)
 		return rc;
 	pool_resolve(r, ci.volser, ci.volume_path, sizeof(ci.volume_path));
-	return walk_copy(&ci, id, cb, arg);
+	return walk_copy(&ci, id, key, cb, arg);
+}
+
+int archive_walk(struct repo *r, int64_t id,
+		 int (*cb)(const struct logrec *rec, const void *raw,
+			   size_t len, void *arg),
+		 void *arg)
+{
+	return walk(r, id, NULL, cb, arg);
+}
+
+int archive_walk_key(struct repo *r, int64_t id, const char *key,
+		     int (*cb)(const struct logrec *rec, const void *raw,
+			       size_t len, void *arg),
+		     void *arg)
+{
+	return walk(r, id, key, cb, arg);
 }
 
 /* ---- retention ---- */

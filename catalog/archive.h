@@ -64,6 +64,9 @@ struct archive_request {
 	/* Optional: a volume was retired on the way (see pool_acquire()). */
 	void (*warn)(void *arg, const char *msg);
 	void *warn_arg;
+	/* accumulate: bytes of records sorted in memory per run (0: the
+	 * default, ACCUM_RUN_BYTES); tests make it small. */
+	uint64_t sort_run_bytes;
 };
 
 /*
@@ -92,6 +95,17 @@ int archive_walk(struct repo *r, int64_t id,
 		 int (*cb)(const struct logrec *rec, const void *raw,
 			   size_t len, void *arg),
 		 void *arg);
+
+/*
+ * The records of one key (a DSN in a consolidated user-data archive, a
+ * stream's name in a consolidated UOW archive) through the data set's
+ * index: only that part of the content is read.  0 and no call when the
+ * key is not there; -EINVAL for an ordinary archive (it has no index).
+ */
+int archive_walk_key(struct repo *r, int64_t id, const char *key,
+		     int (*cb)(const struct logrec *rec, const void *raw,
+			       size_t len, void *arg),
+		     void *arg);
 
 /*
  * Serialise archive and accumulate runs of one home: an exclusive flock

@@ -18,7 +18,7 @@
 
 static const char usage[] =
 	"usage: ruv archive [STREAM...]\n"
-	"       ruv archive --show ARCHIVE [--raw]\n"
+	"       ruv archive --show ARCHIVE [--dsn KEY] [--raw]\n"
 	"\n"
 	"Archive each named log stream (default: every defined stream) from\n"
 	"its archived LSN to its current end: the WRITE and TRUNCATE records\n"
@@ -40,7 +40,10 @@ static const char usage[] =
 	"archives' lists them) back from its first usable copy and prints\n"
 	"one record per line as 'ruv log show' does; with --raw it writes\n"
 	"the records' bytes as they are stored (the log record format).\n"
-	"Damage is reported naming the archive, copy, volume and offset.\n";
+	"Damage is reported naming the archive, copy, volume and offset.\n"
+	"--dsn KEY (consolidated archives): only the records of DSN KEY\n"
+	"(RUV.ACCUM) or of stream KEY (RUV.ACCUM.UOW), read through the\n"
+	"archive's index.\n";
 
 static void warn(void *arg, const char *msg)
 {
@@ -71,7 +74,7 @@ static int show_rec(const struct logrec *rec, const void *raw, size_t len,
 	return 0;
 }
 
-static int show(const char *arg, int raw)
+static int show(const char *arg, const char *key, int raw)
 {
 	struct repo *r = NULL;
 	long long id;
@@ -87,7 +90,10 @@ static int show(const char *arg, int raw)
 	rc = ruv_open(&r);
 	if (rc != RUV_OK)
 		return rc;
-	rc = archive_walk(r, (int64_t)id, show_rec, &raw);
+	if (key)
+		rc = archive_walk_key(r, (int64_t)id, key, show_rec, &raw);
+	else
+		rc = archive_walk(r, (int64_t)id, show_rec, &raw);
 	repo_close(r);
 	if (rc == 0 && !raw)
 		printf("LSN TIME UOW DSN TYPE OFFSET LENGTH\n");
@@ -102,9 +108,10 @@ int cmd_archive(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "show", required_argument, NULL, 's' },
 		{ "raw", no_argument, NULL, 'r' },
+		{ "dsn", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *show_id = NULL;
+	const char *show_id = NULL, *key = NULL;
 	int c, raw = 0;
 	struct archive_request req = { 0 };
 	struct archive_result *res = NULL;
@@ -125,6 +132,9 @@ int cmd_archive(int argc, char **argv)
 		case 'r':
 			raw = 1;
 			break;
+		case 'd':
+			key = optarg;
+			break;
 		default:
 			return ruv_usage_error(usage, "unknown option '%s'",
 					       argv[optind - 1]);
@@ -135,11 +145,11 @@ int cmd_archive(int argc, char **argv)
 		if (n != argc)
 			return ruv_usage_error(usage, "archive: --show takes "
 						      "one archive, no stream");
-		return show(show_id, raw);
+		return show(show_id, key, raw);
 	}
-	if (raw)
-		return ruv_usage_error(usage,
-				       "archive: --raw goes with --show");
+	if (raw || key)
+		return ruv_usage_error(
+			usage, "archive: --raw and --dsn go with --show");
 	rc = ruv_open(&r);
 	if (rc != RUV_OK)
 		return rc;

@@ -23,6 +23,8 @@ struct verb {
 
 /* Sorted by name: looked up with bsearch. */
 static const struct verb verbs[] = {
+	{ "accumulate", cmd_accumulate,
+	  "merge the archives into consolidated ones" },
 	{ "archive", cmd_archive,
 	  "archive the log streams (user data and units of work)" },
 	{ "backup", cmd_backup, "back up files and groups (local + offsite)" },

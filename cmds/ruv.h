@@ -84,6 +84,7 @@ int ruv_take_globals(int argc, char **argv, const char *usage);
 /* Mode bits as "0644". */
 const char *ruv_mode_str(unsigned mode, char buf[8]);
 
+int cmd_accumulate(int argc, char **argv);
 int cmd_archive(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
