@@ -26,6 +26,7 @@ struct repo_stmt {
 struct repo {
 	sqlite3 *db;
 	char path[4096];
+	char home[4096];   /* the directory holding the repository */
 	int found_version; /* user_version before migration */
 	struct repo_stmt cache[REPO_STMT_CACHE];
 	unsigned evict; /* next slot to reuse when every one is taken */
@@ -113,10 +114,30 @@ int repo_run(struct repo *r, const char *sql, const struct repo_arg *args);
 /* A row decoder for repo_one(): column 0 into the int64_t at out. */
 void repo_row_int64(sqlite3_stmt *st, void *out);
 
-/* If path (the volume file of volser as the repository knows it) is not
- * there, find it through the volume catalog and search path; path is
- * left as it was when nothing has it. */
-void pool_resolve(struct repo *r, const char *volser, char *path, size_t len);
+/* The home of the repository: the directory holding its file, decided
+ * when the connection opened.  Pool directories and volume paths that
+ * are relative are relative to it. */
+const char *repo_home(const struct repo *r);
+
+/* A volume row's path (stored) made a path to open: absolute as it is,
+ * else under its pool's directory pool_dir (itself absolute or under the
+ * home).  No I/O. */
+int pool_join_path(struct repo *r, const char *pool_dir, const char *stored,
+		   char *buf, size_t len);
+
+/*
+ * Find the file of volume volser (identity ident, hex, "" for a row of
+ * before identities) at this site: path (pool_join_path() of its row)
+ * if it is there and is this volume, else the volume catalog and the
+ * search path; failing those, a file there whose label cannot be read
+ * (the reader will say what is damaged).  0 and the path in out; -ENOENT
+ * (message, naming path) if no file is found; -EIO (message "wrong volume") if
+ * the only files found are other volumes, the first of them in foreign (may be
+ * NULL).
+ */
+int pool_locate(struct repo *r, const char *volser, const char *ident,
+		const char *path, char *out, size_t len, char *foreign,
+		size_t flen);
 
 struct volume_dataset_info;
 

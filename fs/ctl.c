@@ -340,6 +340,7 @@ void ctl_status(FILE *out)
 	fprintf(out, "repository: %s\n",
 		fs_repo() ? "open"
 			  : "none (ruv init, or ruvreprs at a remote site)");
+	fs_env_status(out);
 	pthread_mutex_lock(&lock);
 	first = njobs > RING ? njobs - RING : 0;
 	fputs("\ncommands (oldest first):\n", out);

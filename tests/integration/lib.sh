@@ -243,3 +243,10 @@ wait_unmounted() {
 errno_of() {
 	"$@" 2>&1 >/dev/null | sed -n 's/.*: \([A-Z][a-zA-Z ]*\)$/\1/p' | head -n 1
 }
+
+# SQL for the file of volume row v (volume paths are relative to their
+# pool's directory, which is relative to the home): use as
+# sql "SELECT $(vol_file_sql) FROM volume v WHERE ...".
+vol_file_sql() {
+	printf '%s' "(CASE WHEN substr(v.path, 1, 1) = '/' THEN v.path ELSE (SELECT CASE WHEN substr(pl.directory, 1, 1) = '/' THEN pl.directory ELSE '${RUV_HOME}/' || pl.directory END FROM pool pl WHERE pl.id = v.pool_id) || '/' || v.path END)"
+}

@@ -21,7 +21,7 @@ M="$T/mnt"
 
 # A damaged copy: EIO as cat sees it, and status names volume and data set.
 big=$(ls "$M/backups/by-location/Local" | grep '^PAY.BIG\.')
-set -- $(sql "SELECT v.path, v.volser, d.seq, d.vol_offset + d.length / 2 FROM dataset d JOIN volume v ON v.id = d.volume_id JOIN copy c ON c.dataset_id = d.id JOIN backup b ON b.id = c.backup_id JOIN file f ON f.id = b.file_id WHERE f.dsn = 'PAY.BIG' AND c.copy_no = 1" | tr '|' ' ')
+set -- $(sql "SELECT $(vol_file_sql), v.volser, d.seq, d.vol_offset + d.length / 2 FROM dataset d JOIN volume v ON v.id = d.volume_id JOIN copy c ON c.dataset_id = d.id JOIN backup b ON b.id = c.backup_id JOIN file f ON f.id = b.file_id WHERE f.dsn = 'PAY.BIG' AND c.copy_no = 1" | tr '|' ' ')
 flip_byte "$1" "$4"
 cat "$M/backups/by-location/Local/$big" >/dev/null 2>"$T/cat.err"
 check_eq "cat of a damaged copy fails" 1 "$?"

@@ -375,6 +375,25 @@ static void test_leftover_file(void **state)
 	pool_release(w);
 }
 
+/* What a creation that died before its label was written leaves, an
+ * empty file, is adopted (the forms a torn label can take are in
+ * test_volume); the next acquire must not be refused for it. */
+static void test_torn_create(void **state)
+{
+	struct home_fixture *f = *state;
+	struct pool_writer *w = NULL;
+	char path[200];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/pools/local/L00001", f->home);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	assert_string_equal(acquire(f, "local", &w), "L00001");
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM volume"), 1);
+	pool_release(w);
+}
+
 /* The commit of a new volume fails: no row, no file, the VOLSER free. */
 static void test_commit_failure(void **state)
 {
@@ -500,6 +519,7 @@ int main(void)
 		T(test_processes_never_share),
 		T(test_refusals),
 		T(test_leftover_file),
+		T(test_torn_create),
 		T(test_commit_failure),
 		T(test_seal_volume),
 		T(test_pools_and_listing),

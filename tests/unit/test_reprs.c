@@ -20,6 +20,7 @@
 #include "home_fixture.h"
 #include "pool.h"
 #include "reprs.h"
+#include "rtime.h"
 #include "volcat.h"
 #include "volume.h"
 
@@ -330,13 +331,58 @@ static void test_damaged_newest(void **state)
 	free(res.missing);
 }
 
+/*
+ * Two repository backups within one second share a data set name; the
+ * newest damaged on the only volume given is refused, never replaced by
+ * the older one of the same name, and the --time offered takes the older.
+ */
+static void test_damaged_newest_same_second(void **state)
+{
+	struct site *s = *state;
+	char vol[200], when[RTIME_ISO_MAX];
+	char *from[] = { s->vault };
+	struct reprs_result res;
+	int64_t start_us, older_us;
+
+	hf_backup(s->f, "PAY.A", "a.dat", "alpha\n");
+	/* Start just past a whole second, so both land within it. */
+	skew_us += 1000000 - (__real_rtime_now() + skew_us) % 1000000 + 1000;
+	start_us = __real_rtime_now() + skew_us;
+	hf_repo_backup(s->f);
+	hf_repo_backup(s->f);
+	assert_int_equal(start_us / 1000000,
+			 (__real_rtime_now() + skew_us) / 1000000);
+	ship(s);
+	snprintf(vol, sizeof(vol), "%s/O00001", s->vault);
+	damage_last_repo(vol);
+	assert_int_equal(reprs_restore(s->remote, &s->f->cfg, from, 1,
+				       INT64_MAX, 0, &res),
+			 -EIO);
+	assert_non_null(strstr(ruv_lasterr(), "is damaged; nothing "
+					      "installed; --time "));
+	assert_false(exists(s->remote));
+
+	/* The --time offered takes the older backup, data set 2. */
+	assert_non_null(strstr(ruv_lasterr(), "--time "));
+	snprintf(when, sizeof(when), "%s",
+		 strstr(ruv_lasterr(), "--time ") + strlen("--time "));
+	*strchr(when, ' ') = '\0';
+	assert_int_equal(rtime_parse(when, &older_us), 0);
+	assert_int_equal(reprs_restore(s->remote, &s->f->cfg, from, 1, older_us,
+				       0, &res),
+			 0);
+	assert_int_equal(res.seq, 2);
+	free(res.missing);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_fresh_home), T(test_volume_not_here), T(test_force),
-		T(test_by_time),    T(test_damaged_newest),
+		T(test_fresh_home),	T(test_volume_not_here),
+		T(test_force),		T(test_by_time),
+		T(test_damaged_newest), T(test_damaged_newest_same_second),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
