@@ -629,8 +629,7 @@ static int walk_copy(const struct copy_info *ci, int64_t id, const char *key,
 	ssize_t n;
 	int rc;
 
-	rc = volume_reader_open(ci->volume_path, ci->vol_offset, ci->ds_length,
-				&vr);
+	rc = copy_open_reader(ci, &vr);
 	if (rc < 0)
 		return rc;
 	size = volume_reader_info(vr)->raw_size;
@@ -688,11 +687,18 @@ out:
 	return rc;
 }
 
+static int copy_take(const struct copy_info *ci, void *arg)
+{
+	*(struct copy_info *)arg = *ci;
+	return 1;
+}
+
 static int walk(struct repo *r, int64_t id, const char *key,
 		int (*cb)(const struct logrec *rec, const void *raw, size_t len,
 			  void *arg),
 		void *arg)
 {
+	struct copy_filter f = { 0 };
 	struct copy_info ci;
 	int64_t copy_id = 0;
 	int rc;
@@ -710,10 +716,16 @@ static int walk(struct repo *r, int64_t id, const char *key,
 				id);
 	if (rc < 0)
 		return rc;
-	rc = copy_get(r, copy_id, &ci);
+	/* That one copy, its volume file located (the volume catalog). */
+	f.after_id = copy_id - 1;
+	f.limit = 1;
+	f.resolve = 1;
+	rc = copy_list(r, &f, copy_take, &ci);
+	if (rc == 0)
+		return ruv_fail(-ENOENT,
+				"archive A%" PRId64 ": its copy is gone", id);
 	if (rc < 0)
 		return rc;
-	pool_resolve(r, ci.volser, ci.volume_path, sizeof(ci.volume_path));
 	return walk_copy(&ci, id, key, cb, arg);
 }
 

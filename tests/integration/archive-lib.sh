@@ -57,11 +57,21 @@ check_round_trip() {
 	check_same_file "$1: the archives are the stream, byte for byte" "$T/rt.stream" "$T/rt.arc"
 }
 
+# volume_file VOLSER: the path of the volume's file (its row's path is
+# relative to its pool's directory, itself relative to the home).
+volume_file() {
+	sql "SELECT CASE WHEN v.path LIKE '/%' THEN v.path
+	            WHEN p.directory LIKE '/%' THEN p.directory || '/' || v.path
+	            ELSE '$RUV_HOME/' || p.directory || '/' || v.path END
+	     FROM volume v JOIN pool p ON p.id = v.pool_id WHERE v.volser = '$1'"
+}
+
 # volumes_whole: every data set the repository registers lies inside its
 # volume file.  Prints problems.
 volumes_whole() {
-	sql "SELECT v.path || ' ' || (d.vol_offset + d.length) FROM dataset d JOIN volume v ON v.id = d.volume_id" |
-	while read -r p end; do
-		[ "$(stat -c %s "$p" 2>/dev/null || echo 0)" -ge "$end" ] || echo "$p shorter than $end"
+	sql "SELECT v.volser || ' ' || (d.vol_offset + d.length) FROM dataset d JOIN volume v ON v.id = d.volume_id" |
+	while read -r vs end; do
+		p=$(volume_file "$vs")
+		[ "$(stat -c %s "$p" 2>/dev/null || echo 0)" -ge "$end" ] || echo "$vs ($p) shorter than $end"
 	done
 }

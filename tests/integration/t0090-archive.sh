@@ -117,7 +117,7 @@ APP2|1|3|3" \
 	        JOIN log_stream s ON s.id = ar.stream_id JOIN archive a ON a.id = ar.archive_id
 	        WHERE a.kind = 'user' ORDER BY s.name, ar.first_lsn")"
 check "verify --all" "$RUV" verify --all
-check_eq "every copy checked" "8 copies ok, 0 damaged" "$(tail -n 1 "$T/out")"
+check_eq "every copy checked" "16 copies ok, 0 damaged" "$(tail -n 1 "$T/out")"
 check_eq "the history" "archive APP1 ok|archive APP1 ok|archive APP1 ok|archive APP2 ok" \
 	"$(sql "SELECT action || ' ' || subject || ' ' || outcome FROM history WHERE action = 'archive' ORDER BY subject, id" | paste -sd'|')"
 check_eq "volume scan describes the archives without a repository" \
@@ -144,7 +144,7 @@ APP2: nothing new" "$(cat "$T/out")"
 
 # A damaged archive data set: named by verify and by --show.
 off=$(sql "SELECT d.vol_offset + 200 FROM copy c JOIN dataset d ON d.id = c.dataset_id WHERE c.archive_id = 3 AND c.copy_no = 1")
-vol=$(sql "SELECT v.path FROM copy c JOIN dataset d ON d.id = c.dataset_id JOIN volume v ON v.id = d.volume_id WHERE c.archive_id = 3 AND c.copy_no = 1")
+vol=$(volume_file "$(sql "SELECT v.volser FROM copy c JOIN dataset d ON d.id = c.dataset_id JOIN volume v ON v.id = d.volume_id WHERE c.archive_id = 3 AND c.copy_no = 1")")
 flip_byte "$vol" "$off"
 check_fail "verify --all names the damaged archive copy" 1 "DAMAGED RUV.ARCHIVE .*L00001" "$RUV" verify --all
 check_fail "archive --show names it too" 1 "^ruv: archive --show: .*L00001" "$RUV" archive --show A3
