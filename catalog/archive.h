@@ -3,6 +3,7 @@
 #define RUV_ARCHIVE_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "logcat.h"
 
@@ -106,6 +107,19 @@ int archive_walk_key(struct repo *r, int64_t id, const char *key,
 		     int (*cb)(const struct logrec *rec, const void *raw,
 			       size_t len, void *arg),
 		     void *arg);
+
+/*
+ * The archive report: one row per archive copy (ordinary and
+ * consolidated), oldest first: the copy's name, the data set's kind
+ * (archive, uow, accum, accum-uow), first and last time, copy number,
+ * location, active, VOLSER, sequence number, size, stored size, the
+ * consolidated archive it went into, and STREAM:FIRST-LAST per stream.
+ * JSON: {"archives": [{"name", "archive_id", "kind", "first", "last",
+ * "ranges": [{"stream", "first_lsn", "last_lsn"}], "consolidated_into",
+ * "copy", "location", "active", "usable", "volser", "seq", "size",
+ * "stored"}]}
+ */
+int archive_report(struct repo *r, int json, FILE *out);
 
 /*
  * Serialise archive and accumulate runs of one home: an exclusive flock
