@@ -416,6 +416,7 @@ static int merge(struct sorter *s, struct dsout *o, struct index *ix)
 struct source {
 	int64_t id;
 	char stream[KEY_MAX + 1];
+	uint64_t first_lsn, last_lsn;
 };
 
 struct sources {
@@ -435,6 +436,8 @@ static int source_row(sqlite3_stmt *st, void *arg)
 	l->v = v;
 	v[l->n].id = sqlite3_column_int64(st, 0);
 	repo_column_text(st, 1, v[l->n].stream, sizeof(v[l->n].stream));
+	v[l->n].first_lsn = (uint64_t)sqlite3_column_int64(st, 4);
+	v[l->n].last_lsn = (uint64_t)sqlite3_column_int64(st, 5);
 	if (!l->n || sqlite3_column_int64(st, 2) < l->first_us)
 		l->first_us = sqlite3_column_int64(st, 2);
 	if (!l->n || sqlite3_column_int64(st, 3) > l->last_us)
@@ -486,6 +489,39 @@ static int register_kind(struct repo *r, struct dsout *o, int idx,
 	return rc;
 }
 
+/* "S1:F-L S2:F-L" over the sources, each stream once, in their order. */
+static void stream_ranges(const struct sources *src, char *buf, size_t len)
+{
+	uint64_t lo, hi;
+	unsigned i, j;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < src->n; i++) {
+		for (j = 0; j < i && strcmp(src->v[j].stream, src->v[i].stream);
+		     j++)
+			;
+		if (j < i)
+			continue;
+		lo = src->v[i].first_lsn;
+		hi = src->v[i].last_lsn;
+		for (j = i + 1; j < src->n; j++) {
+			if (strcmp(src->v[j].stream, src->v[i].stream))
+				continue;
+			if (src->v[j].first_lsn < lo)
+				lo = src->v[j].first_lsn;
+			if (src->v[j].last_lsn > hi)
+				hi = src->v[j].last_lsn;
+		}
+		if (n < len)
+			n += (size_t)snprintf(
+				buf + n, len - n, "%s%s:%" PRIu64 "-%" PRIu64,
+				n ? " " : "", src->v[i].stream, lo, hi);
+	}
+	if (n >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+}
+
 /* Sort and write one kind's consolidated data set; its dsout index. */
 static int write_kind(const struct archive_request *req, struct repo *r,
 		      struct dsout *o, const char *kind,
@@ -493,8 +529,8 @@ static int write_kind(const struct archive_request *req, struct repo *r,
 {
 	struct sorter s = { .home = req->home };
 	struct index ix = { 0 };
-	char name[VOLUME_NAME_MAX + 1], meta[512], first[RTIME_ISO_MAX],
-		last[RTIME_ISO_MAX], stamp[24];
+	char name[VOLUME_NAME_MAX + 1], meta[2048], ranges[1200],
+		first[RTIME_ISO_MAX], last[RTIME_ISO_MAX], stamp[24];
 	int uow = !strcmp(kind, "uow"), rc = 0;
 	unsigned i;
 
@@ -510,17 +546,19 @@ static int write_kind(const struct archive_request *req, struct repo *r,
 	if (rc < 0)
 		goto out;
 	res->runs += s.nruns;
+	stream_ranges(src, ranges, sizeof(ranges));
 	rtime_format_iso(src->first_us, first, sizeof(first));
 	rtime_format_iso(src->last_us, last, sizeof(last));
 	rtime_format_stamp(rtime_now(), stamp, sizeof(stamp));
 	snprintf(name, sizeof(name), "RUV.%s.%s", uow ? "ACCUM.UOW" : "ACCUM",
 		 stamp);
 	snprintf(meta, sizeof(meta),
-		 "kind=%s\nsources=%u\nfirst=%s\nlast=%s\nrecords=%" PRIu64
-		 "\nrecords_bytes=%" PRIu64 "\nformat=logrec-1\n"
+		 "kind=%s\nsources=%u\nstreams=%s\nfirst=%s\nlast=%s\n"
+		 "records=%" PRIu64 "\nrecords_bytes=%" PRIu64
+		 "\nformat=logrec-1\n"
 		 "index=RUVAIDX 1\n",
-		 uow ? "accum-uow" : "accum", src->n, first, last, s.records,
-		 s.total);
+		 uow ? "accum-uow" : "accum", src->n, ranges, first, last,
+		 s.records, s.total);
 	rc = dsout_begin(o, uow ? VOLUME_KIND_ACCUM_UOW : VOLUME_KIND_ACCUM,
 			 name, "", meta);
 	if (rc == 0)
@@ -547,8 +585,8 @@ out:
 static int list_sources(struct repo *r, const char *kind, struct sources *l)
 {
 	return repo_each(r,
-			 "SELECT a.id, s.name, a.first_us, a.last_us" SOURCES
-			 " ORDER BY a.id",
+			 "SELECT a.id, s.name, a.first_us, a.last_us,"
+			 " ar.first_lsn, ar.last_lsn" SOURCES " ORDER BY a.id",
 			 REPO_ARGS(REPO_TEXT(kind), REPO_INT(INT64_MAX)),
 			 source_row, l);
 }

@@ -153,9 +153,14 @@ static void describe(char *buf, size_t len, const char *kind,
 	rtime_format_iso(res->last_us, last, sizeof(last));
 	snprintf(buf, len,
 		 "kind=%s\nstream=%s\nfirst_lsn=%" PRIu64 "\nlast_lsn=%" PRIu64
-		 "\nfirst=%s\nlast=%s\nrecords=%" PRIu64 "\nformat=logrec-1\n",
-		 kind, li->name, res->first_lsn, res->last_lsn, first, last,
-		 records);
+		 "\nfirst=%s\nlast=%s\nformat=logrec-1\n",
+		 kind, li->name, res->first_lsn, res->last_lsn, first, last);
+	/* The UOW records are counted before their data set begins. */
+	if (records != UINT64_MAX) {
+		size_t n = strlen(buf);
+
+		snprintf(buf + n, len - n, "records=%" PRIu64 "\n", records);
+	}
 }
 
 struct pass {
@@ -348,7 +353,7 @@ static int archive_stream(const struct archive_request *req, struct repo *r,
 	/* The meta is written first: its last time is the stream's last
 	 * record's as stat saw it, checked once the records are read. */
 	ds_name(name, sizeof(name), li, res->first_lsn, 0);
-	describe(meta, sizeof(meta), "archive", li, res, 0);
+	describe(meta, sizeof(meta), "archive", li, res, UINT64_MAX);
 	rc = dsout_begin(p.o, VOLUME_KIND_ARCHIVE, name, li->name, meta);
 	if (rc < 0)
 		goto out;
@@ -498,6 +503,53 @@ out:
 	free(res);
 	free(l.v);
 	return rc;
+}
+
+/* The text value of key in the meta lines, into buf; "" if none. */
+static void meta_text(const struct volume_dataset_info *di, const char *key,
+		      char *buf, size_t len)
+{
+	const char *m = di->meta, *end = m ? m + di->meta_len : NULL, *p, *nl;
+	size_t klen = strlen(key);
+
+	buf[0] = '\0';
+	for (p = m; p && p < end; p = nl ? nl + 1 : NULL) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			break;
+		if ((size_t)(nl - p) > klen && !memcmp(p, key, klen) &&
+		    p[klen] == '=') {
+			snprintf(buf, len, "%.*s", (int)(nl - p - klen - 1),
+				 p + klen + 1);
+			return;
+		}
+	}
+}
+
+int archive_describe(const struct volume_dataset_info *di, char *buf,
+		     size_t len)
+{
+	char stream[64], fl[24], ll[24], first[40], last[40], src[16],
+		streams[160];
+
+	if (di->kind != VOLUME_KIND_ARCHIVE && di->kind != VOLUME_KIND_UOW &&
+	    di->kind != VOLUME_KIND_ACCUM && di->kind != VOLUME_KIND_ACCUM_UOW)
+		return 0;
+	meta_text(di, "stream", stream, sizeof(stream));
+	meta_text(di, "first_lsn", fl, sizeof(fl));
+	meta_text(di, "last_lsn", ll, sizeof(ll));
+	meta_text(di, "first", first, sizeof(first));
+	meta_text(di, "last", last, sizeof(last));
+	meta_text(di, "sources", src, sizeof(src));
+	meta_text(di, "streams", streams, sizeof(streams));
+	if (stream[0])
+		snprintf(buf, len, "stream %s LSN %s-%s, %s to %s", stream, fl,
+			 ll, first, last);
+	else
+		snprintf(buf, len,
+			 "consolidated from %s archives, %s to %s, LSN %s",
+			 src[0] ? src : "?", first, last, streams);
+	return 1;
 }
 
 /* ---- reading back ---- */

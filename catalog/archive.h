@@ -121,6 +121,17 @@ int archive_walk_key(struct repo *r, int64_t id, const char *key,
  */
 int archive_report(struct repo *r, int json, FILE *out);
 
+struct volume_dataset_info;
+
+/*
+ * For a data set of an archive kind (as volume_scan() lists it, with no
+ * repository): one line from its meta, "stream S LSN F-L, T1 to T2" or
+ * "consolidated from N archives, T1 to T2", into buf; returns 1.  0 and
+ * nothing for other kinds.
+ */
+int archive_describe(const struct volume_dataset_info *di, char *buf,
+		     size_t len);
+
 /*
  * Serialise archive and accumulate runs of one home: an exclusive flock
  * on HOME/.archive.lock, waited for.  Returns the fd holding it (close it

@@ -143,8 +143,9 @@ int archive_report(struct repo *r, int json, FILE *out)
 	rc = repo_each(r,
 		       "SELECT a.id, a.first_us, a.last_us,"
 		       " a.consolidated_into, d.kind, c.copy_no, l.name,"
-		       " l.active, v.volser, d.seq, d.raw_size, d.stored_size, "
-		       COPY_SQL_NAME ", (SELECT group_concat(s.name || ':' ||"
+		       " l.active, v.volser, d.seq, d.raw_size, "
+		       "d.stored_size, " COPY_SQL_NAME
+		       ", (SELECT group_concat(s.name || ':' ||"
 		       " ar.first_lsn || '-' || ar.last_lsn, ' ')"
 		       " FROM archive_range ar JOIN log_stream s"
 		       " ON s.id = ar.stream_id WHERE ar.archive_id = a.id),"

@@ -34,9 +34,11 @@ static const char usage[] =
 	"(archive, uow, accum, accum-uow), first and last record time,\n"
 	"copy, location, active, VOLSER, seq, size, stored, the consolidated\n"
 	"archive it went into, STREAM:FIRST-LAST LSNs.  --json:\n"
-	"        {\"archives\": [{\"name\", \"archive_id\", \"kind\", \"first\",\n"
+	"        {\"archives\": [{\"name\", \"archive_id\", \"kind\", "
+	"\"first\",\n"
 	"        \"last\", \"ranges\": [{\"stream\", \"first_lsn\",\n"
-	"        \"last_lsn\"}], \"consolidated_into\", \"copy\", \"location\",\n"
+	"        \"last_lsn\"}], \"consolidated_into\", \"copy\", "
+	"\"location\",\n"
 	"        \"active\", \"usable\", \"volser\", \"seq\", \"size\",\n"
 	"        \"stored\"}]}\n";
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "archive.h"
 #include "errmsg.h"
 #include "jsonw.h"
 #include "pool.h"
@@ -59,7 +60,7 @@ static int scan_one(const struct volume_dataset_info *di, void *arg)
 	struct scan_state *ss = arg;
 	struct volume_reader *vr = NULL;
 	const char *state = state_name(di);
-	char when[RTIME_ISO_MAX];
+	char when[RTIME_ISO_MAX], line[256];
 
 	if (di->state == VOLUME_DS_COMPLETE && ss->verify) {
 		ruv_clearerr();
@@ -86,6 +87,8 @@ static int scan_one(const struct volume_dataset_info *di, void *arg)
 		       di->source[0] ? di->source : "-", when,
 		       (unsigned long long)di->raw_size,
 		       (unsigned long long)di->stored_size, di->nchunks, state);
+		if (archive_describe(di, line, sizeof(line)))
+			printf("        %s\n", line);
 		return 0;
 	}
 	jsonw_object_open(ss->j);
