@@ -855,7 +855,8 @@ static int seg_list(int dfd, uint64_t **out, size_t *n)
 		v[cnt++] = first;
 	}
 	closedir(d);
-	qsort(v, cnt, sizeof(*v), cmp_u64);
+	if (cnt) /* qsort of NULL is undefined, even of 0 items */
+		qsort(v, cnt, sizeof(*v), cmp_u64);
 	*out = v;
 	*n = cnt;
 	return 0;

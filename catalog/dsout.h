@@ -31,7 +31,8 @@ struct repo;
  * still open and lets the volumes go.
  */
 
-#define DSOUT_MAX 4 /* data sets written between two registrations */
+#define DSOUT_MAX   4 /* data sets written between two registrations */
+#define DSOUT_SLOTS 3 /* chunks in flight to the compressor thread */
 
 struct dsout;
 
