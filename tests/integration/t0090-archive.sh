@@ -60,14 +60,14 @@ int main(int argc, char **argv)
 	return ruvlog_close(l) < 0;
 }
 CEOF
-check "the unit holder compiles" ${CC:-cc} -I"$RUVLOG_INCDIR" -o "$T/span" "$T/span.c" \
+check "the unit holder compiles" ${CC:-cc} -I"$RUVLOG_INCDIR" ${RUVLOG_CFLAGS:-} -o "$T/span" "$T/span.c" \
 	-L"$RUVLOG_LIBDIR" -Wl,-rpath,"$RUVLOG_LIBDIR" -lruvlog
 mkfifo "$T/ctl"
 "$T/span" "$RUV_HOME" app1 pay.a <"$T/ctl" >"$T/span.out" 2>&1 &
 span_pid=$!
 at_exit "kill -9 $span_pid"
 exec 7>"$T/ctl"
-poll 100 grep -q begun "$T/span.out"
+poll 100 grep -q begun "$T/span.out" || { echo "Bail out! the unit holder did not start"; sed 's/^/# /' "$T/span.out"; exit 1; }
 check "a unit of another writer between" sh -c "printf 'other' | '$RUV' log write app1 pay.b --offset 0"
 check "run 1: the unit is open" "$RUV" archive
 check_eq "run 1 says what it archived" \
