@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "archive.h"
 #include "copy.h"
 #include "file.h"
 #include "fs_int.h"
@@ -64,6 +65,8 @@ static const struct fixed fixed[F_NFIXED] = {
 	[F_JCLBYLOC] = { "by-location", F_JCLBACKUPS, S_IFDIR | 0555 },
 	[F_REP_PULL] = { "pull-list.txt", F_REPORTS, S_IFREG | 0444 },
 	[F_REP_PULL_JSON] = { "pull-list.json", F_REPORTS, S_IFREG | 0444 },
+	[F_REP_ARCHIVES] = { "archives.txt", F_REPORTS, S_IFREG | 0444 },
+	[F_REP_ARCHIVES_JSON] = { "archives.json", F_REPORTS, S_IFREG | 0444 },
 };
 
 static void stat_base(struct node *n, fuse_ino_t ino, mode_t mode,
@@ -844,9 +847,9 @@ static const char readme[] =
 	"  pit          read: the recovery point in every form; write a time\n"
 	"               or a RECON listing to set it (and update jcl/):\n"
 	"                 cat recon.lst > pit\n"
-	"  reports/     the Backup report, the volume report and the pull\n"
-	"               list (as ruv pull-list, not committed), .txt and\n"
-	"               .json\n"
+	"  reports/     the Backup report, the volume report, the pull\n"
+	"               list (as ruv pull-list, not committed) and the\n"
+	"               archive report, .txt and .json\n"
 	"\n"
 	"Copy names: DSN.Dyyyymmdd.Thhmmss.B<backup>.C<copy>, times in UTC.\n"
 	"Unmount with: fusermount3 -u MOUNTPOINT\n";
@@ -893,6 +896,13 @@ int node_generate(fuse_ino_t ino, char **buf, size_t *len)
 		if (r)
 			rc = report_volumes(
 				r, node_id_of(ino) == F_REP_VOLUMES_JSON, out);
+		break;
+	case F_REP_ARCHIVES:
+	case F_REP_ARCHIVES_JSON:
+		r = fs_repo();
+		if (r)
+			rc = archive_report(
+				r, node_id_of(ino) == F_REP_ARCHIVES_JSON, out);
 		break;
 	case F_REP_PULL:
 	case F_REP_PULL_JSON:

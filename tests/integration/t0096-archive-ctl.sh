@@ -1,5 +1,6 @@
 #!/bin/sh
-# ruvfs's ctl speaks archive and accumulate: a line runs the step (the
+# ruvfs: reports/archives.txt and .json as ruv report archives prints
+# them; ctl speaks archive and accumulate: a line runs the step (the
 # archives are registered, status shows the outcome), an unknown stream
 # fails the write with ENOENT and a bad option with EINVAL, each with its
 # message in status.
@@ -35,4 +36,15 @@ check "ctl: accumulate" sh -c "echo accumulate >'$M/ctl'"
 check_eq "it archived the new unit, then consolidated both pairs" "2|4" \
 	"$(sql "SELECT count(*) FROM archive WHERE consolidated = 1; SELECT count(*) FROM archive WHERE consolidated_into IS NOT NULL" | paste -sd'|')"
 check "status shows it" grep -q "accumulated 4 archives" "$M/status"
+
+# reports/archives.txt and .json: what ruv report archives prints.
+"$RUV" report archives >"$T/ar.cli"
+cat "$M/reports/archives.txt" >"$T/ar.fs"
+check_same_file "reports/archives.txt equals ruv report archives" "$T/ar.cli" "$T/ar.fs"
+check_eq "it has every archive copy" 13 "$(wc -l <"$T/ar.fs")"
+check_eq "its size is what a read gives" "$(wc -c <"$T/ar.fs")" "$(stat -c %s "$M/reports/archives.txt")"
+"$RUV" --json report archives >"$T/ar.jcli"
+cat "$M/reports/archives.json" >"$T/ar.jfs"
+check_same_file "reports/archives.json equals ruv --json report archives" "$T/ar.jcli" "$T/ar.jfs"
+check "it is JSON" python3 -c "import json, sys; json.load(open(sys.argv[1]))" "$T/ar.jfs"
 done_testing
