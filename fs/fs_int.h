@@ -42,6 +42,7 @@ enum node_type {
 	T_SHIPMENT,	 /* shipments/ID: directory of volume files */
 	T_JCL,		 /* jcl/MEMBER: the real file, passed through */
 	T_JBLOC,	 /* jcl-backups/by-location/LOC: directory */
+	T_ARCLOC,	 /* archives/by-location/LOC: directory */
 };
 
 enum fixed_node {
@@ -76,6 +77,8 @@ enum fixed_node {
 	F_REP_PULL_JSON,
 	F_REP_ARCHIVES,
 	F_REP_ARCHIVES_JSON,
+	F_ARCHIVES,
+	F_ARCBYLOC,
 	F_NFIXED
 };
 

@@ -67,6 +67,8 @@ static const struct fixed fixed[F_NFIXED] = {
 	[F_REP_PULL_JSON] = { "pull-list.json", F_REPORTS, S_IFREG | 0444 },
 	[F_REP_ARCHIVES] = { "archives.txt", F_REPORTS, S_IFREG | 0444 },
 	[F_REP_ARCHIVES_JSON] = { "archives.json", F_REPORTS, S_IFREG | 0444 },
+	[F_ARCHIVES] = { "archives", F_ROOT, S_IFDIR | 0555 },
+	[F_ARCBYLOC] = { "by-location", F_ARCHIVES, S_IFDIR | 0555 },
 };
 
 static void stat_base(struct node *n, fuse_ino_t ino, mode_t mode,
@@ -267,6 +269,7 @@ int node_stat(fuse_ino_t ino, struct node *n)
 	case T_BKLOC:
 	case T_REPLOC:
 	case T_JBLOC:
+	case T_ARCLOC:
 	case T_LOCSTATE:
 		rc = location_get(r, (int64_t)id, &li);
 		if (rc == 0)
@@ -326,7 +329,7 @@ static int is_fixed_dir_with_rows(uint64_t id)
 	return id == F_FILES || id == F_GROUPS || id == F_BYLOC ||
 	       id == F_BYFILE || id == F_VOLUMES || id == F_LOCACTIVE ||
 	       id == F_LOCINACTIVE || id == F_REPBYLOC || id == F_SHIPMENTS ||
-	       id == F_SHIPPENDING || id == F_JCLBYLOC;
+	       id == F_SHIPPENDING || id == F_JCLBYLOC || id == F_ARCBYLOC;
 }
 
 /* A volume file in shipments/pending (ship 0) or shipments/ID. */
@@ -369,6 +372,8 @@ static int location_dir_type(uint64_t parent)
 		return T_REPLOC;
 	case F_JCLBYLOC:
 		return T_JBLOC;
+	case F_ARCBYLOC:
+		return T_ARCLOC;
 	default:
 		return T_LOCSTATE;
 	}
@@ -377,7 +382,10 @@ static int location_dir_type(uint64_t parent)
 /* The kind of copy a location directory lists: backup, repository, JCL. */
 static char copy_kind_of(int dir_type)
 {
-	return dir_type == T_BKLOC ? 'B' : dir_type == T_REPLOC ? 'R' : 'J';
+	return dir_type == T_BKLOC    ? 'B'
+	       : dir_type == T_REPLOC ? 'R'
+	       : dir_type == T_ARCLOC ? 'A'
+				      : 'J';
 }
 
 static int lookup_rows(struct repo *r, uint64_t parent, const char *name,
@@ -409,6 +417,7 @@ static int lookup_rows(struct repo *r, uint64_t parent, const char *name,
 	case F_BYLOC:
 	case F_REPBYLOC:
 	case F_JCLBYLOC:
+	case F_ARCBYLOC:
 	case F_LOCACTIVE:
 	case F_LOCINACTIVE:
 		rc = location_lookup(r, name, &li);
@@ -484,6 +493,7 @@ int node_lookup(fuse_ino_t parent, const char *name, struct node *n)
 	case T_BKLOC:
 	case T_REPLOC:
 	case T_JBLOC:
+	case T_ARCLOC:
 		rc = location_get(r, (int64_t)pid, &li);
 		if (rc == 0)
 			rc = copy_lookup(r, name, &ci);
@@ -736,6 +746,7 @@ int node_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx)
 		case F_BYLOC:
 		case F_REPBYLOC:
 		case F_JCLBYLOC:
+		case F_ARCBYLOC:
 		case F_LOCACTIVE:
 		case F_LOCINACTIVE:
 			/* A handful of rows: listed whole, skipping to off. */
@@ -763,6 +774,7 @@ int node_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx)
 	case T_BKLOC:
 	case T_REPLOC:
 	case T_JBLOC:
+	case T_ARCLOC:
 		rc = location_get(r, (int64_t)id, &li);
 		if (rc < 0)
 			break;
@@ -847,6 +859,11 @@ static const char readme[] =
 	"  pit          read: the recovery point in every form; write a time\n"
 	"               or a RECON listing to set it (and update jcl/):\n"
 	"                 cat recon.lst > pit\n"
+	"  archives/by-location/LOC/NAME\n"
+	"               one file per archive copy (RUV.ARCHIVE, RUV.UOW,\n"
+	"               RUV.ACCUM, RUV.ACCUM.UOW ...A<id>.C<copy>): the\n"
+	"               archive's log records as stored (a consolidated\n"
+	"               one: then its index); root only\n"
 	"  reports/     the Backup report, the volume report, the pull\n"
 	"               list (as ruv pull-list, not committed) and the\n"
 	"               archive report, .txt and .json\n"

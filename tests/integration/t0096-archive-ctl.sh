@@ -1,6 +1,7 @@
 #!/bin/sh
-# ruvfs: reports/archives.txt and .json as ruv report archives prints
-# them; ctl speaks archive and accumulate: a line runs the step (the
+# ruvfs: archives/by-location/LOC/NAME reads each archive copy,
+# reports/archives.txt and .json are what ruv report archives prints, and
+# ctl speaks archive and accumulate: a line runs the step (the
 # archives are registered, status shows the outcome), an unknown stream
 # fails the write with ENOENT and a bad option with EINVAL, each with its
 # message in status.
@@ -47,4 +48,30 @@ check_eq "its size is what a read gives" "$(wc -c <"$T/ar.fs")" "$(stat -c %s "$
 cat "$M/reports/archives.json" >"$T/ar.jfs"
 check_same_file "reports/archives.json equals ruv --json report archives" "$T/ar.jcli" "$T/ar.jfs"
 check "it is JSON" python3 -c "import json, sys; json.load(open(sys.argv[1]))" "$T/ar.jfs"
+
+# archives/by-location/LOC/NAME: one file per archive copy, its content
+# the archive's (the raw records; for a consolidated one, then its index).
+check_eq "archives/by-location lists the locations" "Local Offsite Staging" "$(ls "$M/archives/by-location" | paste -sd' ')"
+"$RUV" report archives | awk 'NR > 1 && $6 == "Local" { print $1 }' | sort >"$T/local.cli"
+ls "$M/archives/by-location/Local" | sort >"$T/local.fs"
+check_same_file "archives/by-location/Local lists the Local archive copies" "$T/local.cli" "$T/local.fs"
+check_eq "six of them" 6 "$(wc -l <"$T/local.fs")"
+for a in 1 2 5; do
+	f=$(grep "\.A$a\.C1\$" "$T/local.fs")
+	"$RUV" archive --show "A$a" --raw >"$T/a$a.cli"
+	cat "$M/archives/by-location/Local/$f" >"$T/a$a.fs"
+	check_eq "A$a: its size is exact" "$(stat -c %s "$T/a$a.fs")" "$(stat -c %s "$M/archives/by-location/Local/$f")"
+	if [ "$a" = 5 ]; then # consolidated: the records, then the index
+		head -c "$(stat -c %s "$T/a5.cli")" "$T/a5.fs" >"$T/a5.rec"
+		check_same_file "A5 read through the tree: the records" "$T/a5.cli" "$T/a5.rec"
+		check_eq "then the index: one line for PAY.A" "RUVAIDX 1|PAY.A 0 $(stat -c %s "$T/a5.cli") 2 5 2 APP" \
+			"$(tail -c +$(($(stat -c %s "$T/a5.cli") + 1)) "$T/a5.fs" | paste -sd'|')"
+	else
+		check_same_file "A$a read through the tree is the archive" "$T/a$a.cli" "$T/a$a.fs"
+	fi
+done
+check_eq "the offsite copies are in Staging" 6 "$(ls "$M/archives/by-location/Staging" | wc -l)"
+check_eq "backups/by-location does not list them" "" "$(ls "$M/backups/by-location/Local")"
+check_eq "an archive copy cannot be removed" "Permission denied" \
+	"$(rm -f "$M/archives/by-location/Local/$(head -n 1 "$T/local.fs")" 2>&1 | sed 's/.*: //')"
 done_testing
