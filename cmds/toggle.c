@@ -11,8 +11,9 @@
 #include "ruv.h"
 
 static const char usage[] =
-	"usage: ruvtogl [--inactivate LOC]... [--activate LOC]... [--dry-run]\n"
-	"usage: ruv toggle [same options]\n"
+	"usage: ruvtogl [--home DIR] [--config FILE] [--inactivate LOC]...\n"
+	"               [--activate LOC]... [--dry-run]\n"
+	"usage: ruv [--home DIR] toggle [same options]\n"
 	"\n"
 	"Inactivate and activate locations in one transaction.  With no\n"
 	"location named: inactivate Local and activate Offsite, the remote\n"
