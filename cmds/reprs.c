@@ -17,7 +17,7 @@ static const char usage[] =
 	"usage: ruvreprs [--home DIR] [--config FILE] [--from "
 	"DIR|FILE|VOLSER]...\n"
 	"                [--time T] [--force]\n"
-	"usage: ruv [--home DIR] reprs [same options]\n"
+	"usage: ruv reprs [same options]\n"
 	"\n"
 	"With no repository: find the newest repository backup created at or\n"
 	"before T (default now) on the volumes (--from, else every catalogued\n"

@@ -13,7 +13,7 @@
 static const char usage[] =
 	"usage: ruvtogl [--home DIR] [--config FILE] [--inactivate LOC]...\n"
 	"               [--activate LOC]... [--dry-run]\n"
-	"usage: ruv [--home DIR] toggle [same options]\n"
+	"usage: ruv toggle [same options]\n"
 	"\n"
 	"Inactivate and activate locations in one transaction.  With no\n"
 	"location named: inactivate Local and activate Offsite, the remote\n"
