@@ -30,8 +30,7 @@ int mountopt_timeout(const char *text, double *out)
 		return -EINVAL;
 	errno = 0;
 	v = strtod(text, &end);
-	if (errno || *end || end == text || !isfinite(v) || v < 0 ||
-	    v > 3600)
+	if (errno || *end || end == text || !isfinite(v) || v < 0 || v > 3600)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -43,8 +42,8 @@ static void unescape(char *s)
 	char *o = s;
 
 	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
 			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
 				      (s[3] - '0'));
 			s += 4;
@@ -66,7 +65,8 @@ static int is_ruvfs_mount(const char *path, char *what, size_t len)
 	if (!m)
 		return 0;
 	while (!found && getline(&line, &cap, m) > 0) {
-		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - TYPE SRC */
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - TYPE SRC
+		 */
 		sep = strstr(line, " - ");
 		if (!sep)
 			continue;
@@ -94,8 +94,8 @@ static int is_ruvfs_mount(const char *path, char *what, size_t len)
 	return found;
 }
 
-int mountopt_check_mountpoint(const char *mountpoint, int nonempty,
-			      char *what, size_t len)
+int mountopt_check_mountpoint(const char *mountpoint, int nonempty, char *what,
+			      size_t len)
 {
 	char path[PATH_MAX];
 	struct dirent *de;

@@ -25,8 +25,8 @@ int mountopt_timeout(const char *text, double *out);
  * takes it itself), -ENOTDIR, or the errno of stat/opendir (ENOENT,
  * ENOTCONN for a dead mount: fusermount3 -u it).  what may be NULL.
  */
-int mountopt_check_mountpoint(const char *mountpoint, int nonempty,
-			      char *what, size_t len);
+int mountopt_check_mountpoint(const char *mountpoint, int nonempty, char *what,
+			      size_t len);
 
 /*
  * The exit status for what the session loop returned: a signal (SIGTERM,

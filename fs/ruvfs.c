@@ -37,6 +37,7 @@
 #include "mountopt.h"
 #include "pit.h"
 #include "pool.h"
+#include "sdnotify.h"
 #include "repo.h"
 #include "rtime.h"
 #include "volume.h"
@@ -1412,6 +1413,9 @@ int main(int argc, char **argv)
 		openlog("ruvfs", LOG_PID, LOG_DAEMON);
 	fuse_daemonize(cl.foreground);
 	fs_log("mounted %s on %s", fs.home, cl.mountpoint);
+	ret = sdnotify("READY=1");
+	if (ret < 0)
+		fs_log("cannot tell the service manager: %s", strerror(-ret));
 	/* After fuse_daemonize: its fork keeps no threads. */
 	if (inval_start(se) < 0)
 		fs_log("no cache invalidation thread: changes show within "
@@ -1430,6 +1434,7 @@ int main(int argc, char **argv)
 		fuse_loop_cfg_destroy(lc);
 	}
 	ret = mountopt_exit_status(ret);
+	sdnotify("STOPPING=1");
 	/* Unmounted first: a notification still under way then fails at
 	 * once rather than wait for a request nobody will answer. */
 	fuse_session_unmount(se);
