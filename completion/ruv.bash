@@ -110,7 +110,7 @@ _ruv()
 	fi
 	# A sub-verb: the words after "usage: ruv VERB" in the help.
 	local subs
-	subs=$(awk -v v="$verb" '$1 == "usage:" && $2 == "ruv" && $3 == v && $4 ~ /^[a-z]/ { print $4 }' <<<"$help" | sort -u)
+	subs=$(awk -v v="$verb" '$1 == "usage:" { $0 = substr($0, 7) } $1 == "ruv" && $2 == v && $3 ~ /^[a-z]/ { print $3 }' <<<"$help" | sort -u)
 	if [[ -n $subs && ${#words[@]} -le 1 ]]; then
 		COMPREPLY=($(compgen -W "$subs" -- "$cur"))
 		return
