@@ -130,6 +130,11 @@ int ruv_usage_error(const char *usage, const char *fmt, ...)
 int ruv_help(const char *usage)
 {
 	fputs(usage, stdout);
+	/* A verb's usage: where the global options go, as ruv --help says. */
+	if (!strncmp(usage, "usage: ruv ", 11))
+		fputs("\nGlobal options, before or after the verb: --home DIR,"
+		      " --config FILE,\n--json (see 'ruv --help').\n",
+		      stdout);
 	return RUV_OK;
 }
 

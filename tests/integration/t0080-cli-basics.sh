@@ -45,6 +45,10 @@ check "ruv --help" "$RUV" --help
 cp "$T/out" "$T/help"
 check "ruv's usage shows --home" grep -q '^usage: ruv \[--home DIR\]' "$T/help"
 check "ruv's usage names -V" grep -q 'ruv -V | --version' "$T/help"
+for v in backup file restore toggle; do
+	check "ruv $v --help" "$RUV" $v --help
+	check "ruv $v --help shows --home" grep -q -- "--home DIR" "$T/out"
+done
 
 # A full standard output: every verb that prints fails, exit 1, saying so.
 make_home

@@ -28,8 +28,9 @@ static void test_timeout_good(void **state)
 		const char *text;
 		double want;
 	} good[] = {
-		{ "0", 0 },	  { "1", 1 },	  { "0.5", 0.5 }, { "3600", 3600 },
-		{ "3600.0", 3600 }, { "007", 7 }, { "1.", 1 },
+		{ "0", 0 },	  { "1", 1 },	      { "0.5", 0.5 },
+		{ "3600", 3600 }, { "3600.0", 3600 }, { "007", 7 },
+		{ "1.", 1 },
 	};
 	double v;
 	size_t i;
@@ -47,8 +48,10 @@ static void test_timeout_good(void **state)
 static void test_timeout_bad(void **state)
 {
 	static const char *const bad[] = {
-		"",    "abc", "-1",	 "3600.5", "3601", "5s",  " 5", "5 ",
-		"nan", "inf", "1e3", "0x10",   "+5",   "1..", ".",	 "99999999999999999999",
+		"",	"abc", "-1",  "3600.5",
+		"3601", "5s",  " 5",  "5 ",
+		"nan",	"inf", "1e3", "0x10",
+		"+5",	"1..", ".",   "99999999999999999999",
 	};
 	double v = 42;
 	size_t i;
@@ -81,8 +84,7 @@ static void test_mountpoint(void **state)
 			 -ENOTEMPTY);
 	assert_int_equal(mountopt_check_mountpoint(dir, 1, NULL, 0), 0);
 	/* A file, and nothing at all. */
-	assert_int_equal(mountopt_check_mountpoint(path, 1, NULL, 0),
-			 -ENOTDIR);
+	assert_int_equal(mountopt_check_mountpoint(path, 1, NULL, 0), -ENOTDIR);
 	unlink(path);
 	assert_int_equal(mountopt_check_mountpoint(path, 0, NULL, 0), -ENOENT);
 	/* "/" is a mount, but no ruvfs one: not EBUSY. */
