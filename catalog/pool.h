@@ -107,8 +107,9 @@ struct pool_volume_info {
 	int64_t id;
 	int64_t pool_id;
 	char volser[7];
-	char state[8]; /* open, sealed, shipped */
-	char path[PATH_MAX];
+	char state[8];	     /* open, sealed, shipped */
+	char path[PATH_MAX]; /* where its pool keeps it (may not be there) */
+	char ident[33];	     /* identity, hex; "" before identities */
 	uint64_t size;
 	int64_t created_us;
 	int64_t sealed_us;   /* 0 while open */
@@ -132,7 +133,13 @@ int pool_volume_get(struct repo *r, int64_t id, struct pool_volume_info *out);
 int pool_volume_find(struct repo *r, const char *volser,
 		     struct pool_volume_info *out);
 
-/* Resolve where the volume file of volser is at this site. */
+/*
+ * Where the volume file of volser is at this site: its pool's directory,
+ * else the volume catalog or the search path; the first file whose label
+ * is this volume (VOLSER, and identity when the row has one).  -ENOENT
+ * (message saying where it was looked for) when no file is there, -EIO
+ * (message "wrong volume: ...") when the only files are other volumes.
+ */
 int pool_volume_path(struct repo *r, const char *volser, char *buf, size_t len);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "copy.h"
+#include "errmsg.h"
 #include "file.h"
 #include "restore.h"
 
@@ -18,11 +19,15 @@ int restore_file(struct repo *r, const char *dsn, int64_t at_us,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	ruv_clearerr();
 	rc = file_lookup(r, dsn, &fi);
 	if (rc == 0)
-		rc = copy_select(r, fi.dsn, at_us, copy_no, &out->copy);
+		rc = copy_choose(r, fi.dsn, at_us, copy_no, &out->copy);
 	if (rc < 0)
 		return rc;
+	/* Copies copy_choose() passed over (damaged, wrong or missing
+	 * volumes) are told, not silent: the message it left. */
+	snprintf(out->warning, sizeof(out->warning), "%s", ruv_lasterr());
 	snprintf(out->target, sizeof(out->target), "%s", to ? to : fi.path);
 	return copy_restore(&out->copy, out->target);
 }

@@ -17,11 +17,12 @@ struct repo;
 struct restore_result {
 	struct copy_info copy; /* the copy restored from */
 	char target[PATH_MAX]; /* the path written */
+	char warning[512];     /* the newer copies passed over, or "" */
 };
 
 /*
  * Restore dsn as of at_us: look the file up, select the copy
- * (copy_select: the newest backup that started at or before at_us with a
+ * (copy_choose: the newest backup that started at or before at_us with a
  * usable copy, copy_no only when nonzero), and write it to `to`, or to
  * the file's registered path when to is NULL (copy_restore: atomically,
  * every chunk checked).  -ENOENT unknown DSN or no such copy, -EIO

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Helpers every verb uses: configuration and home resolution, messages,
- * option parsing for the simple verbs.
+ * Helpers every verb uses: the environment (home, configuration, search
+ * path and the home lock, opened by env_open() as ruvfs opens it),
+ * messages, option parsing for the simple verbs.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,11 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "env.h"
 #include "errmsg.h"
-#include "home.h"
 #include "repo.h"
 #include "ruv.h"
-#include "volcat.h"
 
 struct ruv_globals ruv;
 
@@ -138,76 +138,37 @@ int ruv_help(const char *usage)
 	return RUV_OK;
 }
 
-/*
- * An absolute form of a home given relative to the working directory:
- * volume paths are stored under the home, and ruvfs (cwd /) or a restore
- * run elsewhere must find them.  Leading "./" and a lone "." are dropped;
- * the directory need not exist yet (init).
- */
-static int absolute_home(const char *home, char *buf, size_t len)
+/* Before blocking on the home lock: say whom we wait for. */
+static void lock_waiting(const char *who, void *arg)
 {
-	char cwd[PATH_MAX];
-	int n;
-
-	if (home[0] == '/')
-		n = snprintf(buf, len, "%s", home);
-	else {
-		if (!getcwd(cwd, sizeof(cwd)))
-			return -errno;
-		while (home[0] == '.' && home[1] == '/') {
-			home += 2;
-			while (*home == '/')
-				home++;
-		}
-		if (!strcmp(home, ".") || !*home)
-			n = snprintf(buf, len, "%s", cwd);
-		else
-			n = snprintf(buf, len, "%s/%s",
-				     strcmp(cwd, "/") ? cwd : "", home);
-	}
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	(void)arg;
+	fprintf(stderr, "%s: waiting for %s\n", ruv_prog, who);
 }
 
 int ruv_setup(int need_home)
 {
-	static char abs[PATH_MAX];
-	const char *home = ruv.home_opt;
+	struct env_opts o = {
+		.home = ruv.home_opt,
+		.config = ruv.config_opt,
+		.need_home = need_home,
+		.verb = ruv.verb ? ruv.verb : "ruv",
+		.lock = ruv.exclusive ? ENV_LOCK_EXCLUSIVE : ENV_LOCK_RUN,
+		.wait = ruv.wait,
+		.waiting = lock_waiting,
+	};
+	struct env *e = NULL;
 	int rc;
 
-	if (!home)
-		home = getenv("RUV_HOME");
-	if (home && !*home)
-		home = NULL;
-	if (home) {
-		rc = absolute_home(home, abs, sizeof(abs));
-		if (rc < 0) {
-			fprintf(stderr, "%s: home '%s': %s\n", ruv_prog, home,
-				strerror(-rc));
-			return RUV_FAILED;
-		}
-		home = abs;
-	}
+	if (ruv.env && (ruv.home[0] || !need_home))
+		return RUV_OK; /* a verb that asks twice */
 	ruv_clearerr();
-	rc = config_find(ruv.config_opt, home, &ruv.cfg);
+	rc = env_open(&o, &e);
 	if (rc < 0)
-		return ruv_error("configuration", rc);
-	if (!home && ruv.cfg.home[0])
-		home = ruv.cfg.home;
-	volcat_set_search(ruv.cfg.volume_path);
-	if (!home) {
-		if (!need_home)
-			return RUV_OK;
-		fprintf(stderr,
-			"%s: no RUV home: give --home DIR, set RUV_HOME, or "
-			"set home in the configuration\n",
-			ruv_prog);
-		return RUV_FAILED;
-	}
-	if (snprintf(ruv.home, sizeof(ruv.home), "%s", home) >=
-	    (int)sizeof(ruv.home)) {
-		fprintf(stderr, "%s: home path too long\n", ruv_prog);
-		return RUV_FAILED;
-	}
+		return ruv_error(o.what, rc);
+	env_close(ruv.env);
+	ruv.env = e;
+	ruv.cfg = *env_config(e);
+	snprintf(ruv.home, sizeof(ruv.home), "%s", env_home(e));
 	return RUV_OK;
 }
 
@@ -217,7 +178,7 @@ int ruv_open(struct repo **out)
 
 	if (rc != RUV_OK)
 		return rc;
-	rc = home_open(ruv.home, out);
+	rc = env_repo_open(ruv.env, out);
 	if (rc < 0)
 		return ruv_error("cannot open repository", rc);
 	return RUV_OK;

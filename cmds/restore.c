@@ -18,10 +18,16 @@ static const char usage[] =
 	"\n"
 	"Restore DSN from the newest backup that started at or before T\n"
 	"(default: now) and has a copy in an active location (copy N only,\n"
-	"with --copy).  Writes the registered path, or PATH, atomically: a\n"
-	"temporary file beside it, every chunk checked, fsync, the owner and\n"
-	"mode the file had, then rename.  T is ISO 8601 or yyyyjjjhhmmsst;\n"
-	"without an offset it is site local time.\n";
+	"with --copy).  A copy whose volume is missing or is another volume\n"
+	"than the catalog's (\"wrong volume\") is passed over, with a "
+	"warning,\n"
+	"for the next copy of the same backup.  Writes the registered path,\n"
+	"or PATH, atomically: a temporary file beside it, every chunk "
+	"checked,\n"
+	"fsync, the owner and mode the file had, then rename.  PATH is\n"
+	"reached without following symbolic links, and only a regular file\n"
+	"is replaced.  T is ISO 8601 or yyyyjjjhhmmsst; without an offset it\n"
+	"is site local time.\n";
 
 int cmd_restore(int argc, char **argv)
 {
@@ -77,6 +83,8 @@ int cmd_restore(int argc, char **argv)
 	if (rc != RUV_OK)
 		return rc;
 	rc = restore_file(r, argv[optind], at, (unsigned)copy_no, to, &res);
+	if (rc == 0 && res.warning[0]) /* copies passed over */
+		ruv_note("restore: warning: %s", res.warning);
 	repo_close(r);
 	if (rc < 0)
 		return ruv_error("restore", rc);

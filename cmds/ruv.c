@@ -32,6 +32,7 @@ static const struct verb verbs[] = {
 	{ "init", cmd_init, "create a RUV home" },
 	{ "jcl", cmd_jcl, "the recovery JCL library" },
 	{ "location", cmd_location, "list and define locations" },
+	{ "log", cmd_log, "log streams: define, list, show, write, delete" },
 	{ "pit", cmd_pit, "set or show the recovery point" },
 	{ "pull-list", cmd_pull_list,
 	  "what waits in Staging; --commit ships it" },
@@ -144,6 +145,7 @@ static int run(int argc, char **argv)
 	v = find_verb(argv[1]);
 	if (!v)
 		return ruv_usage_error(usage, "unknown verb '%s'", argv[1]);
+	ruv.verb = v->name;
 	return v->fn(argc - 1, argv + 1);
 }
 

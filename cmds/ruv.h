@@ -12,6 +12,7 @@
 
 #include "config.h"
 
+struct env;
 struct repo;
 
 enum { RUV_OK = 0, RUV_FAILED = 1, RUV_USAGE = 2 };
@@ -20,8 +21,12 @@ struct ruv_globals {
 	const char *home_opt;	/* --home, or NULL */
 	const char *config_opt; /* --config, or NULL */
 	int json;		/* --json */
-	struct config cfg;	/* after ruv_setup() */
-	char home[PATH_MAX];	/* after ruv_setup() */
+	const char *verb;	/* recorded with the home lock: "backup" */
+	int exclusive;		/* take the home lock exclusive (ruvreprs) */
+	int wait;		/* exclusive: wait for running processes */
+	struct env *env;	/* after ruv_setup(); held to exit */
+	struct config cfg;	/* after ruv_setup(): env_config(env) */
+	char home[PATH_MAX];	/* after ruv_setup(): env_home(env) */
 };
 
 extern struct ruv_globals ruv;
@@ -30,8 +35,13 @@ extern struct ruv_globals ruv;
  * "ruvreprs"); set by main before anything is printed. */
 extern const char *ruv_prog;
 
-/* Load the configuration and resolve the home; prints why on failure.
- * need_home: fail when no home is named anywhere. */
+/*
+ * Open the environment (env_open): resolve the home, load the
+ * configuration, set the volume search path, and take the home lock,
+ * shared for the rest of the process (exclusive with ruv.exclusive),
+ * saying on stderr whom it waits for.  Prints why on failure.
+ * need_home: fail when no home is named anywhere.
+ */
 int ruv_setup(int need_home);
 
 /* ruv_setup(1) and open the home's repository; RUV_FAILED on failure. */
@@ -105,6 +115,7 @@ int cmd_history(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_jcl(int argc, char **argv);
 int cmd_location(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 int cmd_pit(int argc, char **argv);
 int cmd_pull_list(int argc, char **argv);
 int cmd_relocate(int argc, char **argv);

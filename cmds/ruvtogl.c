@@ -17,6 +17,7 @@ static int run(int argc, char **argv)
 	argc = ruv_take_globals(argc, argv, usage);
 	if (argc < 0)
 		return RUV_USAGE;
+	ruv.verb = "ruvtogl";
 	if (argc > 1 &&
 	    (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
 		if (argc > 2)

@@ -117,8 +117,14 @@ extern struct ruvfs fs;
 /* This thread's repository connection, opened on first use; NULL while
  * the home has no repository (a remote site before ruvreprs).  A pointer
  * it returned stays valid through the request that got it, even when
- * ruvreprs installs a new repository meanwhile. */
+ * ruvreprs installs a new repository meanwhile.  Within a request it also
+ * takes the home's lock shared, to the request's end: ruvreprs waits for
+ * the request, so a request that called it must never wait for a ruv
+ * program (ctl and pit run theirs without calling it first). */
 struct repo *fs_repo(void);
+
+/* The configuration in use (file, when read, reloads) for status. */
+void fs_env_status(FILE *out);
 
 /* Log a line: stderr in the foreground, syslog otherwise. */
 void fs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -33,7 +33,7 @@ check "a refused mv of a copy names its location directory" grep -qx \
 	"ruvfs: error: mv backups/by-location/Local/$big backups/by-location/Local/OTHER: Operation not permitted" "$L"
 
 # A damaged copy: EIO for cat, an error line naming the copy and why.
-set -- $(sql "SELECT v.path, d.vol_offset + d.length / 2 FROM dataset d JOIN volume v ON v.id = d.volume_id JOIN copy c ON c.dataset_id = d.id WHERE c.copy_no = 1" | tr '|' ' ')
+set -- $(sql "SELECT $(vol_file_sql), d.vol_offset + d.length / 2 FROM dataset d JOIN volume v ON v.id = d.volume_id JOIN copy c ON c.dataset_id = d.id WHERE c.copy_no = 1" | tr '|' ' ')
 flip_byte "$1" "$2"
 cat "$M/backups/by-location/Local/$big" >/dev/null 2>"$T/cat.err"
 check "cat of a damaged copy is EIO" grep -q ": Input/output error$" "$T/cat.err"

@@ -26,6 +26,14 @@ check "COPYING is the GPL, version 2" sh -c \
 	"grep -q 'GNU GENERAL PUBLIC LICENSE' '$P/share/doc/ruvfs/COPYING' && grep -q 'Version 2, June 1991' '$P/share/doc/ruvfs/COPYING'"
 check "COPYING in the source tree too" cmp "$SRCDIR/COPYING" "$P/share/doc/ruvfs/COPYING"
 
+# The logging library for applications: header, library, pkg-config.
+check "ruvlog.h installed" test -s "$P/include/ruvlog.h"
+pc=$(find "$P" -name ruvlog.pc)
+check "ruvlog.pc installed" test -s "$pc"
+check "pkg-config finds ruvlog in the install" sh -c \
+	"PKG_CONFIG_PATH='${pc%/*}' pkg-config --libs ruvlog | grep -q -- -lruvlog"
+check "libruvlog installed" sh -c "ls '$P'/lib*/libruvlog.so* '$P'/lib/*/libruvlog.so* 2>/dev/null | grep -q ."
+
 # Man pages: each renders with no warning at all.
 for m in man1/ruv.1 man5/ruv.ini.5 man8/ruvreprs.8 man8/ruvtogl.8; do
 	check "man page $m installed" test -s "$P/share/man/$m"
@@ -108,7 +116,9 @@ complete_ruv() {
 }
 check_eq "verbs" "backup" "$(complete_ruv "$RUV" ba)"
 check_eq "all verbs" "$(sort "$T/verbs" | tr '\n' ' ')" "$(complete_ruv "$RUV" '' | tr '\n' ' ')"
-check_eq "sub-verbs of file" "list register unregister" "$(complete_ruv "$RUV" file '' | tr '\n' ' ' | sed 's/ $//')"
+check_eq "sub-verbs of file, as its help lists them" \
+	"$("$RUV" file --help | awk '{ if ($1 == "usage:") $0 = substr($0, 7) } $1 == "ruv" && $2 == "file" { print $3 }' | sort | tr '\n' ' ' | sed 's/ $//')" \
+	"$(complete_ruv "$RUV" file '' | tr '\n' ' ' | sed 's/ $//')"
 check_eq "DSNs for backup, from the repository" "PAY.MASTER PAY.TRANS" "$(complete_ruv "$RUV" backup PAY | tr '\n' ' ' | sed 's/ $//')"
 check_eq "groups for --group" "PAYROLL" "$(complete_ruv "$RUV" backup --group '')"
 check_eq "locations for relocate --to" "Local Offsite Staging Vault2" "$(complete_ruv "$RUV" relocate X --to '' | tr '\n' ' ' | sed 's/ $//')"
