@@ -1,7 +1,8 @@
 #!/bin/sh
 # ruv-daily HOME, the local site's daily cycle, on a real home: every
 # registered file backed up (or the groups of $RUV_DAILY_GROUPS), the PIT
-# from $RUV_DAILY_RECON, the JCL library and the repository backed up,
+# from $RUV_DAILY_RECON, the JCL library backed up, the log streams
+# archived and accumulated, the repository backed up,
 # and the pull list committed -- all of it in the catalog; a failing step
 # stops the cycle with exit 1, naming the step, and running it again once
 # fixed completes the day.
@@ -15,6 +16,8 @@ make_home
 "$RUV" file register OPS.C "$T/data/c.dat" >/dev/null
 "$RUV" group define PAYROLL PAY.A PAY.B >/dev/null
 "$RUV" jcl init >/dev/null
+"$RUV" log define paylog >/dev/null
+printf 'CHANGED' | "$RUV" log write paylog pay.a --offset 0 >/dev/null
 
 check_fail "no home given is a usage error" 2 "^ruv-daily: name one RUV home$" "$DAILY"
 check_fail "a directory that is no home" 1 "^ruv-daily: '$T/data' is no RUV home" "$DAILY" "$T/data"
@@ -35,7 +38,9 @@ check "the repository backup was shipped with the rest" "$RUV" report backups --
 cp "$T/out" "$T/offsite"
 check "with its repository copy" grep -q "^RUV.REPOSITORY" "$T/offsite"
 check "and the JCL library's" grep -q "^RUV.JCLLIB" "$T/offsite"
-check "the steps in their order" sh -c "grep '^ruv-daily: ' '$T/day1' | cut -d' ' -f2 | tr '\n' ' ' | grep -qx 'backup jcl repo pull-list done '"
+check_eq "the log archived and consolidated, shipped with the rest" "RUV.ACCUM RUV.ACCUM.UOW RUV.ARCHIVE RUV.UOW" \
+	"$(awk '$1 ~ /^RUV\.(ARCHIVE|UOW|ACCUM)/ { print $1 }' "$T/offsite" | sort -u | paste -sd' ')"
+check "the steps in their order" sh -c "grep '^ruv-daily: ' '$T/day1' | cut -d' ' -f2 | tr '\n' ' ' | grep -qx 'backup jcl accumulate repo pull-list done '"
 
 # Groups only, and the PIT from a RECON listing.
 export RUV_DAILY_GROUPS="PAYROLL"
