@@ -50,6 +50,10 @@ struct item {
 	uint32_t len;
 };
 
+/* Memory one record takes in a run beside its bytes: its entry, key and
+ * stream (the arrays double, so up to twice that). */
+#define ITEM_COST (2 * (sizeof(struct item) + 2 * (KEY_MAX + 1)))
+
 struct sorter {
 	const char *home;
 	uint8_t *data; /* records, then nothing else */
@@ -158,7 +162,9 @@ static int sorter_add(const struct logrec *rec, const void *raw, size_t len,
 	void *p;
 	int rc;
 
-	if (s->len && s->len + len > s->run_bytes) {
+	/* The budget counts each record's entry too: a run of small UOW
+	 * records holds more in entries than in records. */
+	if (s->len && s->len + len + (s->n + 1) * ITEM_COST > s->run_bytes) {
 		rc = sorter_flush(s);
 		if (rc < 0)
 			return rc;
@@ -224,80 +230,92 @@ static void sorter_free(struct sorter *s)
 
 /* ---- phase 2: the merge ---- */
 
+/*
+ * A run being merged.  Only the head entry's header is held; its record
+ * stays in the run file until it is taken, then is copied out in pieces
+ * (copy_record()), so the merge holds a few hundred bytes per run
+ * whatever the records' sizes.
+ */
 struct cursor {
 	int fd;
-	uint64_t pos; /* file offset of buf[0] */
-	uint8_t *buf;
-	size_t cap, len, at; /* bytes held, where the head entry starts */
+	uint64_t pos; /* file offset of the next entry */
 	int done;
 	/* the head entry */
 	char key[KEY_MAX + 1], stream[KEY_MAX + 1];
 	uint64_t lsn;
-	const uint8_t *rec;
+	uint64_t rec_off; /* of its record in the file */
 	uint32_t rlen;
-	size_t elen; /* the whole entry */
 };
 
-/* Make n bytes from at available; 1 ok, 0 end of file, -errno. */
-static int cursor_need(struct cursor *c, size_t n)
+static int pread_all(int fd, void *buf, size_t n, uint64_t off, size_t *got)
 {
-	ssize_t got;
-	uint8_t *p;
+	ssize_t r;
 
-	if (c->at + n <= c->len)
-		return 1;
-	memmove(c->buf, c->buf + c->at, c->len - c->at);
-	c->pos += c->at;
-	c->len -= c->at;
-	c->at = 0;
-	if (n > c->cap) {
-		p = realloc(c->buf, n);
-		if (!p)
-			return -ENOMEM;
-		c->buf = p;
-		c->cap = n;
-	}
-	while (c->len < n) {
-		got = pread(c->fd, c->buf + c->len, c->cap - c->len,
-			    (off_t)(c->pos + c->len));
-		if (got < 0)
+	*got = 0;
+	while (*got < n) {
+		r = pread(fd, (char *)buf + *got, n - *got,
+			  (off_t)(off + *got));
+		if (r < 0)
 			return -errno;
-		if (got == 0)
-			return 0;
-		c->len += (size_t)got;
+		if (r == 0)
+			break;
+		*got += (size_t)r;
 	}
+	return 0;
+}
+
+/* Read the next entry's header into the head; 1, 0 at the end, -errno. */
+static int cursor_next(struct cursor *c)
+{
+	uint8_t h[ENTRY_FIXED + 2 * KEY_MAX];
+	uint16_t kl, sl;
+	size_t got;
+	int rc;
+
+	rc = pread_all(c->fd, h, sizeof(h), c->pos, &got);
+	if (rc < 0)
+		return rc;
+	if (got == 0) {
+		c->done = 1;
+		return 0;
+	}
+	memcpy(&kl, h, 2);
+	if (kl > KEY_MAX || got < 4u + kl)
+		return -EIO;
+	memcpy(&sl, h + 2 + kl, 2);
+	if (sl > KEY_MAX || got < ENTRY_FIXED + kl + sl)
+		return -EIO;
+	memcpy(c->key, h + 2, kl);
+	c->key[kl] = '\0';
+	memcpy(c->stream, h + 4 + kl, sl);
+	c->stream[sl] = '\0';
+	memcpy(&c->lsn, h + 4 + kl + sl, 8);
+	memcpy(&c->rlen, h + 12 + kl + sl, 4);
+	c->rec_off = c->pos + ENTRY_FIXED + kl + sl;
+	c->pos = c->rec_off + c->rlen;
 	return 1;
 }
 
-/* Read the next entry into the head; 1, 0 at the end, -errno. */
-static int cursor_next(struct cursor *c)
+/* Copy the head entry's record into the open data set. */
+static int copy_record(struct cursor *c, struct dsout *o, uint8_t *buf)
 {
-	uint16_t kl, sl;
+	uint64_t done = 0;
+	size_t n, got;
 	int rc;
 
-	c->at += c->elen;
-	c->elen = 0;
-	rc = cursor_need(c, 2);
-	if (rc <= 0)
-		return c->done = 1, rc;
-	memcpy(&kl, c->buf + c->at, 2);
-	if (kl > KEY_MAX || (rc = cursor_need(c, 4u + kl)) <= 0)
-		return rc < 0 ? rc : -EIO;
-	memcpy(&sl, c->buf + c->at + 2 + kl, 2);
-	if (sl > KEY_MAX || (rc = cursor_need(c, ENTRY_FIXED + kl + sl)) <= 0)
-		return rc < 0 ? rc : -EIO;
-	memcpy(c->key, c->buf + c->at + 2, kl);
-	c->key[kl] = '\0';
-	memcpy(c->stream, c->buf + c->at + 4 + kl, sl);
-	c->stream[sl] = '\0';
-	memcpy(&c->lsn, c->buf + c->at + 4 + kl + sl, 8);
-	memcpy(&c->rlen, c->buf + c->at + 12 + kl + sl, 4);
-	c->elen = ENTRY_FIXED + kl + sl + c->rlen;
-	rc = cursor_need(c, c->elen);
-	if (rc <= 0)
-		return rc < 0 ? rc : -EIO;
-	c->rec = c->buf + c->at + ENTRY_FIXED + kl + sl;
-	return 1;
+	while (done < c->rlen) {
+		n = c->rlen - done < CURSOR_BUF ? (size_t)(c->rlen - done)
+						: CURSOR_BUF;
+		rc = pread_all(c->fd, buf, n, c->rec_off + done, &got);
+		if (rc == 0 && got != n)
+			rc = -EIO;
+		if (rc == 0)
+			rc = dsout_write(o, buf, n);
+		if (rc < 0)
+			return rc;
+		done += n;
+	}
+	return 0;
 }
 
 struct index {
@@ -340,18 +358,21 @@ static int index_close(struct index *ix)
 static int merge(struct sorter *s, struct dsout *o, struct index *ix)
 {
 	struct cursor *c;
+	uint8_t *buf;
 	uint64_t out = 0;
 	unsigned i, best;
 	int rc = 0;
 
 	c = calloc(s->nruns ? s->nruns : 1, sizeof(*c));
-	if (!c)
+	buf = malloc(CURSOR_BUF);
+	if (!c || !buf) {
+		free(c);
+		free(buf);
 		return -ENOMEM;
+	}
 	for (i = 0; i < s->nruns && rc >= 0; i++) {
 		c[i].fd = s->runs[i];
-		c[i].cap = CURSOR_BUF;
-		c[i].buf = malloc(CURSOR_BUF);
-		rc = c[i].buf ? cursor_next(&c[i]) : -ENOMEM;
+		rc = cursor_next(&c[i]);
 	}
 	while (rc >= 0) {
 		best = s->nruns;
@@ -381,7 +402,7 @@ static int merge(struct sorter *s, struct dsout *o, struct index *ix)
 			ix->bytes = 0;
 			ix->first = c[best].lsn;
 		}
-		rc = dsout_write(o, c[best].rec, c[best].rlen);
+		rc = copy_record(&c[best], o, buf);
 		if (rc < 0)
 			break;
 		out += c[best].rlen;
@@ -396,8 +417,7 @@ static int merge(struct sorter *s, struct dsout *o, struct index *ix)
 		rc = dsout_write(o, "RUVAIDX 1\n", 10);
 	if (rc >= 0 && ix->len)
 		rc = dsout_write(o, ix->text, ix->len);
-	for (i = 0; i < s->nruns; i++)
-		free(c[i].buf);
+	free(buf);
 	free(c);
 	if (rc < 0 && !*ruv_lasterr())
 		rc = ruv_fail(rc, "accumulate: merging the sorted runs: %s",

@@ -32,10 +32,13 @@
  * know.
  *
  * Memory is bounded: the records are sorted in runs of at most
- * ACCUM_RUN_BYTES held in memory, each run spilled sorted to an unlinked
- * temporary file in the home, then the runs are merged (k-way, one read
- * buffer per run), so resident memory is about ACCUM_RUN_BYTES plus one
- * buffer per run, whatever the archives' total.
+ * ACCUM_RUN_BYTES held in memory (the records and their sort entries),
+ * each run spilled sorted to an unlinked temporary file in the home, then
+ * the runs are merged (k-way, holding only each run's head entry header
+ * and copying the chosen record out through one 1 MiB buffer), so
+ * resident memory is about ACCUM_RUN_BYTES plus the reader's and the
+ * writer's buffers (a few MiB, and the largest record once while a source
+ * is read), whatever the archives' total.
  */
 
 #define ACCUM_RUN_BYTES (64u << 20)
