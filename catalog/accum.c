@@ -87,8 +87,11 @@ static int spill_file(const char *home)
 	char path[PATH_MAX];
 	int fd;
 
-	if (snprintf(path, sizeof(path), "%s/.accum-run-XXXXXX", home) >=
-	    (int)sizeof(path))
+	fd = open(home, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	if (snprintf(path, sizeof(path), "%s/" ACCUM_TMP_PREFIX "XXXXXX",
+		     home) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0)

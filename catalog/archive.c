@@ -47,6 +47,28 @@
 #define SEG_DIGITS 20
 #define COPY_BUF   (1u << 20)
 
+/*
+ * Under the lock no other run is at work, so a temporary file of ours in
+ * the home is a killed run's (one killed between creating it and
+ * unlinking it, on a file system without O_TMPFILE): remove them.
+ */
+static void remove_leftovers(const char *home)
+{
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir(home);
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, ARCHIVE_TMP_PREFIX,
+			     strlen(ARCHIVE_TMP_PREFIX)) ||
+		    !strncmp(de->d_name, ACCUM_TMP_PREFIX,
+			     strlen(ACCUM_TMP_PREFIX)))
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
 int archive_lock(const char *home)
 {
 	char path[PATH_MAX];
@@ -65,17 +87,22 @@ int archive_lock(const char *home)
 		return ruv_fail(rc, "cannot lock '%s': %s", path,
 				strerror(-rc));
 	}
+	remove_leftovers(home);
 	return fd;
 }
 
-/* An unlinked file in the home for records waiting their turn. */
+/* An unlinked file in the home for records waiting their turn (never
+ * named where the file system has O_TMPFILE). */
 static int spill_open(const char *home)
 {
 	char path[PATH_MAX];
 	int fd;
 
-	if (snprintf(path, sizeof(path), "%s/.archive-spill-XXXXXX", home) >=
-	    (int)sizeof(path))
+	fd = open(home, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	if (snprintf(path, sizeof(path), "%s/" ARCHIVE_TMP_PREFIX "XXXXXX",
+		     home) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0)

@@ -132,10 +132,15 @@ struct volume_dataset_info;
 int archive_describe(const struct volume_dataset_info *di, char *buf,
 		     size_t len);
 
+/* Temporary files of the archive and accumulate runs in the home. */
+#define ARCHIVE_TMP_PREFIX ".archive-spill-"
+#define ACCUM_TMP_PREFIX   ".accum-run-"
+
 /*
  * Serialise archive and accumulate runs of one home: an exclusive flock
- * on HOME/.archive.lock, waited for.  Returns the fd holding it (close it
- * to let go) or -errno.
+ * on HOME/.archive.lock, waited for.  Once it holds the lock it removes
+ * the temporary files killed runs left in the home.  Returns the fd
+ * holding it (close it to let go) or -errno.
  */
 int archive_lock(const char *home);
 

@@ -4,8 +4,9 @@
 # every registered data set lies whole inside its volume, the stream's
 # mark is the end of its newest registered pair and each run registered
 # both archives or neither.  At the end a rerun succeeds, verify --all is
-# clean (copies and LSN coverage), and the archives hold every record of
-# the stream once, byte for byte.
+# clean (copies and LSN coverage), the temporary files a killed run could
+# leave are gone, and the archives hold every record of the stream once,
+# byte for byte.
 . "${SRCDIR}/tests/integration/lib.sh"
 . "${SRCDIR}/tests/integration/archive-lib.sh"
 make_home
@@ -72,7 +73,13 @@ done
 echo "# $landed kills landed in $round rounds"
 check_eq "at least $ROUNDS kills landed" 1 "$([ "$landed" -ge "$ROUNDS" ] && echo 1)"
 check_eq "consistent after every kill" "" "$bad"
+# What a run killed between naming a temporary file and unlinking it
+# would leave (where the file system has no O_TMPFILE): the next run
+# removes it once it holds the lock.
+: >"$RUV_HOME/.archive-spill-AbC123"
+: >"$RUV_HOME/.accum-run-XyZ789"
 check "a rerun succeeds" "$RUV" archive
+check_eq "and removed what killed runs left" "" "$(ls -a "$RUV_HOME" | grep -E '^\.(archive-spill|accum-run)-')"
 check_eq "archived to the end" "$(last_lsn)" "$(mark)"
 check "verify --all: copies and coverage" "$RUV" verify --all
 check_round_trip "after the kills" APP
