@@ -32,6 +32,7 @@
 #include "fs_int.h"
 #include "group.h"
 #include "home.h"
+#include "pass.h"
 #include "location.h"
 #include "pool.h"
 #include "repo.h"
@@ -1187,11 +1188,16 @@ static const char usage[] =
 	"  -o timeout=SEC  kernel cache of names and attributes (default 1)\n"
 	"  -o noxattr      no user.ruv.* attributes: ls -l asks every file\n"
 	"                  for two attributes, this spares those round trips\n"
+	"  -o data=DIR     serve DIR instead (MOUNTPOINT may be DIR itself)\n"
+	"  -o journal=STREAM  with data=: journal every change to a file\n"
+	"                  registered under DIR to the log stream STREAM\n"
 	"Other -o options go to FUSE (see mount.fuse3(8)).  Unmount with\n"
 	"fusermount3 -u MOUNTPOINT.\n";
 
 struct opts {
 	int noxattr;
+	char *data;
+	char *journal;
 	char *home;
 	char *ruv;
 	char *timeout;
@@ -1203,6 +1209,8 @@ static const struct fuse_opt opt_spec[] = {
 	{ "ruv=%s", offsetof(struct opts, ruv), 0 },
 	{ "timeout=%s", offsetof(struct opts, timeout), 0 },
 	{ "noxattr", offsetof(struct opts, noxattr), 1 },
+	{ "data=%s", offsetof(struct opts, data), 0 },
+	{ "journal=%s", offsetof(struct opts, journal), 0 },
 	FUSE_OPT_END
 };
 
@@ -1255,6 +1263,7 @@ int main(int argc, char **argv)
 	struct fuse_cmdline_opts cl = { 0 };
 	struct fuse_loop_config *lc = NULL;
 	struct fuse_session *se = NULL;
+	const struct fuse_lowlevel_ops *mops = &ops;
 	struct opts o = { 0 };
 	char fsname[PATH_MAX + 80];
 	struct stat sb;
@@ -1283,6 +1292,10 @@ int main(int argc, char **argv)
 			errno ? strerror(errno) : "not a directory");
 		goto out;
 	}
+	if (o.journal && !o.data) {
+		fprintf(stderr, "ruvfs: journal= needs data=DIR\n");
+		goto out_usage;
+	}
 	find_ruv(o.ruv);
 	fs.timeout = o.timeout ? atof(o.timeout) : 1.0;
 	if (fs.timeout < 0 || fs.timeout > 3600)
@@ -1309,7 +1322,12 @@ int main(int argc, char **argv)
 		    (int)sizeof(fsname) ||
 	    fuse_opt_add_arg(&args, fsname) < 0)
 		goto out;
-	se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
+	if (o.data) {
+		if (pass_setup(fs.home, o.journal, o.data) < 0)
+			goto out;
+		mops = &pass_ops;
+	}
+	se = fuse_session_new(&args, mops, sizeof(*mops), NULL);
 	if (!se)
 		goto out;
 	if (fuse_set_signal_handlers(se) != 0)
@@ -1321,7 +1339,7 @@ int main(int argc, char **argv)
 	fuse_daemonize(cl.foreground);
 	fs_log("mounted %s on %s", fs.home, cl.mountpoint);
 	/* After fuse_daemonize: its fork keeps no threads. */
-	if (inval_start(se) < 0)
+	if (!o.data && inval_start(se) < 0)
 		fs_log("no cache invalidation thread: changes show within "
 		       "the timeout");
 	if (cl.singlethread) {
@@ -1348,6 +1366,10 @@ out_signals:
 out_session:
 	fuse_session_destroy(se);
 out:
+	if (o.data)
+		pass_shutdown();
+	free(o.data);
+	free(o.journal);
 	free(cl.mountpoint);
 	free(o.home);
 	free(o.ruv);
