@@ -31,8 +31,8 @@ enum logcat_kind {
 struct logcat_info {
 	int64_t id;
 	char name[LOGCAT_NAME_MAX + 1];
-	char dir[PATH_MAX]; /* absolute */
-	int kind;	    /* enum logcat_kind */
+	char dir[PATH_MAX];    /* absolute */
+	int kind;	       /* enum logcat_kind */
 	uint64_t archived_lsn; /* records with LSN <= this are archived */
 	int64_t archived_us;
 };
@@ -53,8 +53,8 @@ int logcat_define(struct repo *r, const char *name, const char *dir, int kind,
 int logcat_lookup(struct repo *r, const char *name, struct logcat_info *out);
 
 /* Every stream by name; a nonzero return from cb stops and is returned. */
-int logcat_list(struct repo *r,
-		int (*cb)(const struct logcat_info *, void *), void *arg);
+int logcat_list(struct repo *r, int (*cb)(const struct logcat_info *, void *),
+		void *arg);
 
 /*
  * Delete a stream: refused with -EBUSY (message with the LSNs) while it

@@ -90,9 +90,10 @@ int logstream_open(const char *dir, const struct logstream_opts *opts,
 		   struct logstream **out);
 
 /*
- * Close: commits nothing, aborts nothing (units still open are aborted by
- * the next open, as after a crash).  Accepts NULL.  Returns the first
- * error of the final sync, if any; the handle is freed either way.
+ * Close: commits nothing; each unit this handle began and did not end gets
+ * an ABORT (units of a writer that dies instead are aborted by the next
+ * open).  Accepts NULL.  Returns the first error of those appends or of
+ * the final sync, if any; the handle is freed either way.
  */
 int logstream_close(struct logstream *ls);
 
@@ -211,8 +212,7 @@ struct logrec {
  * -EIO a bad segment header or segment names out of order (message),
  * -ENOMEM.
  */
-int logreader_open(const char *dir, uint64_t from_lsn,
-		   struct logreader **out);
+int logreader_open(const char *dir, uint64_t from_lsn, struct logreader **out);
 
 /*
  * The next record: 1 and *rec filled, 0 at the end of the stream, -EIO on
