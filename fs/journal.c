@@ -148,8 +148,7 @@ static int read_at(int fd, void *buf, size_t len, uint64_t off)
 	ssize_t k;
 
 	while (got < len) {
-		k = pread(fd, (char *)buf + got, len - got,
-			  (off_t)(off + got));
+		k = pread(fd, (char *)buf + got, len - got, (off_t)(off + got));
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
@@ -404,7 +403,7 @@ int jnl_setup(const char *home, const char *stream, const char *dirpath,
 	rc = logcat_lookup(r, stream, &li);
 	if (rc < 0) {
 		fprintf(stderr, "ruvfs: log stream '%s': %s\n", stream,
-			rc == -ENOENT ? "no such stream (ruv log define)"
+			rc == -ENOENT	 ? "no such stream (ruv log define)"
 			: *ruv_lasterr() ? ruv_lasterr()
 					 : strerror(-rc));
 		goto out;
@@ -425,15 +424,17 @@ int jnl_setup(const char *home, const char *stream, const char *dirpath,
 		rc = c.rc;
 	if (rc < 0) {
 		if (c.rc == 0)
-			fprintf(stderr, "ruvfs: registered files under '%s': "
-					"%s\n",
+			fprintf(stderr,
+				"ruvfs: registered files under '%s': "
+				"%s\n",
 				dirpath, strerror(-rc));
 		goto out;
 	}
 	rc = logstream_open(li.dir, NULL, &map.ls);
 	if (rc < 0) {
-		fprintf(stderr, "ruvfs: cannot open log stream '%s' in '%s': "
-				"%s\n",
+		fprintf(stderr,
+			"ruvfs: cannot open log stream '%s' in '%s': "
+			"%s\n",
 			li.name, li.dir,
 			*ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
 		goto out;
@@ -445,8 +446,8 @@ int jnl_setup(const char *home, const char *stream, const char *dirpath,
 		goto out;
 	}
 	find_inodes(dirpath, dirfd);
-	fs_log("journaling %zu registered file(s) under %s to stream %s",
-	       map.n, dirpath, li.name);
+	fs_log("journaling %zu registered file(s) under %s to stream %s", map.n,
+	       dirpath, li.name);
 out:
 	if (rc < 0) {
 		free(map.files);

@@ -50,7 +50,7 @@ struct pnode {
 	int fd; /* O_PATH | O_NOFOLLOW */
 	dev_t dev;
 	ino_t ino;
-	uint64_t nlookup; /* under table.lock */
+	uint64_t nlookup;   /* under table.lock */
 	struct pnode *next; /* hash chain, under table.lock */
 };
 
@@ -109,8 +109,7 @@ static void proc_path(int fd, char *buf, size_t len)
 
 /* The absolute path of a node in DIR (DIR's own path when DIR is the
  * mountpoint: the kernel names the covered directory the same). */
-static int node_path(struct pnode *n, const char *name, char *buf,
-		     size_t len)
+static int node_path(struct pnode *n, const char *name, char *buf, size_t len)
 {
 	char p[64];
 	ssize_t k;
@@ -257,8 +256,8 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	(void)userdata;
 	/* Every write must reach op_write as it is made, and O_TRUNC must
 	 * arrive as a setattr of its own so that it is journaled. */
-	conn->want &= ~(unsigned)(FUSE_CAP_WRITEBACK_CACHE |
-				  FUSE_CAP_ATOMIC_O_TRUNC);
+	conn->want &=
+		~(unsigned)(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_ATOMIC_O_TRUNC);
 	if (conn->capable & FUSE_CAP_EXPORT_SUPPORT)
 		conn->want &= ~(unsigned)FUSE_CAP_EXPORT_SUPPORT;
 }
@@ -356,10 +355,10 @@ static int do_setattr(struct pnode *n, struct phandle *h, struct stat *attr,
 	    (h ? fchmod(h->fd, attr->st_mode) : chmod(p, attr->st_mode)) < 0)
 		return -errno;
 	if (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
-		uid_t u = (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid
-						       : (uid_t)-1;
-		gid_t g = (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid
-						       : (gid_t)-1;
+		uid_t u =
+			(to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1;
+		gid_t g =
+			(to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1;
 
 		if (fchownat(n->fd, "", u, g,
 			     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
@@ -488,8 +487,8 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	if (rc == 0 && (jf || jfile_of(n)))
 		rc = -EPERM;
 	proc_path(n->fd, path, sizeof(path));
-	if (rc == 0 && linkat(AT_FDCWD, path, p->fd, newname,
-			      AT_SYMLINK_FOLLOW) < 0)
+	if (rc == 0 &&
+	    linkat(AT_FDCWD, path, p->fd, newname, AT_SYMLINK_FOLLOW) < 0)
 		rc = -errno;
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
@@ -856,8 +855,8 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	fuse_reply_err(req, -rc);
 }
 
-static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
-			 off_t offset, off_t length, struct fuse_file_info *fi)
+static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+			 off_t length, struct fuse_file_info *fi)
 {
 	int rc = 0;
 
@@ -895,8 +894,8 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 	}
 }
 
-static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
-		       off_t off, struct fuse_file_info *fi)
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
 {
 	struct pdir *d = (struct pdir *)(uintptr_t)fi->fh;
 	char *buf = malloc(size);
@@ -990,8 +989,7 @@ static int xattr_path(fuse_ino_t ino, char *p, size_t len)
 	return 0;
 }
 
-static void reply_xattr(fuse_req_t req, size_t size, const char *buf,
-			ssize_t k)
+static void reply_xattr(fuse_req_t req, size_t size, const char *buf, ssize_t k)
 {
 	if (k < 0)
 		fuse_reply_err(req, errno);
@@ -1120,8 +1118,7 @@ int pass_setup(const char *home, const char *stream, const char *dir)
 	table.uid = geteuid();
 	return 0;
 fail:
-	fprintf(stderr, "ruvfs: data directory '%s': %s\n", dir,
-		strerror(-rc));
+	fprintf(stderr, "ruvfs: data directory '%s': %s\n", dir, strerror(-rc));
 fail_quiet:
 	close(fd);
 	return rc;
