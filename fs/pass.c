@@ -221,11 +221,19 @@ static void reply_entry(fuse_req_t req, struct pnode *parent, const char *name)
 		fuse_reply_entry(req, &e);
 }
 
-/* A file made by a caller belongs to the caller when we run as root. */
-static void own_new(fuse_req_t req, struct pnode *parent, const char *name)
+/*
+ * A file made by a caller belongs to the caller when we run as root, and
+ * has the mode asked for: the kernel applied the caller's umask already,
+ * ours must not apply again (umask(0) would also reach the log's files).
+ * mode 0: a symlink, which has none.
+ */
+static void own_new(fuse_req_t req, struct pnode *parent, const char *name,
+		    mode_t mode)
 {
 	const struct fuse_ctx *c = fuse_req_ctx(req);
 
+	if (mode)
+		(void)fchmodat(parent->fd, name, mode & 07777, 0);
 	if (table.uid == 0 && c)
 		(void)fchownat(parent->fd, name, c->uid, c->gid,
 			       AT_SYMLINK_NOFOLLOW);
@@ -434,7 +442,7 @@ static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	own_new(req, p, name);
+	own_new(req, p, name, mode);
 	reply_entry(req, p, name);
 }
 
@@ -453,7 +461,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	own_new(req, p, name);
+	own_new(req, p, name, mode | S_IFDIR);
 	reply_entry(req, p, name);
 }
 
@@ -472,7 +480,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	own_new(req, p, name);
+	own_new(req, p, name, 0);
 	reply_entry(req, p, name);
 }
 
@@ -618,35 +626,43 @@ static int open_handle(struct pnode *n, int flags, struct phandle **out)
 {
 	struct phandle *h;
 	char p[64];
-	int acc = flags & O_ACCMODE;
+	int acc = flags & O_ACCMODE, rc;
 
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	pthread_mutex_init(&h->mu, NULL);
-	/* A journaled write needs its before-image, and the offset of an
-	 * O_APPEND write is decided here, under the file's lock. */
-	if (acc != O_RDONLY && jnl_on()) {
-		h->append = !!(flags & O_APPEND);
-		flags = (flags & ~(O_ACCMODE | O_APPEND)) | O_RDWR;
-	}
 	flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
 	proc_path(n->fd, p, sizeof(p));
-	h->fd = open(p, flags | O_CLOEXEC);
-	if (h->fd < 0 && errno == EACCES && acc == O_WRONLY) {
-		/* write-only file: its writes cannot be journaled */
-		h->fd = -1;
-		errno = EACCES;
+	/* A journaled write needs its before-image, and the offset of an
+	 * O_APPEND write is decided here, under the file's lock. */
+	h->fd = -1;
+	if (acc != O_RDONLY && jnl_on()) {
+		h->append = !!(flags & O_APPEND);
+		h->fd = open(p, (flags & ~(O_ACCMODE | O_APPEND)) | O_RDWR |
+					O_CLOEXEC);
+		if (h->fd < 0 && errno == EACCES && !jfile_of(n))
+			h->append = 0; /* write-only, not journaled: as asked */
+		else if (h->fd < 0)
+			goto fail;
 	}
-	if (h->fd < 0) {
-		int rc = -errno;
-
-		pthread_mutex_destroy(&h->mu);
-		free(h);
-		return rc;
-	}
+	if (h->fd < 0)
+		h->fd = open(p, flags | O_CLOEXEC);
+	if (h->fd < 0)
+		goto fail;
+	pthread_mutex_init(&h->mu, NULL);
 	*out = h;
 	return 0;
+fail:
+	rc = -errno;
+	free(h);
+	return rc;
+}
+
+static void free_handle(struct phandle *h)
+{
+	close(h->fd);
+	pthread_mutex_destroy(&h->mu);
+	free(h);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -661,10 +677,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->direct_io = 0;
 	fi->keep_cache = 0;
-	if (fuse_reply_open(req, fi) == -ENOENT) { /* interrupted */
-		close(h->fd);
-		free(h);
-	}
+	if (fuse_reply_open(req, fi) == -ENOENT) /* interrupted */
+		free_handle(h);
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -675,29 +689,36 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct phandle *h = NULL;
 	struct jfile *jf;
 	uint64_t uow = 0;
-	int fd, rc = registered_target(p, name, &jf);
+	int fd, made, rc = registered_target(p, name, &jf);
 
 	if (rc < 0)
 		goto out;
-	fd = openat(p->fd, name,
-		    (fi->flags | O_CREAT | O_CLOEXEC) & ~O_TRUNC & ~O_APPEND &
-			    ~O_ACCMODE,
+	/* Made here, or (a race with another creator) opened as open(2)
+	 * would, its O_TRUNC journaled like any truncate. */
+	fd = openat(p->fd, name, O_CREAT | O_EXCL | O_RDONLY | O_CLOEXEC,
 		    mode);
-	if (fd < 0) {
+	made = fd >= 0;
+	if (fd < 0 && (errno != EEXIST || (fi->flags & O_EXCL))) {
 		rc = -errno;
 		goto out;
 	}
-	close(fd);
-	own_new(req, p, name);
+	if (made) {
+		close(fd);
+		own_new(req, p, name, mode);
+	}
 	rc = do_lookup(p, name, &e);
 	if (rc < 0)
 		goto out;
 	rc = open_handle(node_of(e.ino), fi->flags, &h);
+	if (rc == 0 && !made && (fi->flags & O_TRUNC))
+		rc = do_truncate(node_of(e.ino), h, 0);
 	if (rc < 0) {
+		if (h)
+			free_handle(h);
 		forget_one(e.ino, 1);
 		goto out;
 	}
-	if (jf && !jnl_by_inode(e.attr.st_dev, e.attr.st_ino)) {
+	if (made && jf && !jnl_by_inode(e.attr.st_dev, e.attr.st_ino)) {
 		/* A registered file that was missing is back, empty: said
 		 * in the stream, then journaled like the rest. */
 		jnl_lock(jf);
@@ -713,10 +734,8 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->direct_io = 0;
-	if (fuse_reply_create(req, &e, fi) == -ENOENT) {
-		close(h->fd);
-		free(h);
-	}
+	if (fuse_reply_create(req, &e, fi) == -ENOENT)
+		free_handle(h);
 	return;
 out:
 	fuse_reply_err(req, -rc);
@@ -836,9 +855,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 
 	if (rc < 0)
 		fs_log("commit at release: %s", strerror(-rc));
-	close(h->fd);
-	pthread_mutex_destroy(&h->mu);
-	free(h);
+	free_handle(h);
 	fuse_reply_err(req, 0);
 }
 
