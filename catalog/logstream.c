@@ -109,8 +109,7 @@
 const char *logrec_type_name(int type)
 {
 	static const char *const names[] = {
-		"?",	  "BEGIN",   "WRITE", "TRUNCATE",
-		"COMMIT", "BACKOUT", "ABORT",
+		"?", "BEGIN", "WRITE", "TRUNCATE", "COMMIT", "BACKOUT", "ABORT",
 	};
 
 	if (type < LOGREC_BEGIN || type > LOGREC_ABORT)
@@ -264,8 +263,7 @@ static int seg_damaged(const char *dir, uint64_t first, uint64_t off,
 			dir, name, off, lsn, why);
 }
 
-static int pread_full(int fd, void *buf, size_t len, uint64_t off,
-		      size_t *got)
+static int pread_full(int fd, void *buf, size_t len, uint64_t off, size_t *got)
 {
 	size_t done = 0;
 	ssize_t n;
@@ -440,8 +438,8 @@ static long rec_parse(const uint8_t *p, size_t avail, struct logrec *rec,
 		if (!dsn_ok(q, dlen, rec->dsn))
 			return -EBADMSG;
 		q += dlen;
-		if (alen < 1 || alen > LOGSTREAM_IMAGE_MAX ||
-		    blen > alen || (uint64_t)(end - q) != (uint64_t)alen + blen)
+		if (alen < 1 || alen > LOGSTREAM_IMAGE_MAX || blen > alen ||
+		    (uint64_t)(end - q) != (uint64_t)alen + blen)
 			return -EBADMSG;
 		if (rec->offset > UINT64_MAX - alen)
 			return -EBADMSG;
@@ -623,9 +621,8 @@ static int segcur_next(struct segcur *c, struct logrec *rec,
 		}
 		if (c->eof)
 			return 2;
-		rc = segcur_fill(c, c->len - c->pos < 8
-					    ? 8
-					    : get32(c->buf + c->pos));
+		rc = segcur_fill(
+			c, c->len - c->pos < 8 ? 8 : get32(c->buf + c->pos));
 		if (rc < 0)
 			return rc;
 		if (c->eof && c->len - c->pos < 8)
@@ -637,8 +634,8 @@ static int segcur_next(struct segcur *c, struct logrec *rec,
 
 struct unit {
 	uint64_t uow;
-	int mine;	   /* begun through this handle */
-	unsigned ndsn;	   /* distinct DSNs written (mine only) */
+	int mine;      /* begun through this handle */
+	unsigned ndsn; /* distinct DSNs written (mine only) */
 	unsigned dsn_cap;
 	char (*dsn)[NAMES_DSN_MAX + 1];
 };
@@ -654,9 +651,9 @@ struct logstream {
 	pthread_mutex_t mu; /* everything below, and the append */
 	int seg_fd;	    /* current (last) segment, -1 none yet */
 	uint64_t seg_first;
-	uint64_t seg_end;  /* end of the last good record */
-	uint64_t next_lsn; /* LSN of the next record */
-	int64_t last_us;   /* time of the last record */
+	uint64_t seg_end;   /* end of the last good record */
+	uint64_t next_lsn;  /* LSN of the next record */
+	int64_t last_us;    /* time of the last record */
 	struct unit *units; /* open units, all writers' */
 	size_t nunits, units_cap;
 	struct parse_state ps;
@@ -851,14 +848,13 @@ static int refresh(struct logstream *ls)
 					ls->next_lsn++;
 					if (rec.time_us > ls->last_us)
 						ls->last_us = rec.time_us;
-					ls->seg_end = ls->cur.base +
-						      ls->cur.pos;
+					ls->seg_end =
+						ls->cur.base + ls->cur.pos;
 				}
 				if (rc == -EBADMSG)
-					return seg_damaged(ls->dir,
-							   ls->seg_first, off,
-							   ls->next_lsn,
-							   ls->ps.why);
+					return seg_damaged(
+						ls->dir, ls->seg_first, off,
+						ls->next_lsn, ls->ps.why);
 				if (rc < 0)
 					return rc;
 				if (rc == 2 &&
@@ -1052,8 +1048,7 @@ static int append_locked(struct logstream *ls, uint8_t *rec, size_t len,
 		 * the open units' reserve (the cut freed it). */
 		if (ftruncate(ls->seg_fd, (off_t)ls->seg_end) == 0)
 			fallocate(ls->seg_fd, FALLOC_FL_KEEP_SIZE,
-				  (off_t)ls->seg_end,
-				  (off_t)reserve_bytes(ls));
+				  (off_t)ls->seg_end, (off_t)reserve_bytes(ls));
 		return ruv_fail(rc, "log stream '%s': cannot append: %s",
 				ls->dir, strerror(-rc));
 	}
@@ -1064,8 +1059,8 @@ static int append_locked(struct logstream *ls, uint8_t *rec, size_t len,
 	return 0;
 }
 
-static int append(struct logstream *ls, uint8_t *rec, size_t len,
-		  int reserved, uint64_t extra, uint64_t *lsn)
+static int append(struct logstream *ls, uint8_t *rec, size_t len, int reserved,
+		  uint64_t extra, uint64_t *lsn)
 {
 	int rc;
 
@@ -1126,8 +1121,8 @@ static int sync_to(struct logstream *ls, uint64_t lsn)
 	}
 	pthread_mutex_unlock(&ls->sync_mu);
 	if (rc < 0)
-		return ruv_fail(rc, "log stream '%s': cannot sync: %s",
-				ls->dir, strerror(-rc));
+		return ruv_fail(rc, "log stream '%s': cannot sync: %s", ls->dir,
+				strerror(-rc));
 	return 0;
 }
 
@@ -1152,7 +1147,7 @@ int logstream_open(const char *dir, const struct logstream_opts *opts,
 		   struct logstream **out)
 {
 	struct logstream *ls;
-	struct seghdr h = {0};
+	struct seghdr h = { 0 };
 	uint64_t *segs = NULL, lsn;
 	size_t nsegs = 0, i;
 	uint8_t rec[REC_HEAD];
@@ -1166,8 +1161,9 @@ int logstream_open(const char *dir, const struct logstream_opts *opts,
 	pthread_mutex_init(&ls->mu, NULL);
 	pthread_mutex_init(&ls->sync_mu, NULL);
 	pthread_cond_init(&ls->sync_cv, NULL);
-	ls->segment_size = opts && opts->segment_size ? opts->segment_size
-						       : LOGSTREAM_SEGMENT_DEFAULT;
+	ls->segment_size = opts && opts->segment_size
+				   ? opts->segment_size
+				   : LOGSTREAM_SEGMENT_DEFAULT;
 	if (ls->segment_size < LOGSTREAM_SEGMENT_MIN)
 		ls->segment_size = LOGSTREAM_SEGMENT_MIN;
 	ls->clock_us = opts && opts->clock_us ? opts->clock_us : real_clock;
@@ -1183,8 +1179,8 @@ int logstream_open(const char *dir, const struct logstream_opts *opts,
 			      strerror(errno));
 		goto out;
 	}
-	ls->lockfd = openat(ls->dirfd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC,
-			    0644);
+	ls->lockfd =
+		openat(ls->dirfd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (ls->lockfd >= 0)
 		ls->writersfd = openat(ls->dirfd, ".writers",
 				       O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -1238,8 +1234,9 @@ int logstream_open(const char *dir, const struct logstream_opts *opts,
 			unit_del(ls, uow);
 		}
 		if (ls->seg_fd >= 0 && fdatasync(ls->seg_fd) < 0) {
-			rc = ruv_fail(-errno, "log stream '%s': cannot sync: %s",
-				      dir, strerror(errno));
+			rc = ruv_fail(-errno,
+				      "log stream '%s': cannot sync: %s", dir,
+				      strerror(errno));
 			goto unlock;
 		}
 	}
@@ -1407,10 +1404,11 @@ int logstream_write(struct logstream *ls, uint64_t uow, const char *dsn,
 	if (want > len)
 		want = len;
 	if (before_len != want || (before_len && !before))
-		return ruv_fail(-EINVAL,
-				"log write to %s at %" PRIu64
-				": before-image of %zu bytes, the file had %" PRIu64,
-				d, offset, before_len, want);
+		return ruv_fail(
+			-EINVAL,
+			"log write to %s at %" PRIu64
+			": before-image of %zu bytes, the file had %" PRIu64,
+			d, offset, before_len, want);
 	dlen = strlen(d);
 	rlen = REC_HEAD + REC_WRITE_FIXED + dlen + len + before_len;
 	rec = rec_alloc(rlen);
@@ -1453,8 +1451,8 @@ int logstream_truncate(struct logstream *ls, uint64_t uow, const char *dsn,
 				d, want, LOGSTREAM_IMAGE_MAX);
 	if (cut_len != want || (cut_len && !cut))
 		return ruv_fail(-EINVAL,
-				"log truncate of %s from %" PRIu64 " to %" PRIu64
-				": cut-off image of %zu bytes",
+				"log truncate of %s from %" PRIu64
+				" to %" PRIu64 ": cut-off image of %zu bytes",
 				d, old_size, new_size, cut_len);
 	dlen = strlen(d);
 	rlen = REC_HEAD + REC_WRITE_FIXED + dlen + cut_len;
@@ -1721,7 +1719,7 @@ int logstream_stat(const char *dir, struct logstream_stat *out)
 	struct logstat_acc {
 		uint64_t lsn;
 		int64_t us;
-	} first = {0, 0}, last = {0, 0};
+	} first = { 0, 0 }, last = { 0, 0 };
 	struct logrec rec;
 	struct stat st;
 	char name[SEG_NAME_LEN + 1];
@@ -1768,5 +1766,77 @@ int logstream_stat(const char *dir, struct logstream_stat *out)
 	rc = 0;
 out:
 	logreader_close(lr);
+	return rc;
+}
+
+int logstream_remove(const char *dir, uint64_t archived_lsn)
+{
+	struct logstream_stat st;
+	uint64_t *segs = NULL;
+	size_t nsegs = 0, i;
+	char name[SEG_NAME_LEN + 1];
+	int dirfd, lockfd = -1, wfd = -1, rc;
+
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return ruv_fail(-errno, "cannot open log stream '%s': %s", dir,
+				strerror(errno));
+	lockfd = openat(dirfd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lockfd >= 0)
+		wfd = openat(dirfd, ".writers", O_RDWR | O_CREAT | O_CLOEXEC,
+			     0644);
+	if (lockfd < 0 || wfd < 0) {
+		rc = ruv_fail(-errno, "log stream '%s': %s", dir,
+			      strerror(errno));
+		goto out;
+	}
+	while ((rc = flock(lockfd, LOCK_EX)) < 0 && errno == EINTR)
+		;
+	if (rc < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (flock(wfd, LOCK_EX | LOCK_NB) < 0) {
+		rc = ruv_fail(-EBUSY, "log stream '%s' is open by a writer",
+			      dir);
+		goto out;
+	}
+	rc = logstream_stat(dir, &st);
+	if (rc < 0)
+		goto out;
+	if (st.last_lsn > archived_lsn) {
+		rc = ruv_fail(-EBUSY,
+			      "log stream '%s' holds records up to LSN %" PRIu64
+			      " and is archived to LSN %" PRIu64
+			      ": archive it first",
+			      dir, st.last_lsn, archived_lsn);
+		goto out;
+	}
+	rc = seg_list(dirfd, dir, &segs, &nsegs);
+	if (rc < 0)
+		goto out;
+	for (i = 0; i < nsegs; i++) {
+		seg_name(segs[i], name, sizeof(name));
+		if (unlinkat(dirfd, name, 0) < 0) {
+			rc = ruv_fail(-errno, "log stream '%s': %s: %s", dir,
+				      name, strerror(errno));
+			goto out;
+		}
+	}
+	unlinkat(dirfd, ".writers", 0);
+	unlinkat(dirfd, ".lock", 0);
+	if (rmdir(dir) < 0 && errno != ENOENT) {
+		rc = ruv_fail(-errno, "cannot remove log stream '%s': %s", dir,
+			      strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(segs);
+	if (wfd >= 0)
+		close(wfd);
+	if (lockfd >= 0)
+		close(lockfd);
+	close(dirfd);
 	return rc;
 }

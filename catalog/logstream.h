@@ -242,4 +242,14 @@ struct logstream_stat {
 };
 int logstream_stat(const char *dir, struct logstream_stat *out);
 
+/*
+ * Remove the stream's files (segments oldest first, then the lock files
+ * and the directory itself), refusing with -EBUSY and a message while a
+ * writer has it open or while it holds a record with LSN > archived_lsn.
+ * Holds the append lock throughout, so no writer slips a record in.  A
+ * crash part way leaves the newest segments, still a readable stream.
+ * -ENOENT: no such directory.
+ */
+int logstream_remove(const char *dir, uint64_t archived_lsn);
+
 #endif

@@ -176,9 +176,19 @@ static const char schema_v1[] =
 	"INSERT INTO location(name, active, created_us) VALUES"
 	" ('Local', 1, 0), ('Staging', 0, 0), ('Offsite', 0, 0);";
 
+/*
+ * Version 2: the one log stream that journals each file's changes (NULL:
+ * none yet).  The first stream to journal a file binds it (logcat.c).
+ */
+static const char schema_v2_log[] =
+	"ALTER TABLE file ADD COLUMN stream_id INTEGER"
+	" REFERENCES log_stream(id);"
+	"CREATE INDEX file_stream ON file(stream_id);";
+
 /* migrations[i] takes the schema from version i to i + 1. */
 static const char *const migrations[] = {
 	schema_v1,
+	schema_v2_log,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

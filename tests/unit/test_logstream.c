@@ -88,7 +88,7 @@ static int teardown(void **state)
 
 static struct logstream *wopen(const char *dir, uint64_t segsize)
 {
-	struct logstream_opts o = {.segment_size = segsize};
+	struct logstream_opts o = { .segment_size = segsize };
 	struct logstream *ls = NULL;
 	int rc = logstream_open(dir, &o, &ls);
 
@@ -149,8 +149,8 @@ static void test_round_trip(void **state)
 	struct tdir *t = *state;
 	struct logstream *ls = wopen(t->dir, 0);
 	struct log_touched tc[2] = {
-		{"PAY.MASTER", 300, 1700000000000001},
-		{"PAY.INDEX", 0, 1700000000000002},
+		{ "PAY.MASTER", 300, 1700000000000001 },
+		{ "PAY.INDEX", 0, 1700000000000002 },
 	};
 	uint8_t after[100], before[60], cut[40];
 	struct logreader *lr;
@@ -167,14 +167,14 @@ static void test_round_trip(void **state)
 					 before, 60, 260, &lsn),
 			 0);
 	assert_int_equal(lsn, 2);
-	assert_int_equal(logstream_truncate(ls, u1, "PAY.INDEX", 10, 50, cut,
-					    40, NULL),
-			 0);
-	assert_int_equal(logstream_truncate(ls, u1, "PAY.INDEX", 0, 10,
-					    NULL, 0, NULL),
-			 -EINVAL); /* cut-off image missing */
-	assert_int_equal(logstream_truncate(ls, u1, "PAY.INDEX", 4096, 10,
-					    NULL, 0, NULL),
+	assert_int_equal(
+		logstream_truncate(ls, u1, "PAY.INDEX", 10, 50, cut, 40, NULL),
+		0);
+	assert_int_equal(
+		logstream_truncate(ls, u1, "PAY.INDEX", 0, 10, NULL, 0, NULL),
+		-EINVAL); /* cut-off image missing */
+	assert_int_equal(logstream_truncate(ls, u1, "PAY.INDEX", 4096, 10, NULL,
+					    0, NULL),
 			 0);
 	assert_int_equal(logstream_commit(ls, u1, tc, 2), 0);
 	assert_int_equal(logstream_begin(ls, &u2), 0);
@@ -247,22 +247,21 @@ static void test_bad_input(void **state)
 {
 	struct tdir *t = *state;
 	struct logstream *ls = wopen(t->dir, 0);
-	uint8_t b[16] = {0};
+	uint8_t b[16] = { 0 };
 	uint64_t u;
 
 	assert_int_equal(logstream_begin(ls, &u), 0);
-	assert_int_equal(logstream_write(ls, u, "1BAD", 0, b, 4, NULL, 0, 0,
-					 NULL),
-			 -EINVAL);
-	assert_int_equal(logstream_write(ls, u, "A", 0, b, 0, NULL, 0, 0,
-					 NULL),
+	assert_int_equal(
+		logstream_write(ls, u, "1BAD", 0, b, 4, NULL, 0, 0, NULL),
+		-EINVAL);
+	assert_int_equal(logstream_write(ls, u, "A", 0, b, 0, NULL, 0, 0, NULL),
 			 -EINVAL);
 	/* the file had 8 bytes at 0: the before-image must be 8 bytes */
 	assert_int_equal(logstream_write(ls, u, "A", 0, b, 16, b, 4, 8, NULL),
 			 -EINVAL);
-	assert_int_equal(logstream_write(ls, u + 100, "A", 0, b, 4, NULL, 0,
-					 0, NULL),
-			 -ENOENT);
+	assert_int_equal(
+		logstream_write(ls, u + 100, "A", 0, b, 4, NULL, 0, 0, NULL),
+		-ENOENT);
 	assert_int_equal(logstream_commit(ls, u + 100, NULL, 0), -ENOENT);
 	assert_int_equal(logstream_next_lsn(ls), 2); /* nothing appended */
 	assert_int_equal(logstream_close(ls), 0);
@@ -443,8 +442,7 @@ static void test_flipped_byte(void **state)
 	/* the second segment: flip a byte in its second record's image */
 	assert_int_equal(logreader_open(t->dir, 0, &lr), 0);
 	while (logreader_next(lr, &rec) == 1) {
-		if (strcmp(rec.segment, "00000000000000000001.rlog") &&
-		    !second)
+		if (strcmp(rec.segment, "00000000000000000001.rlog") && !second)
 			second = rec.lsn;
 		if (second && rec.lsn == second + 1) {
 			target_lsn = rec.lsn;
@@ -576,10 +574,9 @@ static void test_threads_commit(void **state)
 	int i;
 
 	for (i = 0; i < 4; i++) {
-		th[i] = (struct thr){ls, i, 0};
-		assert_int_equal(pthread_create(&tid[i], NULL, committer,
-						&th[i]),
-				 0);
+		th[i] = (struct thr){ ls, i, 0 };
+		assert_int_equal(
+			pthread_create(&tid[i], NULL, committer, &th[i]), 0);
 	}
 	for (i = 0; i < 4; i++) {
 		pthread_join(tid[i], NULL);
@@ -604,11 +601,11 @@ static void test_processes_append(void **state)
 		pid[i] = fork();
 		assert_true(pid[i] >= 0);
 		if (pid[i] == 0) {
-			struct thr th = {NULL, i, 0};
+			struct thr th = { NULL, i, 0 };
 
-			if (logstream_open(t->dir, &(struct logstream_opts){
-							    .segment_size =
-								    16384},
+			if (logstream_open(t->dir,
+					   &(struct logstream_opts){
+						   .segment_size = 16384 },
 					   &th.ls) < 0)
 				_exit(1);
 			committer(&th);
@@ -638,7 +635,7 @@ static int64_t fake_clock(void)
 static void test_clock_back(void **state)
 {
 	struct tdir *t = *state;
-	struct logstream_opts o = {.clock_us = fake_clock};
+	struct logstream_opts o = { .clock_us = fake_clock };
 	struct logstream *ls;
 	struct seen s;
 	uint64_t u;
@@ -677,25 +674,24 @@ static void test_enospc(void **state)
 
 	fill(b, sizeof(b), 8);
 	assert_int_equal(logstream_begin(ls, &u1), 0);
-	assert_int_equal(logstream_write(ls, u1, "A", 0, b, 10, NULL, 0, 0,
-					 NULL),
-			 0);
+	assert_int_equal(
+		logstream_write(ls, u1, "A", 0, b, 10, NULL, 0, 0, NULL), 0);
 	assert_int_equal(logstream_begin(ls, &u2), 0);
 	next = logstream_next_lsn(ls);
 
 	/* no room: the write fails, nothing of it lands */
 	fail_fallocate = 1;
-	assert_int_equal(logstream_write(ls, u1, "A", 10, b, 256, NULL, 0, 10,
-					 NULL),
-			 -ENOSPC);
+	assert_int_equal(
+		logstream_write(ls, u1, "A", 10, b, 256, NULL, 0, 10, NULL),
+		-ENOSPC);
 	assert_int_equal(logstream_begin(ls, &u1 /* unused */), -ENOSPC);
 	assert_int_equal(logstream_next_lsn(ls), next);
 	/* a write cut short by the disk: cut back */
 	fail_fallocate = 0;
 	fail_pwrite = 1;
-	assert_int_equal(logstream_write(ls, u2, "B", 0, b, 256, NULL, 0, 0,
-					 NULL),
-			 -ENOSPC);
+	assert_int_equal(
+		logstream_write(ls, u2, "B", 0, b, 256, NULL, 0, 0, NULL),
+		-ENOSPC);
 	assert_int_equal(logstream_next_lsn(ls), next);
 	assert_int_equal(read_all(t->dir, 0, &s), 0);
 	assert_int_equal(s.n, 3);
@@ -739,8 +735,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_segments_and_reopen,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_segments_and_reopen, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tail, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_flipped_byte, setup,
