@@ -695,8 +695,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		goto out;
 	/* Made here, or (a race with another creator) opened as open(2)
 	 * would, its O_TRUNC journaled like any truncate. */
-	fd = openat(p->fd, name, O_CREAT | O_EXCL | O_RDONLY | O_CLOEXEC,
-		    mode);
+	fd = openat(p->fd, name, O_CREAT | O_EXCL | O_RDONLY | O_CLOEXEC, mode);
 	made = fd >= 0;
 	if (fd < 0 && (errno != EEXIST || (fi->flags & O_EXCL))) {
 		rc = -errno;

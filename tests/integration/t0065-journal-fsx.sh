@@ -23,6 +23,9 @@ for f in a b c d; do
 	"$RUV" file register "JNL.$F" "$D/$f.dat" >/dev/null
 	cp "$D/$f.dat" "$T/replay/JNL.$F"
 done
+printf 'alpha\nbravo\ncharlie\n' >"$D/e.txt"
+"$RUV" file register JNL.E "$D/e.txt" >/dev/null
+cp "$D/e.txt" "$T/replay/JNL.E"
 check "a stream is defined" "$RUV" log define JFSX
 SD=$RUV_HOME/logs/JFSX
 
@@ -30,6 +33,14 @@ jmount JFSX "$D"
 check "the random workload matches its shadow, read through the mount" \
 	python3 "$JFSX" random "$D" "$T/shadow" 13 700 a.dat b.dat c.dat \
 	d.dat u.dat
+# Editors and shells: sed -i (a temporary renamed over the file), a
+# redirection (O_TRUNC), an append, cp over it.
+check "sed -i on a registered file" sed -i 's/bravo/BRAVO/' "$D/e.txt"
+check "> on it" sh -c "printf 'one\ntwo\n' >'$D/e.txt'"
+check ">> on it" sh -c "printf 'three\n' >>'$D/e.txt'"
+check "sed -i again" sed -i '1d' "$D/e.txt"
+check_eq "the edits show" "two
+three" "$(cat "$D/e.txt")"
 check "unmounted cleanly" jumount
 
 for f in a b c d u; do
@@ -43,10 +54,12 @@ for f in a b c d; do
 	check_same_file "replay reproduces $f.dat" "$D/$f.dat" \
 		"$T/replay/JNL.$F"
 done
+check_same_file "replay reproduces the edited e.txt" "$D/e.txt" \
+	"$T/replay/JNL.E"
 
 "$RUV" log show JFSX --json >"$T/show.json"
 check_eq "the records name the registered files only" \
-	"JNL.A JNL.B JNL.C JNL.D" \
+	"JNL.A JNL.B JNL.C JNL.D JNL.E" \
 	"$(python3 -c 'import json, sys
 recs = json.load(open(sys.argv[1]))
 print(" ".join(sorted({r["dsn"] for r in recs if r["dsn"]})))' "$T/show.json")"

@@ -30,6 +30,7 @@ while [ "$landed" -lt 20 ] && [ "$round" -lt 60 ]; do
 		sha "$D/$f.dat" >"$T/start.$f"
 	done
 	jmount KILL "$D"
+	: >"$T/units.out"
 	python3 "$JFSX" units "$D" "$round" a.dat b.dat c.dat \
 		>"$T/units.out" 2>"$T/units.err" &
 	wpid=$!

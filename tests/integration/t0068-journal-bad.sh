@@ -65,6 +65,9 @@ refused "a file bound to another stream" \
 
 # What the mount refuses on a registered file.
 cp "$D/a.dat" "$T/a.before"
+mkdir "$D/held"
+echo held >"$D/held/h.dat"
+"$RUV" file register JNL.H "$D/held/h.dat" >/dev/null
 jmount ONE "$D"
 n0=$("$RUV" log show ONE | wc -l)
 check_eq "unlink: EPERM" "Operation not permitted" \
@@ -76,7 +79,13 @@ check_eq "link: EPERM" "Operation not permitted" \
 check_eq "fallocate: EOPNOTSUPP" "Operation not supported" \
 	"$(errno_of fallocate -l 1M "$D/a.dat")"
 check_eq "punch-hole: EOPNOTSUPP" "Operation not supported" \
-	"$(errno_of fallocate -p -o 0 -l 2 "$D/a.dat")"
+	"$(python3 -c 'import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open(sys.argv[1], os.O_RDWR)
+r = libc.fallocate(fd, 3, ctypes.c_long(0), ctypes.c_long(2))
+print(os.strerror(ctypes.get_errno()) if r else "done")' "$D/a.dat")"
+check_eq "rename of a directory holding one: EPERM" \
+	"Operation not permitted" "$(errno_of mv "$D/held" "$D/held2")"
 mkdir "$D/sub"
 check_eq "an unregistered file is removed as usual" "" \
 	"$(sh -c "echo x >'$D/u.dat' && rm '$D/u.dat' && mv '$D/sub' '$D/sub2'" 2>&1)"
