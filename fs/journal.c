@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "errmsg.h"
 #include "file.h"
 #include "home.h"
@@ -389,6 +390,8 @@ static int bind_all(struct repo *r, const char *stream)
 int jnl_setup(const char *home, const char *stream, const char *dirpath,
 	      int dirfd)
 {
+	static struct config cfg; /* large; setup runs once */
+	struct logstream_opts opts = { 0 };
 	struct logcat_info li;
 	struct collect c = { 0 };
 	struct repo *r = NULL;
@@ -430,7 +433,14 @@ int jnl_setup(const char *home, const char *stream, const char *dirpath,
 				dirpath, strerror(-rc));
 		goto out;
 	}
-	rc = logstream_open(li.dir, NULL, &map.ls);
+	rc = config_find(NULL, home, &cfg);
+	if (rc < 0) {
+		fprintf(stderr, "ruvfs: configuration: %s\n",
+			*ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
+		goto out;
+	}
+	opts.segment_size = cfg.log_segment_size;
+	rc = logstream_open(li.dir, &opts, &map.ls);
 	if (rc < 0) {
 		fprintf(stderr,
 			"ruvfs: cannot open log stream '%s' in '%s': "
