@@ -31,6 +31,20 @@
 
 #define STREAM_COLUMNS "id, name, directory, kind, archived_lsn, archived_us"
 
+/* Check and fold a stream name, with a message naming the rule. */
+static int name_check(const char *name, char *out)
+{
+	char q[NAMES_QUOTE_MAX];
+	int rc = names_group_check(name, out, LOGCAT_NAME_MAX + 1);
+
+	if (rc == -EINVAL)
+		return ruv_fail(rc,
+				"log stream name '%s': 1-32 letters, digits "
+				"and @#$_-, not starting with '-'",
+				names_quote(name, q, sizeof(q)));
+	return rc;
+}
+
 /* The home: the directory of the repository file. */
 static int home_of(struct repo *r, char *buf, size_t len)
 {
@@ -49,8 +63,7 @@ static int home_of(struct repo *r, char *buf, size_t len)
 	return 0;
 }
 
-static int row_to_info(struct repo *r, sqlite3_stmt *st,
-		       struct logcat_info *li)
+static int row_to_info(struct repo *r, sqlite3_stmt *st, struct logcat_info *li)
 {
 	char stored[PATH_MAX], home[PATH_MAX];
 	const char *kind;
@@ -84,10 +97,9 @@ static int lookup_folded(struct repo *r, const char *name,
 	sqlite3_stmt *st;
 	int rc;
 
-	rc = repo_prepare(r,
-			  "SELECT " STREAM_COLUMNS
-			  " FROM log_stream WHERE name = ?",
-			  &st);
+	rc = repo_prepare(
+		r, "SELECT " STREAM_COLUMNS " FROM log_stream WHERE name = ?",
+		&st);
 	if (rc < 0)
 		return rc;
 	repo_bind_text(st, 1, name);
@@ -107,9 +119,9 @@ int logcat_lookup(struct repo *r, const char *name, struct logcat_info *out)
 	char n[LOGCAT_NAME_MAX + 1];
 	int rc;
 
-	rc = names_group_check(name, n, sizeof(n));
+	rc = name_check(name, n);
 	if (rc < 0)
-		return ruv_fail(rc, "log stream name: %s", ruv_lasterr());
+		return rc;
 	return lookup_folded(r, n, out);
 }
 
@@ -151,8 +163,8 @@ static int prepare_dir(const char *dir, int *made)
 	if (rc < 0)
 		return rc;
 	if (!rc)
-		return ruv_fail(-EEXIST,
-				"log directory '%s' is not empty", dir);
+		return ruv_fail(-EEXIST, "log directory '%s' is not empty",
+				dir);
 	return 0;
 }
 
@@ -166,9 +178,9 @@ int logcat_define(struct repo *r, const char *name, const char *dir, int kind,
 	size_t hl;
 	int rc, made = 0, in_txn = 0;
 
-	rc = names_group_check(name, n, sizeof(n));
+	rc = name_check(name, n);
 	if (rc < 0)
-		return ruv_fail(rc, "log stream name: %s", ruv_lasterr());
+		return rc;
 	if (kind != LOGCAT_APPLICATION && kind != LOGCAT_JOURNAL)
 		return ruv_fail(-EINVAL, "log stream kind %d", kind);
 	if (lookup_folded(r, n, &li) == 0)
@@ -204,16 +216,16 @@ int logcat_define(struct repo *r, const char *name, const char *dir, int kind,
 	if (rc < 0)
 		goto out;
 	in_txn = 1;
-	rc = repo_prepare(r,
-			  "SELECT name FROM log_stream WHERE directory = ?",
+	rc = repo_prepare(r, "SELECT name FROM log_stream WHERE directory = ?",
 			  &st);
 	if (rc < 0)
 		goto out;
 	repo_bind_text(st, 1, stored);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		rc = ruv_fail(-EEXIST, "'%s' is the directory of log stream '%s'",
-			      real, (const char *)sqlite3_column_text(st, 0));
+		rc = ruv_fail(-EEXIST,
+			      "'%s' is the directory of log stream '%s'", real,
+			      (const char *)sqlite3_column_text(st, 0));
 		goto out;
 	}
 	repo_finalize(r, st);
@@ -260,10 +272,9 @@ int logcat_list(struct repo *r, int (*cb)(const struct logcat_info *, void *),
 	sqlite3_stmt *st;
 	int rc;
 
-	rc = repo_prepare(r,
-			  "SELECT " STREAM_COLUMNS
-			  " FROM log_stream ORDER BY name",
-			  &st);
+	rc = repo_prepare(
+		r, "SELECT " STREAM_COLUMNS " FROM log_stream ORDER BY name",
+		&st);
 	if (rc < 0)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -303,9 +314,9 @@ int logcat_delete(struct repo *r, const char *name)
 	rc = logcat_lookup(r, name, &li);
 	if (rc < 0)
 		return rc;
-	rc = repo_prepare(r,
-			  "SELECT count(*) FROM archive_range WHERE stream_id = ?",
-			  &st);
+	rc = repo_prepare(
+		r, "SELECT count(*) FROM archive_range WHERE stream_id = ?",
+		&st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, li.id);
@@ -324,7 +335,8 @@ int logcat_delete(struct repo *r, const char *name)
 	if (rc == -ENOENT)
 		rc = 0; /* a delete that crashed after removing the files */
 	if (rc < 0)
-		return rc;
+		return ruv_fail(rc, "log stream '%s': %s", li.name,
+				ruv_lasterr());
 	rc = repo_begin(r);
 	if (rc < 0)
 		return rc;
@@ -410,9 +422,8 @@ int logcat_bind(struct repo *r, const char *stream, const char *dsn,
 	if (!sid) {
 		sqlite3_stmt *st;
 
-		rc = repo_prepare(r,
-				  "UPDATE file SET stream_id = ? WHERE id = ?",
-				  &st);
+		rc = repo_prepare(
+			r, "UPDATE file SET stream_id = ? WHERE id = ?", &st);
 		if (rc < 0)
 			goto out;
 		sqlite3_bind_int64(st, 1, li.id);
@@ -445,6 +456,23 @@ int logcat_bound(struct repo *r, const char *dsn, char *buf)
 	if (rc < 0)
 		return rc;
 	return sid ? 0 : 1;
+}
+
+int logcat_file_stream(struct repo *r, const char *dsn, struct file_info *fi,
+		       char *buf)
+{
+	char d[NAMES_DSN_MAX + 1];
+	int rc;
+
+	rc = names_dsn_check(dsn, d, sizeof(d));
+	if (rc < 0)
+		return rc;
+	rc = file_lookup(r, d, fi);
+	if (rc == -ENOENT)
+		return ruv_fail(rc, "no file '%s' is registered", d);
+	if (rc < 0)
+		return rc;
+	return logcat_bound(r, fi->dsn, buf);
 }
 
 int logcat_file_at(struct repo *r, const char *path, struct file_info *out)
@@ -516,5 +544,93 @@ out:
 			rc = cb(&fi, arg);
 	}
 	free(ids);
+	return rc;
+}
+
+int logcat_list_stats(struct repo *r,
+		      int (*cb)(const struct logcat_info *,
+				const struct logstream_stat *, void *),
+		      void *arg)
+{
+	struct logcat_info *v = NULL, *nv;
+	struct logstream_stat st;
+	sqlite3_stmt *q;
+	size_t n = 0, i;
+	int rc;
+
+	/* Rows first, files after: no statement open during the reads. */
+	rc = repo_prepare(
+		r, "SELECT " STREAM_COLUMNS " FROM log_stream ORDER BY name",
+		&q);
+	if (rc < 0)
+		return rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv) {
+			rc = -ENOMEM;
+			break;
+		}
+		v = nv;
+		rc = row_to_info(r, q, &v[n++]);
+		if (rc < 0)
+			break;
+	}
+	rc = rc == SQLITE_DONE ? 0 : rc < 0 ? rc : repo_errno(r, rc);
+	repo_finalize(r, q);
+	for (i = 0; rc == 0 && i < n; i++) {
+		rc = logstream_stat(v[i].dir, &st);
+		if (rc == 0)
+			rc = cb(&v[i], &st, arg);
+	}
+	free(v);
+	return rc;
+}
+
+static int rec_names(const struct logrec *rec, const char *dsn)
+{
+	size_t i;
+
+	if (rec->type == LOGREC_WRITE || rec->type == LOGREC_TRUNCATE)
+		return !strcmp(rec->dsn, dsn);
+	if (rec->type == LOGREC_COMMIT)
+		for (i = 0; i < rec->n_touched; i++)
+			if (!strcmp(rec->touched[i].dsn, dsn))
+				return 1;
+	return 0;
+}
+
+int logcat_walk(struct repo *r, const char *name, uint64_t from_lsn,
+		uint64_t to_lsn, const char *dsn,
+		int (*cb)(const struct logrec *, void *), void *arg)
+{
+	char d[NAMES_DSN_MAX + 1];
+	struct logcat_info li;
+	struct logreader *lr;
+	struct logrec rec;
+	int rc;
+
+	if (dsn) {
+		rc = names_dsn_check(dsn, d, sizeof(d));
+		if (rc < 0)
+			return rc;
+	}
+	rc = logcat_lookup(r, name, &li);
+	if (rc < 0)
+		return rc;
+	rc = logreader_open(li.dir, from_lsn, &lr);
+	if (rc < 0)
+		return rc;
+	while ((rc = logreader_next(lr, &rec)) == 1) {
+		if (to_lsn && rec.lsn > to_lsn) {
+			rc = 0;
+			break;
+		}
+		if (dsn && !rec_names(&rec, d))
+			continue;
+		rc = cb(&rec, arg);
+		if (rc)
+			break;
+	}
+	logreader_close(lr);
 	return rc;
 }

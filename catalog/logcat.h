@@ -49,12 +49,34 @@ struct logcat_info {
 int logcat_define(struct repo *r, const char *name, const char *dir, int kind,
 		  struct logcat_info *out);
 
+#include "logstream.h"
+
 /* By name (folded): -EINVAL bad name, -ENOENT no such stream (message). */
 int logcat_lookup(struct repo *r, const char *name, struct logcat_info *out);
 
 /* Every stream by name; a nonzero return from cb stops and is returned. */
 int logcat_list(struct repo *r, int (*cb)(const struct logcat_info *, void *),
 		void *arg);
+
+/*
+ * Every stream by name with what its segments hold (logstream_stat()).
+ * A stream whose directory cannot be read stops the walk with its error.
+ */
+int logcat_list_stats(struct repo *r,
+		      int (*cb)(const struct logcat_info *,
+				const struct logstream_stat *, void *),
+		      void *arg);
+
+/*
+ * The records of stream name with from_lsn <= LSN <= to_lsn (to_lsn 0: to
+ * the end), in LSN order; with dsn (folded; NULL: all) only the WRITE and
+ * TRUNCATE records of that file and the COMMITs that list it.  cb gets
+ * each; a nonzero return stops the walk and is returned.  Damage: -EIO
+ * after the records before it, the message naming segment and LSN.
+ */
+int logcat_walk(struct repo *r, const char *name, uint64_t from_lsn,
+		uint64_t to_lsn, const char *dsn,
+		int (*cb)(const struct logrec *, void *), void *arg);
 
 /*
  * Delete a stream: refused with -EBUSY (message with the LSNs) while it
@@ -77,6 +99,10 @@ int logcat_bind(struct repo *r, const char *stream, const char *dsn,
 /* The stream a file is bound to: 0 and name in buf (LOGCAT_NAME_MAX + 1
  * bytes), or 1 and "" when unbound; -ENOENT unknown DSN. */
 int logcat_bound(struct repo *r, const char *dsn, char *buf);
+
+/* logcat_bound() and file_lookup() in one: *fi, and the stream in buf. */
+int logcat_file_stream(struct repo *r, const char *dsn, struct file_info *fi,
+		       char *buf);
 
 /*
  * The registered file whose path is exactly path (absolute, canonical, as

@@ -1797,8 +1797,7 @@ int logstream_remove(const char *dir, uint64_t archived_lsn)
 		goto out;
 	}
 	if (flock(wfd, LOCK_EX | LOCK_NB) < 0) {
-		rc = ruv_fail(-EBUSY, "log stream '%s' is open by a writer",
-			      dir);
+		rc = ruv_fail(-EBUSY, "a writer has it open");
 		goto out;
 	}
 	rc = logstream_stat(dir, &st);
@@ -1806,10 +1805,10 @@ int logstream_remove(const char *dir, uint64_t archived_lsn)
 		goto out;
 	if (st.last_lsn > archived_lsn) {
 		rc = ruv_fail(-EBUSY,
-			      "log stream '%s' holds records up to LSN %" PRIu64
-			      " and is archived to LSN %" PRIu64
+			      "it holds records up to LSN %" PRIu64
+			      ", archived only to LSN %" PRIu64
 			      ": archive it first",
-			      dir, st.last_lsn, archived_lsn);
+			      st.last_lsn, archived_lsn);
 		goto out;
 	}
 	rc = seg_list(dirfd, dir, &segs, &nsegs);

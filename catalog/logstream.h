@@ -244,8 +244,9 @@ int logstream_stat(const char *dir, struct logstream_stat *out);
 
 /*
  * Remove the stream's files (segments oldest first, then the lock files
- * and the directory itself), refusing with -EBUSY and a message while a
- * writer has it open or while it holds a record with LSN > archived_lsn.
+ * and the directory itself), refusing with -EBUSY and a message (a clause
+ * for the caller to prefix with the stream's name) while a writer has it
+ * open or while it holds a record with LSN > archived_lsn.
  * Holds the append lock throughout, so no writer slips a record in.  A
  * crash part way leaves the newest segments, still a readable stream.
  * -ENOENT: no such directory.

@@ -31,6 +31,7 @@
 #include "errmsg.h"
 #include "file.h"
 #include "home.h"
+#include "logapply.h"
 #include "logcat.h"
 #include "logstream.h"
 #include "repo.h"
@@ -65,27 +66,35 @@ const char *ruvlog_lasterr(void)
 
 int ruvlog_open(const char *home, const char *name, struct ruvlog **out)
 {
-	struct logstream_opts opts = {0};
 	struct config cfg;
-	struct ruvlog *l;
 	int rc;
 
 	if (!home || !name || !out)
 		return ruv_fail(-EINVAL, "ruvlog_open: NULL argument");
+	rc = config_find(NULL, home, &cfg);
+	if (rc < 0)
+		return rc;
+	return ruvlog_open_cfg(home, name, &cfg, out);
+}
+
+int ruvlog_open_cfg(const char *home, const char *name,
+		    const struct config *cfg, struct ruvlog **out)
+{
+	struct logstream_opts opts = { 0 };
+	struct ruvlog *l;
+	int rc;
+
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
 	pthread_mutex_init(&l->mu, NULL);
-	rc = config_find(NULL, home, &cfg);
-	if (rc < 0)
-		goto fail;
 	rc = home_open(home, &l->repo);
 	if (rc < 0)
 		goto fail;
 	rc = logcat_lookup(l->repo, name, &l->info);
 	if (rc < 0)
 		goto fail;
-	opts.segment_size = cfg.log_segment_size;
+	opts.segment_size = cfg->log_segment_size;
 	rc = logstream_open(l->info.dir, &opts, &l->ls);
 	if (rc < 0)
 		goto fail;
@@ -467,8 +476,8 @@ static int undo_collect(struct ruvlog *l, uint64_t uow, struct undo **out,
 	if (rc < 0)
 		return rc;
 	while ((rc = logreader_next(lr, &rec)) == 1) {
-		if (rec.uow != uow || (rec.type != LOGREC_WRITE &&
-				       rec.type != LOGREC_TRUNCATE))
+		if (rec.uow != uow ||
+		    (rec.type != LOGREC_WRITE && rec.type != LOGREC_TRUNCATE))
 			continue;
 		nv = realloc(v, (n + 1) * sizeof(*v));
 		if (!nv) {
@@ -572,8 +581,10 @@ int ruvlog_backout(struct ruvlog *l, uint64_t uow)
 					 l->files[k].path);
 		pthread_mutex_unlock(&l->mu);
 		if (!path[0]) {
-			rc = ruv_fail(-EIO, "unit %" PRIu64 " touched '%s', "
-					    "unknown here", uow, v[i].dsn);
+			rc = ruv_fail(-EIO,
+				      "unit %" PRIu64 " touched '%s', "
+				      "unknown here",
+				      uow, v[i].dsn);
 			break;
 		}
 		rc = undo_one(&v[i], path);
@@ -588,5 +599,99 @@ int ruvlog_backout(struct ruvlog *l, uint64_t uow)
 		unit_put_back(l, &u);
 	else
 		free(u.files);
+	return rc;
+}
+
+/* The path of dsn as this handle resolved it (after a write/truncate). */
+static void path_of(struct ruvlog *l, const char *dsn, char *path)
+{
+	size_t k;
+
+	path[0] = '\0';
+	pthread_mutex_lock(&l->mu);
+	for (k = 0; k < l->nfiles; k++)
+		if (!strcmp(l->files[k].dsn, dsn))
+			snprintf(path, PATH_MAX, "%s", l->files[k].path);
+	pthread_mutex_unlock(&l->mu);
+}
+
+int log_apply(const char *home, const struct config *cfg, const char *name,
+	      const char *dsn, const struct log_apply *a, uint64_t *uow)
+{
+	char d[NAMES_DSN_MAX + 1], path[PATH_MAX];
+	struct ruvlog *l = NULL;
+	struct file_info fi;
+	uint64_t u = 0;
+	int fd = -1, rc, begun = 0;
+
+	rc = names_dsn_check(dsn, d, sizeof(d));
+	if (rc < 0)
+		return rc;
+	if (a->truncate < -1 || (a->len && !a->buf) ||
+	    a->offset > UINT64_MAX - a->len)
+		return ruv_fail(-EINVAL, "bad size or offset");
+	rc = ruvlog_open_cfg(home, name, cfg, &l);
+	if (rc < 0)
+		return rc;
+	/* Refuse a missing file before anything is logged. */
+	rc = file_lookup(l->repo, d, &fi);
+	if (rc == -ENOENT)
+		rc = ruv_fail(rc, "no file '%s' is registered", d);
+	if (rc < 0)
+		goto out;
+	fd = open(fi.path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = ruv_fail(-errno, "'%s' (%s): %s", fi.path, d,
+			      strerror(errno));
+		goto out;
+	}
+	rc = ruvlog_begin(l, &u);
+	if (rc < 0)
+		goto out;
+	begun = 1;
+	if (a->truncate >= 0) {
+		rc = ruvlog_truncate(l, u, d, (uint64_t)a->truncate);
+		if (rc < 0)
+			goto out;
+		if (ftruncate(fd, (off_t)a->truncate) < 0) {
+			rc = ruv_fail(-errno, "'%s': %s", fi.path,
+				      strerror(errno));
+			goto out;
+		}
+	}
+	if (a->len) {
+		rc = ruvlog_write(l, u, d, a->offset, a->buf, a->len);
+		if (rc < 0)
+			goto out;
+		rc = pwrite_all(fd, a->buf, a->len, a->offset);
+		if (rc < 0) {
+			rc = ruv_fail(rc, "'%s': %s", fi.path, strerror(-rc));
+			goto out;
+		}
+	}
+	if (fsync(fd) < 0) {
+		rc = ruv_fail(-errno, "'%s': %s", fi.path, strerror(errno));
+		goto out;
+	}
+	rc = ruvlog_commit(l, u);
+	if (rc == 0)
+		*uow = u;
+	begun = rc < 0 && rc != -EIO;
+out:
+	if (rc < 0 && begun) {
+		/* Put the file back as the log says it was. */
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", ruv_lasterr());
+		path_of(l, d, path);
+		if (ruvlog_backout(l, u) < 0)
+			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+				 "; backing the unit out failed too: %s",
+				 ruv_lasterr());
+		ruv_fail(rc, "%s", msg);
+	}
+	if (fd >= 0)
+		close(fd);
+	ruvlog_close(l);
 	return rc;
 }
