@@ -26,7 +26,7 @@ done
 printf 'alpha\nbravo\ncharlie\n' >"$D/e.txt"
 "$RUV" file register JNL.E "$D/e.txt" >/dev/null
 cp "$D/e.txt" "$T/replay/JNL.E"
-check "a stream is defined" "$RUV" log define JFSX
+check "a stream is defined" "$RUV" log define JFSX --kind journal
 SD=$RUV_HOME/logs/JFSX
 
 jmount JFSX "$D"
@@ -78,8 +78,12 @@ for f in a b c d; do
 		not_ok "a WRITE for each write(2) of $f.dat ($got < $want)"
 	fi
 done
-check_eq "every unit begun was committed (closed files)" \
-	"$(grep -c '"BEGIN"' "$T/show.json")" \
-	"$(grep -c '"COMMIT"' "$T/show.json")"
+check_eq "every unit begun was committed (all files closed)" "0 0" \
+	"$(python3 -c 'import json, sys
+recs = json.load(open(sys.argv[1]))
+begun = {r["uow"] for r in recs if r["type"] == "BEGIN"}
+done = {r["uow"] for r in recs if r["type"] == "COMMIT"}
+print(len(begun) == 0 and -1 or len(begun - done), len(done - begun))' \
+	"$T/show.json")"
 
 done_testing

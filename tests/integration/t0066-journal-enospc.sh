@@ -19,7 +19,7 @@ at_exit "umount -l '$L'"
 head -c 100000 /dev/urandom >"$D/a.dat"
 cp "$D/a.dat" "$T/replay/JNL.A"
 "$RUV" file register JNL.A "$D/a.dat" >/dev/null
-check "a stream on the small tmpfs" "$RUV" log define SMALL --dir "$L/s"
+check "a stream on the small tmpfs" "$RUV" log define SMALL --kind journal --dir "$L/s"
 
 jmount SMALL "$D"
 # One process holds the file open through it all: a write (its unit

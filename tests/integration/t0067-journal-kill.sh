@@ -20,7 +20,7 @@ for f in a b c; do
 	"$RUV" file register "JNL.$F" "$D/$f.dat" >/dev/null
 	cp "$D/$f.dat" "$T/init/JNL.$F"
 done
-"$RUV" log define KILL >/dev/null
+"$RUV" log define KILL --kind journal >/dev/null
 SD=$RUV_HOME/logs/KILL
 
 landed=0 round=0 bad=0 prev_last=0

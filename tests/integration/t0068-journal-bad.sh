@@ -12,8 +12,8 @@
 make_home
 D=$T/data
 "$RUV" file register JNL.A "$D/a.dat" >/dev/null
-"$RUV" log define ONE >/dev/null
-"$RUV" log define TWO >/dev/null
+"$RUV" log define ONE --kind journal >/dev/null
+"$RUV" log define TWO --kind journal >/dev/null
 mkdir -p "$T/mnt"
 
 # refused WHAT PATTERN OPTIONS MOUNTPOINT: ruvfs exits 1 with the message,
@@ -45,7 +45,7 @@ check_fail "journal= without data=" 2 "journal= needs data=DIR" \
 mkdir -p "$T/ro"
 if mount -t tmpfs -o size=1m tmpfs "$T/ro" 2>/dev/null; then
 	at_exit "umount -l '$T/ro'"
-	"$RUV" log define ROS --dir "$T/ro/s" >/dev/null
+	"$RUV" log define ROS --kind journal --dir "$T/ro/s" >/dev/null
 	mount -o remount,ro "$T/ro"
 	refused "a log directory that cannot be written" \
 		"log directory '$T/ro/s' of stream 'ROS' is not writable: Read-only file system" \
