@@ -17,7 +17,8 @@
  * Journaling: a change to a registered file (journal.c knows which inodes
  * those are) is appended to the stream under the file's lock before the
  * change is made to DIR, and the same lock is held until it is made, so
- * the order of the records is the order of the changes.  Sync points
+ * the order of the records is the order of the changes.  Lock order:
+ * replace_lock, then a handle's mu, then a file's lock (jnl_lock).  Sync points
  * (flush, fsync, release) commit the unit of the open file and the page
  * unit of its inode.  Writeback cache and direct_io stay off: each write(2)
  * and each written page reaches op_write as it is made.
@@ -75,6 +76,16 @@ static struct {
 	struct pnode root;
 	uid_t uid; /* ours: root creates files as their caller */
 } table = { .lock = PTHREAD_MUTEX_INITIALIZER, .root = { .fd = -1 } };
+
+/*
+ * Held shared by every write and truncate from finding whether its file
+ * is registered until the change is made, and exclusively by a rename
+ * onto a registered path while it logs the new content and renames: so
+ * no write to the file being renamed lands unjournaled between the copy
+ * and the rename.  Writer-preferring, so renames are not starved.
+ */
+static pthread_rwlock_t replace_lock =
+	PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
 
 static unsigned hash(dev_t dev, ino_t ino)
 {
@@ -310,15 +321,20 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 static int do_truncate(struct pnode *n, struct phandle *h, off_t size)
 {
 	char p[64];
-	struct jfile *jf = jfile_of(n);
+	struct jfile *jf;
 	uint64_t own = 0, *uow = &own;
 	int fd = h ? h->fd : -1, rc = 0, crc;
 
+	pthread_rwlock_rdlock(&replace_lock);
+	jf = jfile_of(n);
 	if (fd < 0) {
 		proc_path(n->fd, p, sizeof(p));
 		fd = open(p, (jf ? O_RDWR : O_WRONLY) | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
+		if (fd < 0) {
+			rc = -errno;
+			pthread_rwlock_unlock(&replace_lock);
+			return rc;
+		}
 	}
 	if (!jf) {
 		if (ftruncate(fd, size) < 0)
@@ -347,6 +363,7 @@ static int do_truncate(struct pnode *n, struct phandle *h, off_t size)
 	if (h)
 		pthread_mutex_unlock(&h->mu);
 out:
+	pthread_rwlock_unlock(&replace_lock);
 	if (!h)
 		close(fd);
 	return rc;
@@ -612,7 +629,9 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	if (rc < 0)
 		goto out;
 	if (jt) {
+		pthread_rwlock_wrlock(&replace_lock);
 		rc = rename_over(jt, p, name, np, newname, &sst, flags);
+		pthread_rwlock_unlock(&replace_lock);
 		goto out;
 	}
 plain:
@@ -783,10 +802,12 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct phandle *h = handle_of(fi);
-	struct jfile *jf = jfile_of(node_of(ino));
+	struct jfile *jf;
 	uint64_t *uow;
 	ssize_t k;
 
+	pthread_rwlock_rdlock(&replace_lock);
+	jf = jfile_of(node_of(ino));
 	if (!jf) {
 		k = pwrite(h->fd, buf, size, off);
 		if (k < 0)
@@ -807,6 +828,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	jnl_unlock(jf);
 	pthread_mutex_unlock(&h->mu);
 out:
+	pthread_rwlock_unlock(&replace_lock);
 	if (k < 0)
 		fuse_reply_err(req, (int)-k);
 	else
