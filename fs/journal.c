@@ -6,7 +6,8 @@
  * At setup every file registered under DIR is bound to the stream (all or
  * none: a file bound to another stream refuses the mount before anything
  * is bound) and found by its inode; the set is fixed for the life of the
- * mount (a file registered later is journaled from the next mount).  Each
+ * mount (a file registered later is journaled from the next mount; one
+ * unregistered meanwhile is dropped when it is next removed or moved).  Each
  * struct jfile lives until shutdown, so a pointer to one stays valid.
  *
  * Locking: map.lock (a rwlock) guards the inode of every jfile; a jfile's
@@ -43,6 +44,7 @@ struct jfile {
 	char path[PATH_MAX]; /* registered, absolute */
 	dev_t dev;	     /* the inode at path now; 0 when missing */
 	ino_t ino;	     /* (both under map.lock) */
+	int gone;	     /* unregistered since the mount (map.lock) */
 	pthread_mutex_t lock;
 	uint64_t page_uow; /* page writes' unit, 0 when none (under lock) */
 };
@@ -80,22 +82,65 @@ struct jfile *jnl_by_inode(dev_t dev, ino_t ino)
 
 struct jfile *jnl_by_path(const char *path)
 {
+	struct jfile *jf = NULL;
 	size_t i;
 
-	for (i = 0; i < map.n; i++) /* paths never change: no lock */
-		if (strcmp(map.files[i].path, path) == 0)
-			return &map.files[i];
-	return NULL;
+	pthread_rwlock_rdlock(&map.lock);
+	for (i = 0; i < map.n; i++)
+		if (!map.files[i].gone &&
+		    strcmp(map.files[i].path, path) == 0) {
+			jf = &map.files[i];
+			break;
+		}
+	pthread_rwlock_unlock(&map.lock);
+	return jf;
 }
 
 int jnl_any_under(const char *dir)
 {
 	size_t i, len = strlen(dir);
+	int gone;
 
-	for (i = 0; i < map.n; i++)
-		if (strncmp(map.files[i].path, dir, len) == 0 &&
-		    map.files[i].path[len] == '/')
+	for (i = 0; i < map.n; i++) { /* paths never change */
+		if (strncmp(map.files[i].path, dir, len) != 0 ||
+		    map.files[i].path[len] != '/')
+			continue;
+		pthread_rwlock_rdlock(&map.lock);
+		gone = map.files[i].gone;
+		pthread_rwlock_unlock(&map.lock);
+		if (!gone && jnl_still_registered(&map.files[i]))
 			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Before refusing to remove or move a registered file: ask the repository
+ * whether it still is (ruv file unregister while mounted).  One that is
+ * not, or is registered at another path now, is dropped from the journal
+ * here and the call goes ahead.  When the repository cannot be asked, it
+ * still is.
+ */
+int jnl_still_registered(struct jfile *jf)
+{
+	struct repo *r = fs_repo();
+	struct file_info fi;
+	int rc;
+
+	if (!r)
+		return 1;
+	rc = file_lookup(r, jf->dsn, &fi);
+	if (rc == 0 && strcmp(fi.path, jf->path) == 0)
+		return 1;
+	if (rc < 0 && rc != -ENOENT)
+		return 1;
+	pthread_rwlock_wrlock(&map.lock);
+	jf->gone = 1;
+	jf->dev = 0;
+	jf->ino = 0;
+	pthread_rwlock_unlock(&map.lock);
+	fs_log("%s is no longer registered at %s: not journaled any more",
+	       jf->dsn, jf->path);
 	return 0;
 }
 
@@ -478,4 +523,7 @@ void jnl_shutdown(void)
 	if (rc < 0)
 		fs_log("closing log stream %s: %s", map.stream, strerror(-rc));
 	map.ls = NULL;
+	free(map.files);
+	map.files = NULL;
+	map.n = map.cap = 0;
 }

@@ -250,6 +250,13 @@ static void own_new(fuse_req_t req, struct pnode *parent, const char *name,
 			       AT_SYMLINK_NOFOLLOW);
 }
 
+/* jf when it is still registered (asked of the repository: see
+ * jnl_still_registered), else NULL.  For the refusals, which are rare. */
+static struct jfile *held(struct jfile *jf)
+{
+	return jf && jnl_still_registered(jf) ? jf : NULL;
+}
+
 /* Whether a new name at parent/name would take a registered path. */
 static int registered_target(struct pnode *parent, const char *name,
 			     struct jfile **out)
@@ -263,7 +270,7 @@ static int registered_target(struct pnode *parent, const char *name,
 	rc = node_path(parent, name, path, sizeof(path));
 	if (rc < 0)
 		return rc;
-	*out = jnl_by_path(path);
+	*out = held(jnl_by_path(path));
 	return 0;
 }
 
@@ -509,7 +516,7 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	struct jfile *jf;
 	int rc = registered_target(p, newname, &jf);
 
-	if (rc == 0 && (jf || jfile_of(n)))
+	if (rc == 0 && (jf || held(jfile_of(n))))
 		rc = -EPERM;
 	proc_path(n->fd, path, sizeof(path));
 	if (rc == 0 &&
@@ -521,13 +528,14 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 		reply_entry(req, p, newname);
 }
 
-/* The registered file at parent/name (by its inode), or NULL. */
+/* The registered file at parent/name (by its inode, and still
+ * registered), or NULL. */
 static struct jfile *jfile_at(struct pnode *parent, const char *name,
 			      struct stat *st)
 {
 	if (fstatat(parent->fd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
 		return NULL;
-	return jnl_on() ? jnl_by_inode(st->st_dev, st->st_ino) : NULL;
+	return jnl_on() ? held(jnl_by_inode(st->st_dev, st->st_ino)) : NULL;
 }
 
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -537,7 +545,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int rc = 0;
 
 	if (jfile_at(p, name, &st))
-		rc = -EPERM; /* unregister it first */
+		rc = -EPERM; /* ruv file unregister it first */
 	else if (unlinkat(p->fd, name, 0) < 0)
 		rc = -errno;
 	fuse_reply_err(req, -rc);
@@ -610,7 +618,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		rc = -errno;
 		goto out;
 	}
-	if (jnl_by_inode(sst.st_dev, sst.st_ino)) {
+	if (held(jnl_by_inode(sst.st_dev, sst.st_ino))) {
 		rc = -EPERM; /* rename-away of a registered file */
 		goto out;
 	}

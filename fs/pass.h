@@ -41,8 +41,12 @@ int jnl_on(void);
 struct jfile *jnl_by_inode(dev_t dev, ino_t ino);
 /* The registered file whose path this is (absolute), or NULL. */
 struct jfile *jnl_by_path(const char *path);
-/* Whether a registered path lies under the directory path dir. */
+/* Whether a registered path lies under the directory path dir (each
+ * candidate checked with jnl_still_registered). */
 int jnl_any_under(const char *dir);
+/* 1 while jf is still registered at its path; 0 (and jf dropped from
+ * the journal) once it was unregistered or moved in the repository. */
+int jnl_still_registered(struct jfile *jf);
 const char *jnl_dsn(const struct jfile *jf);
 void jnl_lock(struct jfile *jf);
 void jnl_unlock(struct jfile *jf);

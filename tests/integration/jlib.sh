@@ -36,7 +36,8 @@ jmount() {
 	done
 }
 
-# jumount: unmount and wait for ruvfs to exit; fails if it does not.
+# jumount: unmount and wait for ruvfs to exit; fails if it does not, or
+# exits with an error (a sanitizer's report, say: its log is shown).
 jumount() {
 	fusermount3 -u "$JMNT" || return 1
 	_i=0
@@ -45,7 +46,10 @@ jumount() {
 		[ "$_i" -le 100 ] || return 1
 		sleep 0.1
 	done
-	wait "$JFS_PID" 2>/dev/null
+	if ! wait "$JFS_PID"; then
+		cat "$T/jfs.log" >&2
+		return 1
+	fi
 	! grep -qs " $JMNT fuse.ruvfs " /proc/mounts
 }
 

@@ -5,7 +5,8 @@
 # directory that cannot be written, a file bound to another stream.  And
 # the operations it refuses on a registered file answer the errno the
 # README gives: unlink, rename-away and link EPERM, fallocate EOPNOTSUPP,
-# each leaving the file and the stream as they were.
+# each leaving the file and the stream as they were; once the file is
+# unregistered (while mounted), those go ahead.
 . "$SRCDIR/tests/integration/lib.sh"
 . "$SRCDIR/tests/integration/jlib.sh"
 
@@ -89,6 +90,11 @@ check_eq "rename of a directory holding one: EPERM" \
 mkdir "$D/sub"
 check_eq "an unregistered file is removed as usual" "" \
 	"$(sh -c "echo x >'$D/u.dat' && rm '$D/u.dat' && mv '$D/sub' '$D/sub2'" 2>&1)"
+# Unregistered while mounted: removed and moved as any file.
+check "ruv file unregister while mounted" "$RUV" file unregister JNL.H
+check_eq "then its directory moves" "" \
+	"$(mv "$D/held" "$D/held2" 2>&1)"
+check_eq "and it is removed" "" "$(rm "$D/held2/h.dat" 2>&1)"
 check "unmounted cleanly" jumount
 check_same_file "the refused calls left the file alone" "$T/a.before" \
 	"$D/a.dat"
