@@ -74,6 +74,8 @@ enum fixed_node {
 	F_JCLBYLOC,
 	F_REP_PULL,
 	F_REP_PULL_JSON,
+	F_REP_LOGS,
+	F_REP_LOGS_JSON,
 	F_NFIXED
 };
 

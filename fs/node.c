@@ -21,6 +21,7 @@
 #include "location.h"
 #include "pit.h"
 #include "pool.h"
+#include "logreport.h"
 #include "report.h"
 #include "shipment.h"
 #include "rtime.h"
@@ -64,6 +65,8 @@ static const struct fixed fixed[F_NFIXED] = {
 	[F_JCLBYLOC] = { "by-location", F_JCLBACKUPS, S_IFDIR | 0555 },
 	[F_REP_PULL] = { "pull-list.txt", F_REPORTS, S_IFREG | 0444 },
 	[F_REP_PULL_JSON] = { "pull-list.json", F_REPORTS, S_IFREG | 0444 },
+	[F_REP_LOGS] = { "logs.txt", F_REPORTS, S_IFREG | 0444 },
+	[F_REP_LOGS_JSON] = { "logs.json", F_REPORTS, S_IFREG | 0444 },
 };
 
 static void stat_base(struct node *n, fuse_ino_t ino, mode_t mode,
@@ -844,9 +847,9 @@ static const char readme[] =
 	"  pit          read: the recovery point in every form; write a time\n"
 	"               or a RECON listing to set it (and update jcl/):\n"
 	"                 cat recon.lst > pit\n"
-	"  reports/     the Backup report, the volume report and the pull\n"
-	"               list (as ruv pull-list, not committed), .txt and\n"
-	"               .json\n"
+	"  reports/     the Backup report, the volume report, the pull\n"
+	"               list (as ruv pull-list, not committed) and the log\n"
+	"               streams (as ruv log list), .txt and .json\n"
 	"\n"
 	"Copy names: DSN.Dyyyymmdd.Thhmmss.B<backup>.C<copy>, times in UTC.\n"
 	"Unmount with: fusermount3 -u MOUNTPOINT\n";
@@ -902,6 +905,13 @@ int node_generate(fuse_ino_t ino, char **buf, size_t *len)
 			rc = pull_list_report(
 				r, node_id_of(ino) == F_REP_PULL_JSON, out,
 				NULL);
+		break;
+	case F_REP_LOGS:
+	case F_REP_LOGS_JSON:
+		r = fs_repo();
+		if (r)
+			rc = report_logs(r, node_id_of(ino) == F_REP_LOGS_JSON,
+					 out);
 		break;
 	default:
 		rc = -EINVAL;
