@@ -67,6 +67,7 @@ static const struct fixed fixed[F_NFIXED] = {
 	[F_REP_PULL_JSON] = { "pull-list.json", F_REPORTS, S_IFREG | 0444 },
 	[F_REP_LOGS] = { "logs.txt", F_REPORTS, S_IFREG | 0444 },
 	[F_REP_LOGS_JSON] = { "logs.json", F_REPORTS, S_IFREG | 0444 },
+	[F_LOGS] = { "logs", F_ROOT, S_IFDIR | 0500 },
 };
 
 static void stat_base(struct node *n, fuse_ino_t ino, mode_t mode,
@@ -233,6 +234,8 @@ int node_stat(fuse_ino_t ino, struct node *n)
 		return fixed_node(id, n);
 	if (type == T_JCL)
 		return jcl_stat(ino, n);
+	if (type == T_LOGSTREAM || type == T_LOGSEG)
+		return logtree_stat(ino, n);
 	r = fs_repo();
 	if (!r)
 		return -ENOENT;
@@ -455,6 +458,8 @@ int node_lookup(fuse_ino_t parent, const char *name, struct node *n)
 
 	if (parent == node_ino(T_FIXED, F_JCL))
 		return jcl_lookup(name, n);
+	if (parent == node_ino(T_FIXED, F_LOGS) || ptype == T_LOGSTREAM)
+		return logtree_lookup(parent, name, n);
 	if (ptype == T_FIXED) {
 		rc = lookup_fixed(pid, name, n);
 		if (rc != -ENOENT || !is_fixed_dir_with_rows(pid))
@@ -703,6 +708,8 @@ int node_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx)
 
 	if (type == T_FIXED && id == F_JCL)
 		return jcl_readdir(off, fill, ctx);
+	if ((type == T_FIXED && id == F_LOGS) || type == T_LOGSTREAM)
+		return logtree_readdir(ino, off, fill, ctx);
 	if (type == T_FIXED && !is_fixed_dir_with_rows(id))
 		return readdir_fixed(id, off, &w);
 	r = fs_repo();
@@ -847,6 +854,8 @@ static const char readme[] =
 	"  pit          read: the recovery point in every form; write a time\n"
 	"               or a RECON listing to set it (and update jcl/):\n"
 	"                 cat recon.lst > pit\n"
+	"  logs/STREAM/SEGMENT    the log streams' segment files, read-only\n"
+	"               (root only); getfattr -d: LSNs, times, archived\n"
 	"  reports/     the Backup report, the volume report, the pull\n"
 	"               list (as ruv pull-list, not committed) and the log\n"
 	"               streams (as ruv log list), .txt and .json\n"

@@ -381,6 +381,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	} else if (type == T_VOLUME) {
 		h->kind = 'v';
 		rc = open_volume(ino, h);
+	} else if (type == T_LOGSEG) {
+		h->kind = 'v'; /* a file read as it is, like a volume */
+		rc = logtree_open(ino, &h->fd);
 	} else {
 		rc = -EISDIR;
 	}
@@ -955,6 +958,12 @@ static int copy_xattrs(fuse_ino_t ino, char *buf, size_t size, const char *want,
 	size_t alen = 0;
 	int rc;
 
+	if (node_type_of(ino) == T_LOGSEG) {
+		rc = logtree_xattrs(ino, &all, &alen);
+		if (rc < 0)
+			return rc;
+		goto pick;
+	}
 	if (!r)
 		return -ENOENT;
 	rc = copy_get(r, (int64_t)node_id_of(ino), &ci);
@@ -981,6 +990,7 @@ static int copy_xattrs(fuse_ino_t ino, char *buf, size_t size, const char *want,
 		(unsigned long long)ci.stored, 0);
 	fprintf(out, "user.ruv.changed%c%s%c", 0, ci.changed ? "yes" : "no", 0);
 	fclose(out);
+pick:
 	rc = -ENODATA;
 	*len = 0;
 	for (p = all; p < all + alen;) {
@@ -1022,7 +1032,7 @@ static void xattr_reply(fuse_req_t req, fuse_ino_t ino, const char *want,
 	}
 	/* Only copies have attributes, all user.ruv.*: answer the rest
 	 * without a query. */
-	if (node_type_of(ino) != T_COPY ||
+	if ((node_type_of(ino) != T_COPY && node_type_of(ino) != T_LOGSEG) ||
 	    (want && strncmp(want, "user.ruv.", 9))) {
 		if (want)
 			fuse_reply_err(req, ENODATA);
