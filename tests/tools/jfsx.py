@@ -14,6 +14,10 @@
       SHADOW/FILE, and "KIND N" per operation kind to SHADOW/FILE.ops.
       Exit 1 on the first mismatch.
 
+  jfsx.py race DIR SEED OPS FILE
+      Random writes, truncates and fsyncs of DIR/FILE, with no shadow: run
+      several at once on one file, then replay the stream to check it.
+
   jfsx.py units DIR SEED FILE...
       Endless units of work until killed: open a file, 1-4 random writes or
       truncates, then fsync.  Before the fsync prints "P FILE SHA" (the
@@ -235,10 +239,33 @@ def units_main(d, seed, names):
         os.close(fd)
 
 
+def race_main(d, seed, nops, name):
+    """Several of these at once on one file: no shadow can say what the
+    file ends as, but the stream must (replay equals the file)."""
+    rng = random.Random(seed)
+    fd = os.open(os.path.join(d, name), os.O_RDWR)
+    span = 32768  # small, so that the writers overlap often
+    bufs = [rbytes(rng, 8192) for _ in range(4)]
+    for _ in range(nops):
+        r = rng.random()
+        if r < 0.9:
+            n = rng.randrange(1, 8192)
+            os.pwrite(fd, bufs[rng.randrange(4)][:n],
+                      rng.randrange(0, span - n))
+        elif r < 0.97:
+            os.ftruncate(fd, rng.randrange(0, span))
+        else:
+            os.fsync(fd)
+    os.close(fd)
+
+
 def main():
     if len(sys.argv) >= 7 and sys.argv[1] == "random":
         random_main(sys.argv[2], sys.argv[3], int(sys.argv[4]),
                     int(sys.argv[5]), sys.argv[6:])
+    elif len(sys.argv) == 6 and sys.argv[1] == "race":
+        race_main(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+                  sys.argv[5])
     elif len(sys.argv) >= 5 and sys.argv[1] == "units":
         try:
             units_main(sys.argv[2], int(sys.argv[3]), sys.argv[4:])
