@@ -230,7 +230,8 @@ static int seg_list(int dirfd, const char *dir, uint64_t **out, size_t *n)
 			      strerror(errno));
 		goto out;
 	}
-	qsort(v, cnt, sizeof(*v), cmp_u64);
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_u64);
 	*out = v;
 	*n = cnt;
 	v = NULL;
@@ -865,6 +866,10 @@ static int refresh(struct logstream *ls)
 						"the torn tail: %s",
 						ls->dir, strerror(errno));
 			}
+			/* Only a segment with a record in it is ever
+			 * followed by another. */
+			if (ls->next_lsn == ls->seg_first)
+				return 0;
 			seg_name(ls->next_lsn, name, sizeof(name));
 			if (faccessat(ls->dirfd, name, F_OK, 0) < 0)
 				return 0;
@@ -1552,6 +1557,7 @@ struct logreader {
 	struct parse_state ps;
 	int failed;
 	int done;
+	int drained; /* the current segment re-read after seeing a next */
 };
 
 static int reader_enter(struct logreader *lr, uint64_t first)
@@ -1643,6 +1649,7 @@ int logreader_next(struct logreader *lr, struct logrec *rec)
 			return 0;
 		rc = segcur_next(&lr->cur, rec, &lr->ps, &off);
 		if (rc == 1) {
+			lr->drained = 0;
 			if (rec->lsn != lr->next_lsn) {
 				rc = seg_damaged(lr->dir, lr->cur.first, off,
 						 lr->next_lsn,
@@ -1684,9 +1691,18 @@ int logreader_next(struct logreader *lr, struct logrec *rec)
 				goto fail;
 			continue;
 		}
-		/* A segment a writer started since the listing. */
+		/* A segment a writer started since the listing (never
+		 * after an empty one: that is the current one's name).  Its
+		 * writer finished this one first, so read this one to its
+		 * end once more before moving on. */
 		seg_name(lr->next_lsn, name, sizeof(name));
-		if (rc == 0 && faccessat(lr->dirfd, name, F_OK, 0) == 0) {
+		if (rc == 0 && lr->next_lsn != lr->cur.first &&
+		    faccessat(lr->dirfd, name, F_OK, 0) == 0) {
+			if (!lr->drained) {
+				lr->drained = 1;
+				continue;
+			}
+			lr->drained = 0;
 			rc = reader_enter(lr, lr->next_lsn);
 			if (rc < 0)
 				goto fail;

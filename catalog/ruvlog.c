@@ -622,6 +622,7 @@ int log_apply(const char *home, const struct config *cfg, const char *name,
 	struct ruvlog *l = NULL;
 	struct file_info fi;
 	uint64_t u = 0;
+	size_t idx;
 	int fd = -1, rc, begun = 0;
 
 	rc = names_dsn_check(dsn, d, sizeof(d));
@@ -637,6 +638,12 @@ int log_apply(const char *home, const struct config *cfg, const char *name,
 	rc = file_lookup(l->repo, d, &fi);
 	if (rc == -ENOENT)
 		rc = ruv_fail(rc, "no file '%s' is registered", d);
+	if (rc < 0)
+		goto out;
+	/* Bound to another stream: refused before anything is logged. */
+	pthread_mutex_lock(&l->mu);
+	rc = file_index(l, d, &idx);
+	pthread_mutex_unlock(&l->mu);
 	if (rc < 0)
 		goto out;
 	fd = open(fi.path, O_WRONLY | O_CLOEXEC);

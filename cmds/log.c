@@ -35,14 +35,18 @@ static const char usage[] =
 	"define  creates the stream in DIR (default HOME/logs/NAME; DIR must\n"
 	"        be new or empty).  --kind: application (default: ruvlog and\n"
 	"        'ruv log write') or journal (the journaling mount).\n"
-	"list    name, kind, first and last LSN and time, archived LSN, bytes,\n"
+	"list    name, kind, first and last LSN and time, archived LSN, "
+	"bytes,\n"
 	"        directory.\n"
 	"show    one record per line: LSN, time (ISO 8601 UTC), unit of work,\n"
-	"        DSN, type (BEGIN WRITE TRUNCATE COMMIT BACKOUT ABORT), offset,\n"
+	"        DSN, type (BEGIN WRITE TRUNCATE COMMIT BACKOUT ABORT), "
+	"offset,\n"
 	"        length; '-' where a record has none.  WRITE: the offset and\n"
-	"        length written.  TRUNCATE: offset is the new size, length the\n"
+	"        length written.  TRUNCATE: offset is the new size, length "
+	"the\n"
 	"        bytes cut off (0 when it grew).  --from-lsn/--to-lsn bound\n"
-	"        the LSNs (inclusive); --dsn keeps the WRITEs and TRUNCATEs of\n"
+	"        the LSNs (inclusive); --dsn keeps the WRITEs and TRUNCATEs "
+	"of\n"
 	"        that file and the COMMITs that list it.  A damaged stream is\n"
 	"        shown up to the damage, then refused naming segment and LSN.\n"
 	"delete  removes the stream; refused while it holds records that are\n"
@@ -62,13 +66,13 @@ static const char usage[] =
 	"        \"last_lsn\", \"first_time\", \"last_time\", "
 	"\"archived_lsn\",\n"
 	"        \"bytes\"}]} (times null for an empty stream); show an array\n"
-	"        of {\"lsn\", \"time\", \"uow\", \"dsn\", \"type\", \"offset\", "
+	"        of {\"lsn\", \"time\", \"uow\", \"dsn\", \"type\", "
+	"\"offset\", "
 	"\"length\"},\n"
 	"        null where a record has none.\n";
 
 /* "-" for an empty stream's time. */
-static const char *time_or_dash(int64_t us, uint64_t lsn, char *buf,
-				size_t len)
+static const char *time_or_dash(int64_t us, uint64_t lsn, char *buf, size_t len)
 {
 	if (!lsn)
 		return "-";
@@ -84,8 +88,7 @@ static int list_text(const struct logcat_info *li,
 	(void)arg;
 	printf("%-32s %-11s %10" PRIu64 " %10" PRIu64 " %-27s %-27s %10" PRIu64
 	       " %12" PRIu64 " %s\n",
-	       li->name,
-	       li->kind == LOGCAT_JOURNAL ? "journal" : "application",
+	       li->name, li->kind == LOGCAT_JOURNAL ? "journal" : "application",
 	       st->first_lsn, st->last_lsn,
 	       time_or_dash(st->first_us, st->first_lsn, t1, sizeof(t1)),
 	       time_or_dash(st->last_us, st->last_lsn, t2, sizeof(t2)),
@@ -102,8 +105,7 @@ static int list_json(const struct logcat_info *li,
 	jsonw_key(j, "name");
 	jsonw_string(j, li->name);
 	jsonw_key(j, "kind");
-	jsonw_string(j,
-		     li->kind == LOGCAT_JOURNAL ? "journal" : "application");
+	jsonw_string(j, li->kind == LOGCAT_JOURNAL ? "journal" : "application");
 	jsonw_key(j, "dir");
 	jsonw_string(j, li->dir);
 	jsonw_key(j, "first_lsn");
@@ -260,7 +262,7 @@ static int log_show(struct repo *r, const char *name, uint64_t from,
 	{
 		/* The records before damage still make a whole array, and
 		 * the exit status says the stream is damaged. */
-		struct show_json_state sj = {NULL};
+		struct show_json_state sj = { NULL };
 
 		rc = logcat_walk(r, name, from, to, dsn, show_json, &sj);
 		j = sj.j;
@@ -335,7 +337,7 @@ static int read_stdin(char **buf, size_t *len)
 static int log_write(const char *name, const char *dsn, int have_off,
 		     uint64_t off, int64_t trunc)
 {
-	struct log_apply a = {.truncate = trunc, .offset = off};
+	struct log_apply a = { .truncate = trunc, .offset = off };
 	char *buf = NULL;
 	uint64_t uow = 0;
 	int rc;
@@ -462,11 +464,11 @@ static int check_allowed(const struct log_opts *o, const char *sub,
 	return RUV_OK;
 }
 
-#define BIT(opt) (1u << ((opt) - 256))
+#define BIT(opt) (1u << ((opt)-256))
 
 int cmd_log(int argc, char **argv)
 {
-	struct log_opts o = {0};
+	struct log_opts o = { 0 };
 	struct logcat_info li;
 	struct repo *r = NULL;
 	const char *sub;

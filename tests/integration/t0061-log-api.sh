@@ -7,7 +7,7 @@
 : "${RUVLOG_INCDIR:?}" "${RUVLOG_LIBDIR:?}"
 make_home
 CC=${CC:-cc}
-cflags="-I$RUVLOG_INCDIR -Wall -Werror"
+cflags="-I$RUVLOG_INCDIR -Wall -Werror ${RUVLOG_CFLAGS:-}"
 ldflags="-L$RUVLOG_LIBDIR -Wl,-rpath,$RUVLOG_LIBDIR -lruvlog"
 
 awk '/^<!-- ruvlog-example -->$/ { on = 1; next }

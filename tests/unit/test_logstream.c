@@ -31,8 +31,9 @@ int __wrap_fallocate64(int fd, int mode, off_t off, off_t len);
 ssize_t __real_pwrite64(int fd, const void *buf, size_t n, off_t off);
 ssize_t __wrap_pwrite64(int fd, const void *buf, size_t n, off_t off);
 
-static int fail_fallocate; /* fallocate gives ENOSPC */
-static int fail_pwrite;	   /* pwrite writes half, then ENOSPC */
+static int fail_fallocate;	   /* fallocate gives ENOSPC */
+static int fail_pwrite;		   /* pwrite writes half, then ENOSPC */
+static off_t fail_pwrite_off = -1; /* a pwrite at this offset: EIO */
 
 int __wrap_fallocate64(int fd, int mode, off_t off, off_t len)
 {
@@ -45,6 +46,10 @@ int __wrap_fallocate64(int fd, int mode, off_t off, off_t len)
 
 ssize_t __wrap_pwrite64(int fd, const void *buf, size_t n, off_t off)
 {
+	if (off == fail_pwrite_off) {
+		errno = EIO;
+		return -1;
+	}
 	if (fail_pwrite == 1 && n > 1) {
 		fail_pwrite = 2;
 		return __real_pwrite64(fd, buf, n / 2, off);
@@ -70,6 +75,7 @@ static int setup(void **state)
 	strcpy(t->dir, "/tmp/ruvlog.XXXXXX");
 	assert_non_null(mkdtemp(t->dir));
 	fail_fallocate = fail_pwrite = 0;
+	fail_pwrite_off = -1;
 	*state = t;
 	return 0;
 }
@@ -728,6 +734,88 @@ static void test_empty_stream(void **state)
 	assert_int_equal(st.segments, 0);
 }
 
+/*
+ * A segment started and then nothing written to it (a crash right after
+ * the roll, here the first record's pwrite failing): readers and the
+ * next writer must take it as the empty tail it is, not look for a
+ * segment after it (which once found itself again, forever).
+ */
+static void test_empty_last_segment(void **state)
+{
+	struct tdir *t = *state;
+	struct logstream *ls = wopen(t->dir, 4096);
+	struct logstream_stat st;
+	struct seen s;
+	uint8_t b[1000];
+	uint64_t u, next;
+	int i, rc = 0;
+
+	fill(b, sizeof(b), 2);
+	assert_int_equal(logstream_begin(ls, &u), 0);
+	/* 52: the header of a segment started with one unit open */
+	fail_pwrite_off = 52 + 8;
+	for (i = 0; i < 10 && rc == 0; i++)
+		rc = logstream_write(ls, u, "E", 0, b, sizeof(b), NULL, 0, 0,
+				     NULL);
+	assert_int_equal(rc, -EIO);
+	fail_pwrite_off = -1;
+	next = logstream_next_lsn(ls);
+	assert_int_equal(logstream_stat(t->dir, &st), 0);
+	assert_int_equal(st.segments, 2);
+	assert_int_equal(st.last_lsn, next - 1);
+	assert_int_equal(read_all(t->dir, 0, &s), 0);
+	assert_int_equal(s.n, next - 1);
+	free(s.v);
+	/* the same writer carries on in it */
+	assert_int_equal(logstream_commit(ls, u, NULL, 0), 0);
+	assert_int_equal(logstream_close(ls), 0);
+	/* and a new writer too */
+	ls = wopen(t->dir, 4096);
+	assert_int_equal(logstream_begin(ls, &u), 0);
+	assert_int_equal(u, next + 1);
+	assert_int_equal(logstream_close(ls), 0);
+	assert_int_equal(read_all(t->dir, 0, &s), 0);
+	assert_int_equal(s.n, next + 2); /* BEGIN, and its ABORT at close */
+	assert_lsns(&s, 1);
+	free(s.v);
+}
+
+/* Readers running while another process appends and rolls segments see
+ * a prefix of the stream, never damage. */
+static void test_read_while_writing(void **state)
+{
+	struct tdir *t = *state;
+	struct seen s;
+	pid_t pid;
+	int status, reads = 0, done = 0;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct thr th = { NULL, 7, 0 };
+
+		if (logstream_open(
+			    t->dir,
+			    &(struct logstream_opts){ .segment_size = 4096 },
+			    &th.ls) < 0)
+			_exit(1);
+		committer(&th);
+		_exit(th.rc < 0 || logstream_close(th.ls) < 0 ? 2 : 0);
+	}
+	while (!done) {
+		done = waitpid(pid, &status, WNOHANG) == pid;
+		assert_int_equal(read_all(t->dir, 0, &s), 0);
+		assert_lsns(&s, 1);
+		free(s.v);
+		reads++;
+	}
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(read_all(t->dir, 0, &s), 0);
+	assert_int_equal(s.n, 600);
+	free(s.v);
+	assert_true(reads > 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -751,6 +839,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_enospc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_stream, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_empty_last_segment, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_read_while_writing, setup,
 						teardown),
 	};
 
