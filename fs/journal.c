@@ -347,6 +347,17 @@ int jnl_commit(struct jfile *jf, uint64_t *uow, int fd)
 	return rc;
 }
 
+int jnl_backout(uint64_t *uow)
+{
+	int rc;
+
+	if (!*uow)
+		return 0;
+	rc = logstream_backout(map.ls, *uow);
+	*uow = 0;
+	return rc;
+}
+
 /* ---- setup ------------------------------------------------------------------
  */
 

@@ -563,8 +563,9 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 /*
  * Rename onto a registered path: the records first (TRUNCATE 0 and WRITEs
  * of the new content, in a unit of its own), then the rename, then the
- * COMMIT.  When the rename fails the unit logs the old content back
- * before it commits, so the stream still tells what the file holds.
+ * COMMIT.  When the records cannot all be appended, or the rename fails,
+ * the unit is backed out (its changes were never made), so the stream
+ * still tells what the file holds.
  */
 static int rename_over(struct jfile *jf, struct pnode *p, const char *name,
 		       struct pnode *np, const char *newname,
@@ -581,12 +582,13 @@ static int rename_over(struct jfile *jf, struct pnode *p, const char *name,
 	jnl_lock(jf);
 	oldfd = openat(np->fd, newname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	rc = jnl_replace(jf, &uow, oldfd, srcfd);
-	if (rc < 0)
-		goto out;
-	if (renameat2(p->fd, name, np->fd, newname, flags) < 0) {
+	if (rc == 0 && renameat2(p->fd, name, np->fd, newname, flags) < 0)
 		rc = -errno;
-		(void)jnl_replace(jf, &uow, srcfd, oldfd);
-		(void)jnl_commit(jf, &uow, oldfd >= 0 ? oldfd : srcfd);
+	if (rc < 0) {
+		crc = jnl_backout(&uow);
+		if (crc < 0)
+			fs_log("backout of the rename onto %s: %s", jnl_dsn(jf),
+			       strerror(-crc));
 		goto out;
 	}
 	jnl_rebind(jf, sst->st_dev, sst->st_ino);

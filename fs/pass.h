@@ -66,6 +66,9 @@ int jnl_replace(struct jfile *jf, uint64_t *uow, int oldfd, int newfd);
 /* A unit's end: COMMIT with the size and mtime of fd (durable when it
  * returns), nothing when *uow is 0; *uow is 0 after. */
 int jnl_commit(struct jfile *jf, uint64_t *uow, int fd);
+/* A unit whose changes were never made (a rename that failed): BACKOUT,
+ * durable when it returns; nothing when *uow is 0; *uow is 0 after. */
+int jnl_backout(uint64_t *uow);
 /* The unit of page writes (mmap writeback), shared by the inode. */
 uint64_t *jnl_page_unit(struct jfile *jf);
 /* After a rename-over: the file's inode is now this one. */

@@ -66,6 +66,13 @@ refused "a file bound to another stream" \
 
 # What the mount refuses on a registered file.
 cp "$D/a.dat" "$T/a.before"
+mkdir "$D/xfs"
+if mount -t tmpfs -o size=1m tmpfs "$D/xfs" 2>/dev/null; then
+	at_exit "umount -l '$D/xfs'"
+else
+	echo "Bail out! cannot mount a tmpfs in DIR (root needed)"
+	exit 1
+fi
 mkdir "$D/held"
 echo held >"$D/held/h.dat"
 "$RUV" file register JNL.H "$D/held/h.dat" >/dev/null
@@ -90,6 +97,25 @@ check_eq "rename of a directory holding one: EPERM" \
 mkdir "$D/sub"
 check_eq "an unregistered file is removed as usual" "" \
 	"$(sh -c "echo x >'$D/u.dat' && rm '$D/u.dat' && mv '$D/sub' '$D/sub2'" 2>&1)"
+# A rename onto it that fails once its records are in the stream: from
+# another file system mounted inside DIR (the kernel sees one mount, the
+# rename in DIR answers EXDEV).  The file stays as it was and the unit of
+# the records is backed out.
+printf 'other' >"$D/xfs/other.tmp"
+check_eq "a rename onto it from another file system: EXDEV" \
+	"Invalid cross-device link" \
+	"$(python3 -c 'import os, sys
+try:
+    os.rename(sys.argv[1], sys.argv[2])
+    print("renamed")
+except OSError as e:
+    print(e.strerror)' "$D/xfs/other.tmp" "$D/a.dat")"
+check_same_file "  the file as it was" "$T/a.before" "$D/a.dat"
+check_eq "  its unit is backed out" "BEGIN TRUNCATE WRITE BACKOUT" \
+	"$("$RUV" log show ONE | tail -n 4 | awk '{ print $5 }' | tr '\n' ' ' |
+		sed 's/ $//')"
+n0=$("$RUV" log show ONE | wc -l)
+
 # Unregistered while mounted: removed and moved as any file.
 check "ruv file unregister while mounted" "$RUV" file unregister JNL.H
 check_eq "then its directory moves" "" \

@@ -12,7 +12,9 @@
  * checked against the copy first (its old size and before-image must be
  * what the copy holds there: the stream must describe every change, in
  * order).  With --committed only the records of units that have a COMMIT
- * are applied (a first pass finds them), unchecked.
+ * are applied, unchecked.  Either way the records of a unit that has a
+ * BACKOUT are left out (its changes were undone or never made).  A first
+ * pass finds the units.
  *
  * Prints one line: "records N begin N write N truncate N commit N
  * backout N abort N last_lsn N".  Exit 0; 1 when a check fails or the
@@ -60,7 +62,8 @@ static int uows_has(const struct uows *u, uint64_t x)
 	return 0;
 }
 
-static int committed_units(const char *dir, uint64_t from, struct uows *u)
+static int ended_units(const char *dir, uint64_t from, struct uows *done,
+		       struct uows *undone)
 {
 	struct logreader *lr = NULL;
 	struct logrec rec;
@@ -68,7 +71,9 @@ static int committed_units(const char *dir, uint64_t from, struct uows *u)
 
 	while (rc >= 0 && (rc = logreader_next(lr, &rec)) == 1)
 		if (rec.type == LOGREC_COMMIT)
-			rc = uows_add(u, rec.uow);
+			rc = uows_add(done, rec.uow);
+		else if (rec.type == LOGREC_BACKOUT)
+			rc = uows_add(undone, rec.uow);
 	logreader_close(lr);
 	return rc;
 }
@@ -137,7 +142,7 @@ int main(int argc, char **argv)
 {
 	uint64_t from = 0, count[8] = { 0 }, last = 0, n = 0;
 	struct logreader *lr = NULL;
-	struct uows done = { 0 };
+	struct uows done = { 0 }, undone = { 0 };
 	struct logrec rec;
 	int committed = 0, i = 1, rc;
 
@@ -155,7 +160,7 @@ int main(int argc, char **argv)
 		      stderr);
 		return 2;
 	}
-	rc = committed ? committed_units(argv[i], from, &done) : 0;
+	rc = ended_units(argv[i], from, &done, &undone);
 	if (rc >= 0)
 		rc = logreader_open(argv[i], from, &lr);
 	while (rc >= 0 && (rc = logreader_next(lr, &rec)) == 1) {
@@ -165,12 +170,14 @@ int main(int argc, char **argv)
 			count[rec.type]++;
 		if (rec.type != LOGREC_WRITE && rec.type != LOGREC_TRUNCATE)
 			continue;
-		if (committed && !uows_has(&done, rec.uow))
+		if ((committed && !uows_has(&done, rec.uow)) ||
+		    uows_has(&undone, rec.uow))
 			continue;
 		rc = apply(argv[i + 1], &rec, !committed);
 	}
 	logreader_close(lr);
 	free(done.v);
+	free(undone.v);
 	if (rc < 0) {
 		fprintf(stderr, "jreplay: %s: %s\n", argv[i],
 			*ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
