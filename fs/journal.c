@@ -256,6 +256,31 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
+/* TRUNCATE records of a growth from..to that did not happen: cuts of
+ * zeros, in steps. */
+static int truncate_records_from(struct jfile *jf, uint64_t uow, uint64_t cur,
+				 uint64_t size)
+{
+	uint64_t to;
+	char *zero;
+	int rc = 0;
+
+	zero = calloc(1, cur - size > LOGSTREAM_IMAGE_MAX
+				 ? LOGSTREAM_IMAGE_MAX
+				 : (size_t)(cur - size));
+	if (!zero)
+		return -ENOMEM;
+	for (; rc == 0 && cur > size; cur = to) {
+		to = cur - size > LOGSTREAM_IMAGE_MAX
+			     ? cur - LOGSTREAM_IMAGE_MAX
+			     : size;
+		rc = logstream_truncate(map.ls, uow, jf->dsn, to, cur, zero,
+					(size_t)(cur - to), NULL);
+	}
+	free(zero);
+	return rc;
+}
+
 /* TRUNCATE records from the size of fd (or 0 when fd < 0) down or up to
  * size, the cut-off bytes read from fd, in steps of at most
  * LOGSTREAM_IMAGE_MAX. */
@@ -287,6 +312,97 @@ static int truncate_records(struct jfile *jf, uint64_t uow, int fd,
 		cur = to;
 	}
 	free(cut);
+	return rc;
+}
+
+/*
+ * The bytes [from, from + n) of the file as the stream believes it after
+ * a WRITE of len bytes of buf at o over a file of old bytes, beyond the
+ * file's real end: zeros in a hole before o, buf from o.
+ */
+static void belief(const char *buf, size_t len, uint64_t o, uint64_t from,
+		   size_t n, char *out)
+{
+	uint64_t lo = from > o ? from : o, hi = from + n;
+
+	memset(out, 0, n);
+	if (hi > o + len)
+		hi = o + len;
+	if (lo < hi)
+		memcpy(out + (lo - from), buf + (lo - o), (size_t)(hi - lo));
+}
+
+int jnl_write_failed(struct jfile *jf, uint64_t *uow, int fd, const void *buf,
+		     size_t len, off_t off, uint64_t old)
+{
+	uint64_t o = (uint64_t)off, cur, to, actual;
+	uint64_t believed = o + len > old ? o + len : old;
+	char *img = NULL, *now = NULL;
+	size_t n;
+	int rc = file_size(fd, &actual);
+
+	if (rc < 0)
+		return rc;
+	/* The end the stream believes in, cut back to the real one. */
+	for (cur = believed; rc == 0 && cur > actual; cur = to) {
+		to = cur - actual > LOGSTREAM_IMAGE_MAX
+			     ? cur - LOGSTREAM_IMAGE_MAX
+			     : actual;
+		free(img);
+		img = malloc((size_t)(cur - to));
+		if (!img) {
+			rc = -ENOMEM;
+			break;
+		}
+		belief(buf, len, o, to, (size_t)(cur - to), img);
+		rc = logstream_truncate(map.ls, *uow, jf->dsn, to, cur, img,
+					(size_t)(cur - to), NULL);
+	}
+	/* What the write left below that end, over what it meant to. */
+	if (rc == 0 && o < actual) {
+		n = actual - o < len ? (size_t)(actual - o) : len;
+		now = malloc(n);
+		rc = now ? read_at(fd, now, n, o) : -ENOMEM;
+		if (rc == 0 && memcmp(now, buf, n) != 0)
+			rc = logstream_write(map.ls, *uow, jf->dsn, o, now, n,
+					     buf, n, actual, NULL);
+	}
+	free(img);
+	free(now);
+	return rc;
+}
+
+int jnl_truncate_failed(struct jfile *jf, uint64_t *uow, int fd, off_t size)
+{
+	uint64_t logged = (uint64_t)size, actual, o;
+	char *img = NULL;
+	size_t n;
+	int rc = file_size(fd, &actual);
+
+	if (rc < 0 || actual == logged)
+		return rc;
+	if (actual < logged) /* a growth that did not happen */
+		return truncate_records_from(jf, *uow, logged, actual);
+	/* A cut that did not happen: the size back, then the bytes. */
+	rc = logstream_truncate(map.ls, *uow, jf->dsn, actual, logged, NULL, 0,
+				NULL);
+	img = rc == 0 ? malloc(CHUNK) : NULL;
+	if (rc == 0 && !img)
+		rc = -ENOMEM;
+	for (o = logged; rc == 0 && o < actual; o += n) {
+		char *zero;
+
+		n = actual - o > CHUNK ? CHUNK : (size_t)(actual - o);
+		rc = read_at(fd, img, n, o);
+		zero = rc == 0 ? calloc(1, n) : NULL;
+		if (rc == 0 && !zero)
+			rc = -ENOMEM;
+		if (rc == 0)
+			rc = logstream_write(map.ls, *uow, jf->dsn, o, img, n,
+					     zero, n, actual, NULL);
+		free(zero);
+	}
+	free(img);
 	return rc;
 }
 

@@ -359,7 +359,11 @@ static int do_truncate(struct pnode *n, struct phandle *h, off_t size)
 	rc = jnl_truncate(jf, uow, fd, size);
 	if (rc == 0 && ftruncate(fd, size) < 0) {
 		rc = -errno;
-		(void)jnl_replace(jf, uow, fd, fd); /* the truth, logged */
+		crc = jnl_truncate_failed(jf, uow, fd, size);
+		if (crc < 0)
+			fs_log("%s: the stream may not say what the file holds "
+			       "after a failed truncate: %s",
+			       jnl_dsn(jf), strerror(-crc));
 	}
 	if (uow == &own) {
 		crc = jnl_commit(jf, uow, fd);
@@ -782,7 +786,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 }
 
 /* The pwrite of a journaled write.  A short or failed pwrite after its
- * record was appended: the file's actual content is logged after it, so
+ * record was appended: what the file really holds is logged after it, so
  * the stream says what DIR holds. */
 static ssize_t journaled_write(struct jfile *jf, struct phandle *h,
 			       uint64_t *uow, const char *buf, size_t size,
@@ -792,19 +796,24 @@ static ssize_t journaled_write(struct jfile *jf, struct phandle *h,
 	ssize_t k;
 	int rc;
 
-	if (h->append) {
-		if (fstat(h->fd, &st) < 0)
-			return -errno;
+	if (fstat(h->fd, &st) < 0)
+		return -errno;
+	if (h->append)
 		off = st.st_size;
-	}
 	rc = jnl_write(jf, uow, h->fd, buf, size, off);
 	if (rc < 0)
 		return rc;
 	k = pwrite(h->fd, buf, size, off);
 	if (k < 0)
 		k = -errno;
-	if (k != (ssize_t)size)
-		(void)jnl_replace(jf, uow, h->fd, h->fd);
+	if (k != (ssize_t)size) {
+		rc = jnl_write_failed(jf, uow, h->fd, buf, size, off,
+				      (uint64_t)st.st_size);
+		if (rc < 0)
+			fs_log("%s: the stream may not say what the file holds "
+			       "after a failed write: %s",
+			       jnl_dsn(jf), strerror(-rc));
+	}
 	return k;
 }
 

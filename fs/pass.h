@@ -60,6 +60,16 @@ void jnl_unlock(struct jfile *jf);
 int jnl_write(struct jfile *jf, uint64_t *uow, int fd, const void *buf,
 	      size_t len, off_t off);
 int jnl_truncate(struct jfile *jf, uint64_t *uow, int fd, off_t size);
+/*
+ * After a change whose record was appended but which DIR then refused or
+ * made only in part (ENOSPC in DIR, a short pwrite, a failed ftruncate):
+ * records that take the stream from what it believes to what the file
+ * holds, each with the believed bytes as its before-image, so replay and
+ * backout stay exact.  old: the file's size before the write.
+ */
+int jnl_write_failed(struct jfile *jf, uint64_t *uow, int fd, const void *buf,
+		     size_t len, off_t off, uint64_t old);
+int jnl_truncate_failed(struct jfile *jf, uint64_t *uow, int fd, off_t size);
 /* The content of newfd replaces the file's (rename-over): TRUNCATE 0 and
  * WRITEs of the new bytes, in *uow. */
 int jnl_replace(struct jfile *jf, uint64_t *uow, int oldfd, int newfd);

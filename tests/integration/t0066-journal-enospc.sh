@@ -3,7 +3,9 @@
 # write to a registered file fails with ENOSPC and leaves the file as it
 # was; the commit of the unit already open still succeeds; the mount keeps
 # serving (reads, an unregistered file); once space is freed writes work
-# again, and the stream replays to the file's bytes.
+# again, and the stream replays to the file's bytes.  And DIR full with
+# room in the log: the write falls short, and the stream still replays to
+# exactly what the file holds.
 . "$SRCDIR/tests/integration/lib.sh"
 . "$SRCDIR/tests/integration/jlib.sh"
 
@@ -75,5 +77,36 @@ check "unmounted cleanly" jumount
 check "the stream replays, every before-image checking" \
 	"$JREPLAY" "$L/s" "$T/replay"
 check_same_file "to the file's bytes" "$D/a.dat" "$T/replay/JNL.A"
+
+# DIR full, the log not: the record is appended, then DIR takes only
+# part of the write.  The stream must then say what the file holds: a
+# replay that checks every before-image gives the file's bytes.
+S=$T/smalldata
+mkdir -p "$S" "$T/replay2"
+if ! mount -t tmpfs -o size=256k tmpfs "$S" 2>/dev/null; then
+	echo "Bail out! cannot mount a tmpfs for DIR (root needed)"
+	exit 1
+fi
+at_exit "umount -l '$S'"
+head -c 100000 /dev/urandom >"$S/f.dat"
+cp "$S/f.dat" "$T/replay2/JNL.F"
+"$RUV" file register JNL.F "$S/f.dat" >/dev/null
+"$RUV" log define ROOMY --kind journal >/dev/null
+jmount ROOMY "$S"
+check_eq "a write past what DIR can hold falls short or fails" "short" \
+	"$(python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+data = os.urandom(400000)
+try:
+    n = os.pwrite(fd, data, 50000)
+    print("short" if n < len(data) else "whole")
+except OSError as e:
+    print("short" if e.errno == 28 else e.strerror)
+os.fsync(fd)
+os.close(fd)' "$S/f.dat")"
+check "unmounted cleanly" jumount
+check "the stream replays, every before-image checking" \
+	"$JREPLAY" "$RUV_HOME/logs/ROOMY" "$T/replay2"
+check_same_file "to what DIR holds" "$S/f.dat" "$T/replay2/JNL.F"
 
 done_testing
