@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,6 +41,7 @@
 #include "config.h"
 #include "errmsg.h"
 #include "file.h"
+#include "group.h"
 #include "history.h"
 #include "jcl.h"
 #include "home.h"
@@ -750,6 +752,101 @@ int backup_run(const struct backup_request *req, char *const *dsns, unsigned n,
 		if (results[i].rc < 0)
 			return results[i].rc;
 	return 0;
+}
+
+/* The files of a named backup, in order, each once. */
+struct name_list {
+	char **v;
+	unsigned n, cap;
+};
+
+static int name_add(const char *dsn, void *arg)
+{
+	struct name_list *l = arg;
+	char **nv;
+	unsigned i, cap;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcasecmp(l->v[i], dsn))
+			return 0;
+	if (l->n == l->cap) {
+		cap = l->cap ? 2 * l->cap : 16;
+		nv = realloc(l->v, cap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n] = strdup(dsn);
+	if (!l->v[l->n])
+		return -ENOMEM;
+	l->n++;
+	return 0;
+}
+
+static void name_list_free(struct name_list *l)
+{
+	unsigned i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+/* The DSNs, then each group's members, each once. */
+static int resolve_names(struct repo *r, char *const *dsns, unsigned n,
+			 char *const *groups, unsigned ng, struct name_list *l)
+{
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++)
+		rc = name_add(dsns[i], l);
+	for (i = 0; i < ng && rc == 0; i++)
+		rc = group_members(r, groups[i], NULL, 0, name_add, l);
+	if (rc == 0 && !l->n)
+		rc = ruv_fail(-ENODATA,
+			      ng == 1 ? "nothing to back up: group '%s' has "
+					"no members"
+				      : "nothing to back up: the groups "
+					"('%s', ...) have no members",
+			      groups[0]);
+	return rc;
+}
+
+int backup_named(const struct backup_request *req, struct repo *r,
+		 char *const *dsns, unsigned n, char *const *groups,
+		 unsigned ng, struct backup_result **results,
+		 unsigned *nresults)
+{
+	struct name_list l = { 0 };
+	struct backup_result *res = NULL;
+	unsigned i;
+	int rc;
+
+	*results = NULL;
+	*nresults = 0;
+	rc = resolve_names(r, dsns, n, groups, ng, &l);
+	if (rc < 0)
+		goto out;
+	res = calloc(l.n, sizeof(*res));
+	if (!res) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = backup_run(req, l.v, l.n, res);
+	for (i = 0; rc < 0 && i < l.n && res[i].rc == 0; i++)
+		;
+	if (rc < 0 && i == l.n) {
+		/* refused before any file was started (check_all) */
+		free(res);
+		goto out;
+	}
+	*results = res;
+	*nresults = l.n;
+out:
+	name_list_free(&l);
+	return rc;
 }
 
 /*

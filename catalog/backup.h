@@ -58,6 +58,21 @@ int backup_run(const struct backup_request *req, char *const *dsns, unsigned n,
 	       struct backup_result *results);
 
 /*
+ * What `ruv backup DSN... --group G...` and ctl's backup line ask for:
+ * the DSNs dsns[0..n) and the members of the groups groups[0..ng), in
+ * that order, each file once (DSNs compare without case; the groups are
+ * read through r, the home's repository), backed up with backup_run.  -ENOENT
+ * an unknown group or DSN, -ENODATA nothing to back up (no DSN named and every
+ * group empty): both refused before anything is written, with *results NULL and
+ * a message.  Otherwise *results (free it) holds *nresults results, one per
+ * file, and the return is backup_run's.
+ */
+int backup_named(const struct backup_request *req, struct repo *r,
+		 char *const *dsns, unsigned n, char *const *groups,
+		 unsigned ng, struct backup_result **results,
+		 unsigned *nresults);
+
+/*
  * Back up the repository itself: an online, consistent snapshot written
  * as a data set of kind repository to every configured copy (copy 1
  * Local, copy 2 Staging by default) and registered like any other

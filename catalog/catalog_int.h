@@ -26,6 +26,7 @@ struct repo_stmt {
 struct repo {
 	sqlite3 *db;
 	char path[4096];
+	char home[4096];   /* the directory holding the repository */
 	int found_version; /* user_version before migration */
 	struct repo_stmt cache[REPO_STMT_CACHE];
 	unsigned evict; /* next slot to reuse when every one is taken */
@@ -65,10 +66,78 @@ int repo_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Copy column i as text into buf (always terminated; "" for NULL). */
 void repo_column_text(sqlite3_stmt *st, int i, char *buf, size_t len);
 
-/* If path (the volume file of volser as the repository knows it) is not
- * there, find it through the volume catalog and search path; path is
- * left as it was when nothing has it. */
-void pool_resolve(struct repo *r, const char *volser, char *path, size_t len);
+/*
+ * The row helpers.  A query's parameters are a list built with
+ * REPO_ARGS(REPO_INT(x), REPO_TEXT(s), ...), bound to ?1, ?2, ... in
+ * order (an int converts to int64_t; a NULL text binds NULL).  Entries
+ * past the statement's highest parameter are ignored, so one list can
+ * serve two texts of a query (NULL: no parameters).
+ */
+enum repo_arg_type { REPO_ARG_END, REPO_ARG_INT, REPO_ARG_TEXT };
+
+struct repo_arg {
+	enum repo_arg_type type;
+	int64_t i;
+	const char *t;
+};
+
+#define REPO_INT(v)                                                            \
+	{                                                                      \
+		.type = REPO_ARG_INT, .i = (int64_t)(v)                        \
+	}
+#define REPO_TEXT(v)                                                           \
+	{                                                                      \
+		.type = REPO_ARG_TEXT, .t = (v)                                \
+	}
+#define REPO_ARGS(...)                                                         \
+	((const struct repo_arg[]){ __VA_ARGS__, { .type = REPO_ARG_END } })
+
+/*
+ * One row: row(st, out) decodes the first row of sql (NULL: only say
+ * whether there is one).  0 when there was a row, -ENOENT when there was
+ * none (no message: the caller names what is missing), else -errno.
+ */
+int repo_one(struct repo *r, const char *sql, const struct repo_arg *args,
+	     void (*row)(sqlite3_stmt *st, void *out), void *out);
+
+/*
+ * Every row: row(st, arg) for each, in the order of sql.  A nonzero
+ * return of row stops the walk and is returned as it is (a caller's
+ * "found it, stop" or -errno); else 0 or the -errno of the query.
+ */
+int repo_each(struct repo *r, const char *sql, const struct repo_arg *args,
+	      int (*row)(sqlite3_stmt *st, void *arg), void *arg);
+
+/* A statement with no result rows (INSERT, UPDATE, DELETE): 0 or -errno. */
+int repo_run(struct repo *r, const char *sql, const struct repo_arg *args);
+
+/* A row decoder for repo_one(): column 0 into the int64_t at out. */
+void repo_row_int64(sqlite3_stmt *st, void *out);
+
+/* The home of the repository: the directory holding its file, decided
+ * when the connection opened.  Pool directories and volume paths that
+ * are relative are relative to it. */
+const char *repo_home(const struct repo *r);
+
+/* A volume row's path (stored) made a path to open: absolute as it is,
+ * else under its pool's directory pool_dir (itself absolute or under the
+ * home).  No I/O. */
+int pool_join_path(struct repo *r, const char *pool_dir, const char *stored,
+		   char *buf, size_t len);
+
+/*
+ * Find the file of volume volser (identity ident, hex, "" for a row of
+ * before identities) at this site: path (pool_join_path() of its row)
+ * if it is there and is this volume, else the volume catalog and the
+ * search path; failing those, a file there whose label cannot be read
+ * (the reader will say what is damaged).  0 and the path in out; -ENOENT
+ * (message, naming path) if no file is found; -EIO (message "wrong volume") if
+ * the only files found are other volumes, the first of them in foreign (may be
+ * NULL).
+ */
+int pool_locate(struct repo *r, const char *volser, const char *ident,
+		const char *path, char *out, size_t len, char *foreign,
+		size_t flen);
 
 struct volume_dataset_info;
 

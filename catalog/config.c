@@ -76,8 +76,8 @@ void config_defaults(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->workers = 2;
 	cfg->copies = 2;
-	strcpy(cfg->copy_pool[0], "local");
-	strcpy(cfg->copy_pool[1], "offsite");
+	snprintf(cfg->copy_pool[0], sizeof(cfg->copy_pool[0]), "%s", "local");
+	snprintf(cfg->copy_pool[1], sizeof(cfg->copy_pool[1]), "%s", "offsite");
 	cfg->chunk_size = 1U << 20;
 	cfg->log_segment_size = 64ULL << 20;
 	cfg->npools = 2;
@@ -205,7 +205,7 @@ static int pool_key(struct parse_state *st, const char *pname, const char *key,
 	if (!strcmp(key, "directory")) {
 		if (!*value || strlen(value) >= sizeof(p->directory))
 			return refuse(st, "directory: empty or too long");
-		strcpy(p->directory, value);
+		snprintf(p->directory, sizeof(p->directory), "%s", value);
 	} else if (!strcmp(key, "prefix")) {
 		if (names_pool_prefix_check(value, p->prefix,
 					    sizeof(p->prefix)) < 0)
@@ -248,7 +248,8 @@ static int backup_key(struct parse_state *st, const char *key,
 		if (!valid_pool_name(value))
 			return refuse(st, "%s '%s': not a pool name", key,
 				      value);
-		strcpy(cfg->copy_pool[n], value);
+		snprintf(cfg->copy_pool[n], sizeof(cfg->copy_pool[n]), "%s",
+			 value);
 	} else if (!strcmp(key, "chunk_size")) {
 		if (config_parse_size(value, &size) < 0 || size < (64 << 10) ||
 		    size > (64 << 20) || (size & (size - 1)))
@@ -386,11 +387,13 @@ static int handler(void *user, const char *section, const char *key,
 			    strlen(value) >= sizeof(st->cfg.home))
 				return refuse(st, "home '%s': an absolute path",
 					      value);
-			strcpy(st->cfg.home, value);
+			snprintf(st->cfg.home, sizeof(st->cfg.home), "%s",
+				 value);
 		} else if (!strcmp(key, "volume_path")) {
 			if (strlen(value) >= sizeof(st->cfg.volume_path))
 				return refuse(st, "volume_path: too long");
-			strcpy(st->cfg.volume_path, value);
+			snprintf(st->cfg.volume_path,
+				 sizeof(st->cfg.volume_path), "%s", value);
 		} else if (!strcmp(key, "workers")) {
 			if (parse_uint(value, 1, 64, &st->cfg.workers) < 0)
 				return refuse(st,
@@ -513,7 +516,7 @@ int config_load(const char *path, struct config *cfg)
 		rc = ruv_fail(-ENAMETOOLONG, "config path too long");
 		goto out;
 	}
-	strcpy(st->cfg.path, path);
+	snprintf(st->cfg.path, sizeof(st->cfg.path), "%s", path);
 	st->f = f;
 	st->at_start = 1;
 	rc = ini_parse_stream(read_file_line, st, handler, st);

@@ -7,6 +7,13 @@
  * checks each chunk's checksums before its bytes are used, into a
  * temporary file that is renamed over the target only once complete and
  * synced: a damaged copy never leaves a partial file behind.
+ *
+ * Every read of a copy starts in copy_open_reader(): the volume file must
+ * be this volume and the data set at the registered offset the one the
+ * catalog registered, so a file that only has the right name (another
+ * home's L00001) is never read as ours.  The target of a restore is
+ * reached through directory descriptors opened without following links
+ * (open_target_dir()), and only a regular file is ever replaced.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,7 +50,9 @@
 	" l.active, c.usable, coalesce(b.changed, 0), coalesce(b.uid, 0),"     \
 	" coalesce(b.gid, 0), coalesce(b.mode, 33152), v.volser, v.path,"      \
 	" d.seq, d.vol_offset, d.length, " COPY_SQL_KIND                       \
-	" AS copy_kind" COPY_SQL_FROM
+	" AS copy_kind, coalesce(v.ident, ''), d.kind, d.name, d.created_us,"  \
+	" d.checksum, p.directory" COPY_SQL_FROM                               \
+	" JOIN pool p ON p.id = v.pool_id"
 
 /* The same columns for backup copies only: inner joins on backup and
  * file, so a DSN filter can drive the query from the file. */
@@ -50,15 +60,20 @@
 	"SELECT c.id, c.backup_id, d.id, v.id, f.dsn AS name_dsn,"             \
 	" b.start_us AS time_us, b.end_us, b.size, d.stored_size, c.copy_no,"  \
 	" l.name, l.active, c.usable, b.changed, b.uid, b.gid, b.mode,"        \
-	" v.volser, v.path, d.seq, d.vol_offset, d.length, 'B' AS copy_kind"   \
+	" v.volser, v.path, d.seq, d.vol_offset, d.length, 'B' AS copy_kind,"  \
+	" coalesce(v.ident, ''), d.kind, d.name, d.created_us, d.checksum,"    \
+	" p.directory"                                                         \
 	" FROM file f JOIN backup b ON b.file_id = f.id"                       \
 	" JOIN copy c ON c.backup_id = b.id"                                   \
 	" JOIN location l ON l.id = c.location_id"                             \
 	" JOIN dataset d ON d.id = c.dataset_id"                               \
-	" JOIN volume v ON v.id = d.volume_id"
+	" JOIN volume v ON v.id = d.volume_id"                                 \
+	" JOIN pool p ON p.id = v.pool_id"
 
-static void row_to_copy(sqlite3_stmt *st, struct copy_info *ci)
+static void row_to_copy(struct repo *r, sqlite3_stmt *st, struct copy_info *ci)
 {
+	char stored[PATH_MAX], dir[PATH_MAX];
+
 	ci->copy_id = sqlite3_column_int64(st, 0);
 	ci->backup_id = sqlite3_column_int64(st, 1);
 	ci->dataset_id = sqlite3_column_int64(st, 2);
@@ -77,11 +92,34 @@ static void row_to_copy(sqlite3_stmt *st, struct copy_info *ci)
 	ci->gid = (gid_t)sqlite3_column_int64(st, 15);
 	ci->mode = (mode_t)sqlite3_column_int64(st, 16);
 	repo_column_text(st, 17, ci->volser, sizeof(ci->volser));
-	repo_column_text(st, 18, ci->volume_path, sizeof(ci->volume_path));
+	repo_column_text(st, 18, stored, sizeof(stored));
 	ci->seq = (uint32_t)sqlite3_column_int64(st, 19);
 	ci->vol_offset = (uint64_t)sqlite3_column_int64(st, 20);
 	ci->ds_length = (uint64_t)sqlite3_column_int64(st, 21);
 	ci->kind = (char)sqlite3_column_text(st, 22)[0];
+	repo_column_text(st, 23, ci->volume_ident, sizeof(ci->volume_ident));
+	repo_column_text(st, 24, ci->ds_kind, sizeof(ci->ds_kind));
+	repo_column_text(st, 25, ci->ds_name, sizeof(ci->ds_name));
+	ci->ds_created_us = sqlite3_column_int64(st, 26);
+	ci->ds_checksum = (uint32_t)sqlite3_column_int64(st, 27);
+	repo_column_text(st, 28, dir, sizeof(dir));
+	if (pool_join_path(r, dir, stored, ci->volume_path,
+			   sizeof(ci->volume_path)) < 0)
+		snprintf(ci->volume_path, sizeof(ci->volume_path), "%s",
+			 stored);
+}
+
+/* Where the copy's volume is at this site (pool_locate()); volume_path
+ * is left where its pool keeps it when no file is this volume, for
+ * copy_open_reader() to say so. */
+static void locate(struct repo *r, struct copy_info *ci)
+{
+	char found[PATH_MAX];
+
+	if (pool_locate(r, ci->volser, ci->volume_ident, ci->volume_path, found,
+			sizeof(found), NULL, 0) == 0)
+		snprintf(ci->volume_path, sizeof(ci->volume_path), "%s", found);
+	ruv_clearerr();
 }
 
 static int volume_id_of(struct repo *r, const char *volser, int64_t *id)
@@ -117,7 +155,7 @@ static int check_filter(struct repo *r, const struct copy_filter *f, char *dsn,
 		rc = file_lookup(r, f->dsn, &fi);
 		if (rc < 0)
 			return rc;
-		strcpy(dsn, fi.dsn);
+		snprintf(dsn, NAMES_DSN_MAX + 1, "%s", fi.dsn);
 	}
 	if (f->location) {
 		rc = location_lookup(r, f->location, &li);
@@ -215,10 +253,9 @@ int copy_list(struct repo *r, const struct copy_filter *f,
 		sqlite3_bind_int64(st, 6, f->after_id);
 	sqlite3_bind_int64(st, 8, f->limit ? (int64_t)f->limit : -1);
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		row_to_copy(st, &ci);
+		row_to_copy(r, st, &ci);
 		if (f->resolve)
-			pool_resolve(r, ci.volser, ci.volume_path,
-				     sizeof(ci.volume_path));
+			locate(r, &ci);
 		rc = cb(&ci, arg);
 		if (rc)
 			goto out;
@@ -285,12 +322,18 @@ static int explain_none(struct repo *r, const struct file_info *fi,
 			fi->dsn, when);
 }
 
-int copy_select(struct repo *r, const char *dsn, int64_t at_us,
-		unsigned copy_no, struct copy_info *out)
+/* check: open each candidate (copy_choose()), else take the first. */
+static int select_copy(struct repo *r, const char *dsn, int64_t at_us,
+		       unsigned copy_no, int check, struct copy_info *out)
 {
+	struct volume_reader *vr = NULL;
 	struct file_info fi;
+	struct copy_info ci;
 	sqlite3_stmt *st = NULL;
-	int src, rc;
+	int64_t first_backup = 0;
+	char why[1024] = "";
+	size_t w;
+	int src, rc, first_rc = 0;
 
 	rc = file_lookup(r, dsn, &fi);
 	if (rc < 0)
@@ -300,46 +343,145 @@ int copy_select(struct repo *r, const char *dsn, int64_t at_us,
 			  " WHERE b.file_id = ?1 AND b.start_us <= ?2"
 			  " AND l.active = 1 AND c.usable = 1"
 			  " AND (?3 = 0 OR c.copy_no = ?3)"
-			  " ORDER BY b.start_us DESC, b.id DESC, c.copy_no"
-			  " LIMIT 1",
+			  " ORDER BY b.start_us DESC, b.id DESC, c.copy_no",
 			  &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, fi.id);
 	sqlite3_bind_int64(st, 2, at_us);
 	sqlite3_bind_int(st, 3, (int)copy_no);
-	src = sqlite3_step(st);
-	if (src == SQLITE_ROW) {
-		row_to_copy(st, out);
-		pool_resolve(r, out->volser, out->volume_path,
-			     sizeof(out->volume_path));
+	rc = 1; /* no row yet */
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		row_to_copy(r, st, &ci);
+		if (rc != 1 && ci.backup_id != first_backup)
+			break; /* never an older backup instead */
+		first_backup = ci.backup_id;
+		locate(r, &ci);
+		if (!check) {
+			*out = ci;
+			rc = 0;
+			break;
+		}
+		ruv_clearerr();
+		rc = copy_open_reader(&ci, &vr);
+		volume_reader_close(vr);
+		vr = NULL;
+		if (rc == 0) {
+			*out = ci;
+			break;
+		}
+		if (!first_rc)
+			first_rc = rc;
+		w = strlen(why);
+		snprintf(why + w, sizeof(why) - w, "%s%s", w ? "; " : "",
+			 *ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
 	}
 	repo_finalize(r, st);
-	if (src == SQLITE_DONE)
+	if (src != SQLITE_ROW && src != SQLITE_DONE)
+		return repo_errno(r, src);
+	if (rc == 1)
 		return explain_none(r, &fi, at_us, copy_no);
-	return src == SQLITE_ROW ? 0 : repo_errno(r, src);
+	if (rc < 0)
+		return ruv_fail(first_rc, "%s", why);
+	/* What was passed over, for the caller to warn of ("" if none). */
+	if (why[0])
+		ruv_fail(0, "%s", why);
+	else
+		ruv_clearerr();
+	return 0;
 }
 
-static int open_reader(const struct copy_info *ci, struct volume_reader **out)
+/* "NAME (seq N, written TIME)" of what a header or the catalog says. */
+static void describe(char *buf, size_t len, const char *name, uint32_t seq,
+		     int64_t created_us)
 {
-	int rc;
+	char when[RTIME_ISO_MAX];
+
+	rtime_format_iso(created_us, when, sizeof(when));
+	snprintf(buf, len, "%s (seq %u, written %s)", name, seq, when);
+}
+
+static int wrong_volume(const struct copy_info *ci,
+			const struct volume_dataset_info *di,
+			const char *label_ident)
+{
+	char have[160], want[160];
+
+	if (di) {
+		memcpy(have, "data set ", 9);
+		describe(have + 9, sizeof(have) - 9, di->name, di->seq,
+			 di->created_us);
+	} else {
+		snprintf(have, sizeof(have), "no data set at offset %llu",
+			 (unsigned long long)ci->vol_offset);
+	}
+	describe(want, sizeof(want), ci->ds_name, ci->seq, ci->ds_created_us);
+	return ruv_fail(-EIO,
+			"copy %u of '%s': wrong volume: %s holds %s, "
+			"the catalog expects data set %s%s%s%s%s ('%s')",
+			ci->copy_no, ci->dsn, ci->volser, have, want,
+			label_ident ? "; its identity is " : "",
+			label_ident ? (*label_ident ? label_ident : "none")
+				    : "",
+			label_ident ? ", the catalog's " : "",
+			label_ident ? ci->volume_ident : "", ci->volume_path);
+}
+
+/* Does the header say what the catalog registered?  The checksum names
+ * the content, the name and the time (µs) the backup; the place is the
+ * offset the reader opened at, and the reader has already checked it
+ * against the footer, so the seq is only reported, not compared. */
+static int same_dataset(const struct copy_info *ci,
+			const struct volume_dataset_info *di)
+{
+	return di->created_us == ci->ds_created_us &&
+	       di->checksum == ci->ds_checksum &&
+	       !strcmp(di->name, ci->ds_name) &&
+	       !strcmp(volume_kind_name(di->kind), ci->ds_kind);
+}
+
+int copy_open_reader(const struct copy_info *ci, struct volume_reader **out)
+{
+	char have[VOLUME_IDENT_HEX];
+	struct volume_reader *vr = NULL;
+	struct volume_label label;
+	int rc, other = 0;
 
 	if (access(ci->volume_path, F_OK) < 0)
 		return ruv_fail(-ENOENT,
-				"volume '%s' of copy %u of '%s' is not here"
-				" (not catalogued, not on volume_path; no "
-				"file '%s'): catalogue it with ruv catalog",
-				ci->volser, ci->copy_no, ci->dsn,
+				"copy %u of '%s': volume %s is MISSING: no "
+				"file '%s', not catalogued, not on volume_path:"
+				" catalogue it with ruv catalog",
+				ci->copy_no, ci->dsn, ci->volser,
 				ci->volume_path);
+	/* A damaged label does not hide the data: the header check below
+	 * still names the data set exactly. */
+	if (volume_label_read(ci->volume_path, &label) == 0) {
+		volume_ident_format(label.ident, have);
+		other = strcmp(label.volser, ci->volser) ||
+			(*ci->volume_ident && strcmp(have, ci->volume_ident));
+	}
+	ruv_clearerr();
 	rc = volume_reader_open(ci->volume_path, ci->vol_offset, ci->ds_length,
-				out);
-
+				&vr);
+	if (other) {
+		rc = wrong_volume(ci, rc == 0 ? volume_reader_info(vr) : NULL,
+				  have);
+		volume_reader_close(vr);
+		return rc;
+	}
 	if (rc < 0)
 		return ruv_fail(rc,
 				"copy %u of '%s' (volume %s, data set %u):"
 				" %s",
 				ci->copy_no, ci->dsn, ci->volser, ci->seq,
 				*ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
+	if (!same_dataset(ci, volume_reader_info(vr))) {
+		rc = wrong_volume(ci, volume_reader_info(vr), NULL);
+		volume_reader_close(vr);
+		return rc;
+	}
+	*out = vr;
 	return 0;
 }
 
@@ -348,7 +490,7 @@ int copy_verify(const struct copy_info *ci)
 	struct volume_reader *vr = NULL;
 	int rc;
 
-	rc = open_reader(ci, &vr);
+	rc = copy_open_reader(ci, &vr);
 	if (rc < 0)
 		return rc;
 	rc = volume_reader_verify(vr);
@@ -531,7 +673,7 @@ static int stream_out(const struct copy_info *ci, struct volume_reader *vr,
 	}
 	lanes[0].vr = vr;
 	for (i = 1; i < n; i++) {
-		if (open_reader(ci, &lanes[i].vr) < 0 ||
+		if (copy_open_reader(ci, &lanes[i].vr) < 0 ||
 		    pthread_create(&tid[i], NULL, lane_run, &lanes[i]) != 0)
 			break;
 		started++;
@@ -575,33 +717,180 @@ static int stream_out(const struct copy_info *ci, struct volume_reader *vr,
 	return rc;
 }
 
+/*
+ * Open the directory that will hold target, one component at a time, each
+ * with O_NOFOLLOW | O_DIRECTORY from the one before: no symbolic link is
+ * followed anywhere on the way (openat2() with RESOLVE_NO_SYMLINKS would
+ * do the same in one call, but not on every kernel this runs on).  base
+ * gets the last component.  -ELOOP (message naming the component) for a
+ * link, the open errors otherwise.
+ */
+int copy_select(struct repo *r, const char *dsn, int64_t at_us,
+		unsigned copy_no, struct copy_info *out)
+{
+	return select_copy(r, dsn, at_us, copy_no, 0, out);
+}
+
+int copy_choose(struct repo *r, const char *dsn, int64_t at_us,
+		unsigned copy_no, struct copy_info *out)
+{
+	return select_copy(r, dsn, at_us, copy_no, 1, out);
+}
+
+static int open_target_dir(const char *ctx, const char *target, int *dfd_out,
+			   char *base, size_t blen)
+{
+	char path[PATH_MAX], *p, *slash, *comp;
+	struct stat sb;
+	int dfd, nfd, rc;
+
+	if (!*target)
+		return ruv_fail(-EINVAL, "%s: an empty target path", ctx);
+	if (snprintf(path, sizeof(path), "%s", target) >= (int)sizeof(path))
+		return ruv_fail(-ENAMETOOLONG, "%s: path too long", ctx);
+	dfd = open(path[0] == '/' ? "/" : ".",
+		   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		rc = -errno;
+		return ruv_fail(rc, "%s: %s", ctx, strerror(-rc));
+	}
+	p = path;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		slash = strchr(p, '/');
+		if (!slash || !slash[strspn(slash, "/")])
+			break; /* p is the last component */
+		*slash = '\0';
+		comp = p;
+		nfd = openat(dfd, comp,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0) {
+			rc = -errno;
+			if (fstatat(dfd, comp, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(sb.st_mode))
+				rc = ruv_fail(-ELOOP,
+					      "%s: '%.*s' is a symbolic link;"
+					      " restore follows no link in "
+					      "the target's path",
+					      ctx, (int)(slash - path), target);
+			else
+				rc = ruv_fail(rc, "%s: '%.*s': %s", ctx,
+					      (int)(slash - path), target,
+					      strerror(-rc));
+			close(dfd);
+			return rc;
+		}
+		close(dfd);
+		dfd = nfd;
+		p = slash + 1;
+	}
+	slash = strchr(p, '/');
+	if (slash)
+		*slash = '\0'; /* trailing slashes */
+	if (!*p || !strcmp(p, ".") || !strcmp(p, "..")) {
+		close(dfd);
+		return ruv_fail(-EISDIR, "%s: '%s' names a directory", ctx,
+				target);
+	}
+	if (strlen(p) >= blen) {
+		close(dfd);
+		return ruv_fail(-ENAMETOOLONG, "%s: name too long", ctx);
+	}
+	memcpy(base, p, strlen(p) + 1);
+	*dfd_out = dfd;
+	return 0;
+}
+
+/* Only a regular file (or nothing) may be replaced by a restore. */
+static int check_target(const char *ctx, const char *target, int dfd,
+			const char *base)
+{
+	struct stat sb;
+	int rc;
+
+	if (fstatat(dfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+		rc = -errno;
+		return rc == -ENOENT ? 0
+				     : ruv_fail(rc, "%s: '%s': %s", ctx, target,
+						strerror(-rc));
+	}
+	if (S_ISREG(sb.st_mode))
+		return 0;
+	if (S_ISDIR(sb.st_mode))
+		return ruv_fail(-EISDIR,
+				"%s: '%s' is a directory; restore replaces "
+				"only a regular file",
+				ctx, target);
+	if (S_ISLNK(sb.st_mode))
+		return ruv_fail(-ELOOP,
+				"%s: '%s' is a symbolic link; restore "
+				"replaces only a regular file",
+				ctx, target);
+	return ruv_fail(-EINVAL,
+			"%s: '%s' exists and is a %s; restore replaces only a "
+			"regular file",
+			ctx, target,
+			S_ISCHR(sb.st_mode)    ? "character device"
+			: S_ISBLK(sb.st_mode)  ? "block device"
+			: S_ISFIFO(sb.st_mode) ? "FIFO"
+			: S_ISSOCK(sb.st_mode) ? "socket"
+					       : "special file");
+}
+
+/* A new temporary file BASE.ruv-restore-XXXXXX in dfd, mode 0600. */
+static int create_temp(int dfd, const char *base, char *tmp, size_t len)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char rnd[6];
+	unsigned i, tries;
+	int fd, n;
+
+	for (tries = 0; tries < 100; tries++) {
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return -EAGAIN;
+		n = snprintf(tmp, len, "%s.ruv-restore-XXXXXX", base);
+		if (n < 0 || (size_t)n >= len)
+			return -ENAMETOOLONG;
+		for (i = 0; i < sizeof(rnd); i++)
+			tmp[n - 6 + (int)i] = set[rnd[i] % (sizeof(set) - 1)];
+		fd = openat(dfd, tmp,
+			    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
 int copy_restore(const struct copy_info *ci, const char *target)
 {
-	char tmp[PATH_MAX], dirbuf[PATH_MAX];
+	char tmp[NAME_MAX + 1] = "", base[NAME_MAX + 1], ctx[PATH_MAX + 64];
 	struct volume_reader *vr = NULL;
-	char *dir;
-	int fd = -1, dfd, rc;
+	int fd = -1, dfd = -1, rc;
 
-	if (snprintf(dirbuf, sizeof(dirbuf), "%s", target) >=
-		    (int)sizeof(dirbuf) ||
-	    snprintf(tmp, sizeof(tmp), "%s.ruv-restore-XXXXXX", target) >=
-		    (int)sizeof(tmp))
-		return ruv_fail(-ENAMETOOLONG, "'%s': path too long", target);
-	dir = dirname(dirbuf);
-	rc = open_reader(ci, &vr);
+	snprintf(ctx, sizeof(ctx), "restore of '%s' to '%s'", ci->dsn, target);
+	rc = open_target_dir(ctx, target, &dfd, base, sizeof(base));
 	if (rc < 0)
 		return rc;
-	fd = mkostemp(tmp, O_CLOEXEC);
+	rc = check_target(ctx, target, dfd, base);
+	if (rc < 0)
+		goto out;
+	rc = copy_open_reader(ci, &vr);
+	if (rc < 0)
+		goto out;
+	fd = create_temp(dfd, base, tmp, sizeof(tmp));
 	if (fd < 0) {
-		rc = -errno;
-		ruv_fail(rc, "cannot write in '%s': %s", dir, strerror(-rc));
+		rc = fd;
+		tmp[0] = '\0';
+		ruv_fail(rc, "%s: cannot write beside it: %s", ctx,
+			 strerror(-rc));
 		goto out;
 	}
 	rc = stream_out(ci, vr, fd);
 	if (rc < 0) {
 		if (!*ruv_lasterr() || rc != -EIO)
-			ruv_fail(rc, "restore of '%s' to '%s': %s", ci->dsn,
-				 target,
+			ruv_fail(rc, "%s: %s", ctx,
 				 *ruv_lasterr() ? ruv_lasterr()
 						: strerror(-rc));
 		goto out;
@@ -617,22 +906,25 @@ int copy_restore(const struct copy_info *ci, const char *target)
 		ruv_fail(rc, "cannot write '%s': %s", target, strerror(-rc));
 		goto out;
 	}
-	if (rename(tmp, target) < 0) {
+	/* Checked again just before: what was checked first may have been
+	 * replaced meanwhile by somebody who can write in the directory. */
+	rc = check_target(ctx, target, dfd, base);
+	if (rc < 0)
+		goto out;
+	if (renameat(dfd, tmp, dfd, base) < 0) {
 		rc = -errno;
 		ruv_fail(rc, "cannot replace '%s': %s", target, strerror(-rc));
 		goto out;
 	}
 	tmp[0] = '\0';
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	fsync(dfd);
 out:
 	if (fd >= 0)
 		close(fd);
-	if (rc < 0 && tmp[0] && fd >= 0)
-		unlink(tmp);
+	if (tmp[0])
+		unlinkat(dfd, tmp, 0);
+	if (dfd >= 0)
+		close(dfd);
 	volume_reader_close(vr);
 	return rc;
 }
@@ -693,9 +985,8 @@ static int copy_one(struct repo *r, const char *where, int64_t a, int64_t b,
 	sqlite3_bind_int64(st, 2, b);
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW) {
-		row_to_copy(st, out);
-		pool_resolve(r, out->volser, out->volume_path,
-			     sizeof(out->volume_path));
+		row_to_copy(r, st, out);
+		locate(r, out);
 	}
 	repo_finalize(r, st);
 	if (src == SQLITE_DONE)

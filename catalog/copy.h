@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "names.h"
+#include "volume.h"
 
 struct repo;
 
@@ -40,10 +41,18 @@ struct copy_info {
 	gid_t gid;
 	mode_t mode;
 	char volser[NAMES_VOLSER_LEN + 1];
-	char volume_path[PATH_MAX];
+	char volume_ident[VOLUME_IDENT_HEX]; /* "": a volume of before
+						identities */
+	char volume_path[PATH_MAX]; /* where it was found, else where its
+				       pool keeps it */
 	uint32_t seq;
 	uint64_t vol_offset;
 	uint64_t ds_length; /* bytes of the data set on the volume */
+	/* What the data set's header on the volume must say. */
+	char ds_kind[16]; /* volume_kind_name() */
+	char ds_name[VOLUME_NAME_MAX + 1];
+	int64_t ds_created_us;
+	uint32_t ds_checksum;
 };
 
 /*
@@ -134,12 +143,40 @@ int copy_list(struct repo *r, const struct copy_filter *f,
  * at or before at_us having a usable copy (copy_no if nonzero, else the
  * lowest-numbered usable one).  -ENOENT with a message saying what was
  * missing: no backup at all, none before at_us, or that copy inactive.
+ * From the catalog alone: nothing is read from the volumes.
  */
 int copy_select(struct repo *r, const char *dsn, int64_t at_us,
 		unsigned copy_no, struct copy_info *out);
 
-/* Check every chunk of the copy's data set.  -EIO naming data set, copy
- * and volume on damage. */
+/*
+ * The copy a restore reads: as copy_select(), but among the usable copies
+ * of that newest backup, the lowest-numbered one whose volume is here and
+ * holds the data set (copy_open_reader() succeeds on it), so a wrong or
+ * missing volume hands over to the next copy.  When no copy of that
+ * backup opens: the error of the first, with every copy's reason in the
+ * message (an older backup is never taken silently instead).  On
+ * success ruv_lasterr() holds why the lower-numbered copies were passed
+ * over, "" if none were.
+ */
+int copy_choose(struct repo *r, const char *dsn, int64_t at_us,
+		unsigned copy_no, struct copy_info *out);
+
+/*
+ * Open a reader on the copy's data set, checking that it is the one the
+ * catalog registered: the volume file is there (-ENOENT, message "volume
+ * VOLSER is MISSING" naming where it was looked for), its label is this
+ * volume (VOLSER and identity, when the label is readable and the row
+ * has an identity), and the data set header at the registered offset
+ * says the kind, name, time and content checksum the catalog holds.  A mismatch
+ * is damage: -EIO, message "wrong volume: VOLSER holds data set X, the catalog
+ * expects Y".  Other damage: -EIO with the reader's message.  One copy, no
+ * fallback: restore, verify and the tree all open copies here.  *out is freed
+ * with volume_reader_close().
+ */
+int copy_open_reader(const struct copy_info *ci, struct volume_reader **out);
+
+/* Check every chunk of the copy's data set (after copy_open_reader()).
+ * -EIO naming data set, copy and volume on damage; -ENOENT missing. */
 int copy_verify(const struct copy_info *ci);
 
 /*
@@ -147,6 +184,14 @@ int copy_verify(const struct copy_info *ci);
  * target's directory, every chunk checked, fsync, owner and mode of the
  * backup, rename over target.  Runs of zeros become holes.  On failure
  * target is untouched.
+ *
+ * The target is resolved without following symbolic links: each
+ * directory on the way is opened with O_NOFOLLOW | O_DIRECTORY from the
+ * one before (from / or the working directory), so a user who owns a
+ * directory on the path cannot swap it for a link and have root write
+ * elsewhere (-ELOOP, the message naming the component).  A target that
+ * exists must be a regular file: a directory (-EISDIR), a symbolic link
+ * (-ELOOP), a device, FIFO or socket (-EINVAL) is refused, untouched.
  */
 int copy_restore(const struct copy_info *ci, const char *target);
 

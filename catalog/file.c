@@ -22,8 +22,10 @@
 
 #define FILE_COLUMNS "id, dsn, path, uid, gid, mode, registered_us"
 
-static void row_to_info(sqlite3_stmt *st, struct file_info *fi)
+static void row_to_info(sqlite3_stmt *st, void *out)
 {
+	struct file_info *fi = out;
+
 	fi->id = sqlite3_column_int64(st, 0);
 	repo_column_text(st, 1, fi->dsn, sizeof(fi->dsn));
 	repo_column_text(st, 2, fi->path, sizeof(fi->path));
@@ -74,7 +76,7 @@ static int check_source(const char *path, struct file_info *fi)
 	close(fd);
 	if (rc < 0)
 		goto out;
-	strcpy(fi->path, real);
+	snprintf(fi->path, sizeof(fi->path), "%s", real);
 	fi->uid = sb.st_uid;
 	fi->gid = sb.st_gid;
 	fi->mode = sb.st_mode;
@@ -152,27 +154,13 @@ out:
 
 static int count_backups(struct repo *r, int64_t file_id, int64_t *n)
 {
-	sqlite3_stmt *st = NULL;
-	int src, rc;
-
-	rc = repo_prepare(r, "SELECT count(*) FROM backup WHERE file_id = ?",
-			  &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, file_id);
-	src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	else
-		rc = repo_errno(r, src);
-	repo_finalize(r, st);
-	return rc;
+	return repo_one(r, "SELECT count(*) FROM backup WHERE file_id = ?",
+			REPO_ARGS(REPO_INT(file_id)), repo_row_int64, n);
 }
 
 int file_unregister(struct repo *r, const char *dsn)
 {
 	struct file_info fi;
-	sqlite3_stmt *st = NULL;
 	int64_t nbackups = 0;
 	int rc;
 
@@ -192,11 +180,8 @@ int file_unregister(struct repo *r, const char *dsn)
 			      fi.dsn, (long long)nbackups);
 		goto out;
 	}
-	rc = repo_prepare(r, "DELETE FROM file WHERE id = ?", &st);
-	if (rc < 0)
-		goto out;
-	sqlite3_bind_int64(st, 1, fi.id);
-	rc = repo_step_done(r, st);
+	rc = repo_run(r, "DELETE FROM file WHERE id = ?",
+		      REPO_ARGS(REPO_INT(fi.id)));
 	if (rc < 0)
 		goto out;
 	rc = history_add(r, "file unregister", fi.dsn, 0, fi.path);
@@ -204,7 +189,6 @@ int file_unregister(struct repo *r, const char *dsn)
 		goto out;
 	rc = repo_commit(r);
 out:
-	repo_finalize(r, st);
 	if (rc < 0)
 		repo_rollback(r);
 	return rc;
@@ -213,99 +197,60 @@ out:
 int file_lookup(struct repo *r, const char *dsn, struct file_info *out)
 {
 	char name[NAMES_DSN_MAX + 1];
-	sqlite3_stmt *st = NULL;
-	int src, rc;
+	int rc;
 
 	rc = names_dsn_check(dsn, name, sizeof(name));
 	if (rc < 0)
 		return rc;
-	rc = repo_prepare(r, "SELECT " FILE_COLUMNS " FROM file WHERE dsn = ?",
-			  &st);
-	if (rc < 0)
-		return rc;
-	repo_bind_text(st, 1, name);
-	src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
-		row_to_info(st, out);
-	else if (src == SQLITE_DONE)
+	rc = repo_one(r, "SELECT " FILE_COLUMNS " FROM file WHERE dsn = ?",
+		      REPO_ARGS(REPO_TEXT(name)), row_to_info, out);
+	if (rc == -ENOENT)
 		rc = ruv_fail(-ENOENT, "DSN '%s' is not registered", name);
-	else
-		rc = repo_errno(r, src);
-	repo_finalize(r, st);
 	return rc;
+}
+
+struct file_walk {
+	int (*cb)(const struct file_info *, void *);
+	void *arg;
+};
+
+static int walk_row(sqlite3_stmt *st, void *arg)
+{
+	struct file_walk *w = arg;
+	struct file_info fi;
+
+	row_to_info(st, &fi);
+	return w->cb(&fi, w->arg);
 }
 
 int file_list(struct repo *r, const char *after, unsigned limit,
 	      int (*cb)(const struct file_info *, void *), void *arg)
 {
-	struct file_info fi;
-	sqlite3_stmt *st = NULL;
-	int src, rc;
+	struct file_walk w = { cb, arg };
 
-	rc = repo_prepare(r,
-			  "SELECT " FILE_COLUMNS " FROM file WHERE dsn > ?"
-			  " ORDER BY dsn LIMIT ?",
-			  &st);
-	if (rc < 0)
-		return rc;
-	repo_bind_text(st, 1, after ? after : "");
-	sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		row_to_info(st, &fi);
-		rc = cb(&fi, arg);
-		if (rc)
-			goto out;
-	}
-	if (src != SQLITE_DONE)
-		rc = repo_errno(r, src);
-out:
-	repo_finalize(r, st);
-	return rc;
+	return repo_each(r,
+			 "SELECT " FILE_COLUMNS " FROM file WHERE dsn > ?"
+			 " ORDER BY dsn LIMIT ?",
+			 REPO_ARGS(REPO_TEXT(after ? after : ""),
+				   REPO_INT(limit ? (int64_t)limit : -1)),
+			 walk_row, &w);
 }
 
 int file_get(struct repo *r, int64_t id, struct file_info *out)
 {
-	sqlite3_stmt *st = NULL;
-	int src, rc;
-
-	rc = repo_prepare(r, "SELECT " FILE_COLUMNS " FROM file WHERE id = ?",
-			  &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
-		row_to_info(st, out);
-	repo_finalize(r, st);
-	if (src == SQLITE_DONE)
-		return -ENOENT;
-	return src == SQLITE_ROW ? 0 : repo_errno(r, src);
+	return repo_one(r, "SELECT " FILE_COLUMNS " FROM file WHERE id = ?",
+			REPO_ARGS(REPO_INT(id)), row_to_info, out);
 }
 
 int file_list_by_id(struct repo *r, int64_t after_id, unsigned limit,
 		    int (*cb)(const struct file_info *, void *), void *arg)
 {
-	struct file_info fi;
-	sqlite3_stmt *st = NULL;
-	int src, rc;
+	struct file_walk w = { cb, arg };
 
-	rc = repo_prepare(r,
-			  "SELECT " FILE_COLUMNS " FROM file WHERE id > ?"
-			  " ORDER BY id LIMIT ?",
-			  &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, after_id);
-	sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		row_to_info(st, &fi);
-		rc = cb(&fi, arg);
-		if (rc)
-			goto out;
-	}
-	if (src != SQLITE_DONE)
-		rc = repo_errno(r, src);
-out:
-	repo_finalize(r, st);
-	return rc;
+	return repo_each(r,
+			 "SELECT " FILE_COLUMNS " FROM file WHERE id > ?"
+			 " ORDER BY id LIMIT ?",
+			 REPO_ARGS(REPO_INT(after_id),
+				   REPO_INT(limit ? (int64_t)limit : -1)),
+			 walk_row, &w);
 }

@@ -234,7 +234,7 @@ int group_remove(struct repo *r, const char *name, const char *const *dsns,
 	return group_change(r, 'r', name, dsns, n);
 }
 
-int group_delete(struct repo *r, const char *name)
+int group_delete(struct repo *r, const char *name, int force)
 {
 	struct group_info g;
 	sqlite3_stmt *st = NULL;
@@ -246,6 +246,15 @@ int group_delete(struct repo *r, const char *name)
 	rc = lookup_in_txn(r, name, &g);
 	if (rc < 0)
 		goto out;
+	/* Counted in the transaction that deletes: a member added since
+	 * the caller looked is seen. */
+	if (g.members && !force) {
+		rc = ruv_fail(-ENOTEMPTY,
+			      "group '%s' is not empty (%u member%s): remove "
+			      "them first, or delete it with --force",
+			      g.name, g.members, g.members == 1 ? "" : "s");
+		goto out;
+	}
 	rc = repo_prepare(r, "DELETE FROM grp WHERE id = ?", &st);
 	if (rc < 0)
 		goto out;
@@ -253,7 +262,8 @@ int group_delete(struct repo *r, const char *name)
 	rc = repo_step_done(r, st);
 	if (rc < 0)
 		goto out;
-	rc = history_add(r, "group delete", g.name, 0, "");
+	rc = history_add(r, "group delete", g.name, 0,
+			 g.members ? "forced: it had members" : "");
 	if (rc < 0)
 		goto out;
 	rc = repo_commit(r);

@@ -35,8 +35,14 @@ int group_add(struct repo *r, const char *name, const char *const *dsns,
 int group_remove(struct repo *r, const char *name, const char *const *dsns,
 		 unsigned n);
 
-/* Delete a group (its files stay registered).  -ENOENT unknown. */
-int group_delete(struct repo *r, const char *name);
+/*
+ * Delete a group (its files stay registered).  Only an empty group unless
+ * force: -ENOTEMPTY (with a message) when it has members, counted inside
+ * the deleting transaction, so `rmdir groups/G` and `ruv group delete G`
+ * agree and neither deletes a member added a moment before.  -ENOENT
+ * unknown.
+ */
+int group_delete(struct repo *r, const char *name, int force);
 
 int group_lookup(struct repo *r, const char *name, struct group_info *out);
 

@@ -14,81 +14,61 @@
 int history_add(struct repo *r, const char *action, const char *subject, int rc,
 		const char *message)
 {
-	sqlite3_stmt *st = NULL;
-	int err;
+	return repo_run(r,
+			"INSERT INTO history(time_us, action, subject,"
+			" outcome, message) VALUES (?, ?, ?, ?, ?)",
+			REPO_ARGS(REPO_INT(rtime_now()), REPO_TEXT(action),
+				  REPO_TEXT(subject ? subject : ""),
+				  REPO_TEXT(rc < 0 ? "failed" : "ok"),
+				  REPO_TEXT(message ? message : "")));
+}
 
-	err = repo_prepare(r,
-			   "INSERT INTO history(time_us, action, subject,"
-			   " outcome, message) VALUES (?, ?, ?, ?, ?)",
-			   &st);
-	if (err < 0)
-		return err;
-	sqlite3_bind_int64(st, 1, rtime_now());
-	repo_bind_text(st, 2, action);
-	repo_bind_text(st, 3, subject ? subject : "");
-	repo_bind_text(st, 4, rc < 0 ? "failed" : "ok");
-	repo_bind_text(st, 5, message ? message : "");
-	err = repo_step_done(r, st);
-	repo_finalize(r, st);
-	return err;
+struct history_walk {
+	int (*cb)(const struct history_entry *, void *);
+	void *arg;
+};
+
+static int walk_row(sqlite3_stmt *st, void *arg)
+{
+	struct history_walk *w = arg;
+	struct history_entry e;
+	const unsigned char *outcome;
+
+	e.id = sqlite3_column_int64(st, 0);
+	e.time_us = sqlite3_column_int64(st, 1);
+	repo_column_text(st, 2, e.action, sizeof(e.action));
+	repo_column_text(st, 3, e.subject, sizeof(e.subject));
+	outcome = sqlite3_column_text(st, 4);
+	e.failed = outcome && strcmp((const char *)outcome, "ok");
+	repo_column_text(st, 5, e.message, sizeof(e.message));
+	return w->cb(&e, w->arg);
 }
 
 int history_list(struct repo *r, int64_t after_id, unsigned limit,
 		 int (*cb)(const struct history_entry *, void *), void *arg)
 {
-	struct history_entry e;
-	sqlite3_stmt *st = NULL;
-	const unsigned char *outcome;
-	int src, rc;
+	struct history_walk w = { cb, arg };
 
-	rc = repo_prepare(r,
-			  "SELECT id, time_us, action, subject, outcome,"
-			  " message FROM history WHERE id > ?"
-			  " ORDER BY id LIMIT ?",
-			  &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, after_id);
-	sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		e.id = sqlite3_column_int64(st, 0);
-		e.time_us = sqlite3_column_int64(st, 1);
-		repo_column_text(st, 2, e.action, sizeof(e.action));
-		repo_column_text(st, 3, e.subject, sizeof(e.subject));
-		outcome = sqlite3_column_text(st, 4);
-		e.failed = outcome && strcmp((const char *)outcome, "ok");
-		repo_column_text(st, 5, e.message, sizeof(e.message));
-		rc = cb(&e, arg);
-		if (rc)
-			goto out;
-	}
-	if (src != SQLITE_DONE)
-		rc = repo_errno(r, src);
-out:
-	repo_finalize(r, st);
-	return rc;
+	return repo_each(r,
+			 "SELECT id, time_us, action, subject, outcome,"
+			 " message FROM history WHERE id > ?"
+			 " ORDER BY id LIMIT ?",
+			 REPO_ARGS(REPO_INT(after_id),
+				   REPO_INT(limit ? (int64_t)limit : -1)),
+			 walk_row, &w);
 }
 
 int history_tail_start(struct repo *r, unsigned limit, int64_t *after_id)
 {
-	sqlite3_stmt *st = NULL;
-	int src, rc;
+	int rc;
 
 	*after_id = 0;
 	if (!limit)
 		return 0;
-	rc = repo_prepare(r,
-			  "SELECT coalesce(min(id) - 1, 0) FROM (SELECT id"
-			  " FROM history ORDER BY id DESC LIMIT ?)",
-			  &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, limit);
-	src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
-		*after_id = sqlite3_column_int64(st, 0);
-	else if (src != SQLITE_DONE)
-		rc = repo_errno(r, src);
-	repo_finalize(r, st);
-	return rc;
+	/* An aggregate: always one row. */
+	rc = repo_one(r,
+		      "SELECT coalesce(min(id) - 1, 0) FROM (SELECT id"
+		      " FROM history ORDER BY id DESC LIMIT ?)",
+		      REPO_ARGS(REPO_INT(limit)), repo_row_int64, after_id);
+	return rc == -ENOENT ? 0 : rc;
 }

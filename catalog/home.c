@@ -36,16 +36,6 @@
 #include "pool.h"
 #include "rtime.h"
 
-int home_path(const char *home, const char *name, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "%s/%s", home, name);
-
-	if (n < 0 || (size_t)n >= len)
-		return ruv_fail(-ENAMETOOLONG, "path '%s/%s' too long", home,
-				name);
-	return 0;
-}
-
 /* The scratch directory of an init inside an existing empty home. */
 #define INIT_INSIDE_PREFIX ".ruv-init-"
 

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "homepath.h" /* home_path(), for the callers of old */
+
 struct config;
 struct repo;
 
@@ -37,8 +39,5 @@ int home_init(const char *path, const struct config *cfg);
  * and the errors of repo_open(); each with a message.
  */
 int home_open(const char *path, struct repo **out);
-
-/* path/name into buf; -ENAMETOOLONG if it does not fit. */
-int home_path(const char *home, const char *name, char *buf, size_t len);
 
 #endif

@@ -20,8 +20,10 @@
 	"SELECT id, name, active, created_us, (SELECT count(*) FROM copy"      \
 	" WHERE location_id = location.id) FROM location"
 
-static void row_to_info(sqlite3_stmt *st, struct location_info *li)
+static void row_to_info(sqlite3_stmt *st, void *out)
 {
+	struct location_info *li = out;
+
 	li->id = sqlite3_column_int64(st, 0);
 	repo_column_text(st, 1, li->name, sizeof(li->name));
 	li->active = sqlite3_column_int(st, 2);
@@ -32,7 +34,6 @@ static void row_to_info(sqlite3_stmt *st, struct location_info *li)
 int location_define(struct repo *r, const char *name, int active)
 {
 	char lname[NAMES_LOCATION_MAX + 1];
-	sqlite3_stmt *st = NULL;
 	int rc;
 
 	rc = names_location_check(name, lname, sizeof(lname));
@@ -41,16 +42,11 @@ int location_define(struct repo *r, const char *name, int active)
 	rc = repo_begin(r);
 	if (rc < 0)
 		return rc;
-	rc = repo_prepare(r,
-			  "INSERT INTO location(name, active, created_us)"
-			  " VALUES (?, ?, ?)",
-			  &st);
-	if (rc < 0)
-		goto out;
-	repo_bind_text(st, 1, lname);
-	sqlite3_bind_int(st, 2, !!active);
-	sqlite3_bind_int64(st, 3, rtime_now());
-	rc = repo_step_done(r, st);
+	rc = repo_run(r,
+		      "INSERT INTO location(name, active, created_us)"
+		      " VALUES (?, ?, ?)",
+		      REPO_ARGS(REPO_TEXT(lname), REPO_INT(!!active),
+				REPO_INT(rtime_now())));
 	if (rc == -EEXIST)
 		rc = ruv_fail(-EEXIST, "location '%s' already exists", lname);
 	if (rc < 0)
@@ -61,7 +57,6 @@ int location_define(struct repo *r, const char *name, int active)
 		goto out;
 	rc = repo_commit(r);
 out:
-	repo_finalize(r, st);
 	if (rc < 0)
 		repo_rollback(r);
 	return rc;
@@ -69,66 +64,46 @@ out:
 
 int location_lookup(struct repo *r, const char *name, struct location_info *out)
 {
-	sqlite3_stmt *st = NULL;
-	int src, rc;
+	int rc;
 
 	rc = names_location_check(name, NULL, 0);
 	if (rc < 0)
 		return rc;
-	rc = repo_prepare(r, LOCATION_SELECT " WHERE name = ?", &st);
-	if (rc < 0)
-		return rc;
-	repo_bind_text(st, 1, name);
-	src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
-		row_to_info(st, out);
-	else if (src == SQLITE_DONE)
+	rc = repo_one(r, LOCATION_SELECT " WHERE name = ?",
+		      REPO_ARGS(REPO_TEXT(name)), row_to_info, out);
+	if (rc == -ENOENT)
 		rc = ruv_fail(-ENOENT, "location '%s' does not exist", name);
-	else
-		rc = repo_errno(r, src);
-	repo_finalize(r, st);
 	return rc;
+}
+
+struct location_walk {
+	int (*cb)(const struct location_info *, void *);
+	void *arg;
+};
+
+static int walk_row(sqlite3_stmt *st, void *arg)
+{
+	struct location_walk *w = arg;
+	struct location_info li;
+
+	row_to_info(st, &li);
+	return w->cb(&li, w->arg);
 }
 
 int location_list(struct repo *r,
 		  int (*cb)(const struct location_info *, void *), void *arg)
 {
-	struct location_info li;
-	sqlite3_stmt *st = NULL;
-	int src, rc;
+	struct location_walk w = { cb, arg };
 
-	rc = repo_prepare(r, LOCATION_SELECT_COUNTED " ORDER BY name", &st);
-	if (rc < 0)
-		return rc;
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		row_to_info(st, &li);
-		rc = cb(&li, arg);
-		if (rc)
-			goto out;
-	}
-	if (src != SQLITE_DONE)
-		rc = repo_errno(r, src);
-out:
-	repo_finalize(r, st);
-	return rc;
+	return repo_each(r, LOCATION_SELECT_COUNTED " ORDER BY name", NULL,
+			 walk_row, &w);
 }
 
 static int set_active(struct repo *r, int64_t id, int active)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = repo_prepare(r, "UPDATE location SET active = ? WHERE id = ?",
-			  &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int(st, 1, active);
-	sqlite3_bind_int64(st, 2, id);
-	rc = repo_step_done(r, st);
-	repo_finalize(r, st);
-	return rc;
+	return repo_run(r, "UPDATE location SET active = ? WHERE id = ?",
+			REPO_ARGS(REPO_INT(active), REPO_INT(id)));
 }
-
 int location_toggle(struct repo *r, const char *const *off, unsigned noff,
 		    const char *const *on, unsigned non, int dry_run,
 		    void (*cb)(const struct location_info *, int active,
@@ -188,20 +163,8 @@ out:
 
 int location_get(struct repo *r, int64_t id, struct location_info *out)
 {
-	sqlite3_stmt *st = NULL;
-	int src, rc;
-
-	rc = repo_prepare(r, LOCATION_SELECT " WHERE id = ?", &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
-		row_to_info(st, out);
-	repo_finalize(r, st);
-	if (src == SQLITE_DONE)
-		return -ENOENT;
-	return src == SQLITE_ROW ? 0 : repo_errno(r, src);
+	return repo_one(r, LOCATION_SELECT " WHERE id = ?",
+			REPO_ARGS(REPO_INT(id)), row_to_info, out);
 }
 
 int location_set_active(struct repo *r, const char *name, int active)
@@ -225,23 +188,8 @@ int location_list_by_id(struct repo *r, int64_t after_id,
 			int (*cb)(const struct location_info *, void *),
 			void *arg)
 {
-	struct location_info li;
-	sqlite3_stmt *st = NULL;
-	int src, rc;
+	struct location_walk w = { cb, arg };
 
-	rc = repo_prepare(r, LOCATION_SELECT " WHERE id > ? ORDER BY id", &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, after_id);
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		row_to_info(st, &li);
-		rc = cb(&li, arg);
-		if (rc)
-			goto out;
-	}
-	if (src != SQLITE_DONE)
-		rc = repo_errno(r, src);
-out:
-	repo_finalize(r, st);
-	return rc;
+	return repo_each(r, LOCATION_SELECT " WHERE id > ? ORDER BY id",
+			 REPO_ARGS(REPO_INT(after_id)), walk_row, &w);
 }

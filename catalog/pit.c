@@ -18,6 +18,7 @@
 #include "catalog_int.h"
 #include "errmsg.h"
 #include "history.h"
+#include "jcl.h"
 #include "jsonw.h"
 #include "pit.h"
 #include "rtime.h"
@@ -592,4 +593,170 @@ void pit_write_text(const struct pit_stored *p, int json, FILE *out)
 	pit_write_keys(p, j);
 	jsonw_object_close(j);
 	jsonw_free(j);
+}
+
+/* ---- setting the recovery point ---------------------------------------- */
+
+/* The changes the JCL update will make, kept until the PIT is recorded. */
+struct changes {
+	struct pit_change *c;
+	size_t n, cap;
+	int rc;
+};
+
+static void changed(const struct jcl_change *c, void *arg)
+{
+	struct changes *cs = arg;
+	struct pit_change *nc;
+
+	if (cs->rc < 0)
+		return;
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap ? 2 * cs->cap : 16;
+
+		nc = realloc(cs->c, cap * sizeof(*nc));
+		if (!nc) {
+			cs->rc = -ENOMEM;
+			return;
+		}
+		cs->c = nc;
+		cs->cap = cap;
+	}
+	nc = &cs->c[cs->n++];
+	snprintf(nc->member, sizeof(nc->member), "%s", c->member);
+	nc->line = c->line;
+	snprintf(nc->field, sizeof(nc->field), "%s", c->field);
+	snprintf(nc->old_value, sizeof(nc->old_value), "%s", c->old_value);
+	snprintf(nc->new_value, sizeof(nc->new_value), "%s", c->new_value);
+}
+
+static int write_jcl(void *arg)
+{
+	return jcl_update_write(arg);
+}
+
+static void undo_jcl(void *arg)
+{
+	jcl_update_undo(arg);
+}
+
+static int read_listing(const char *path, char **buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char chunk[65536];
+	size_t n;
+	FILE *m;
+	int rc = 0;
+
+	if (!f) {
+		rc = -errno;
+		return ruv_fail(rc, "'%s': %s", path, strerror(-rc));
+	}
+	m = open_memstream(buf, len);
+	if (!m) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, m);
+	if (ferror(f))
+		rc = ruv_fail(-EIO, "'%s': cannot read it", path);
+	fclose(f);
+	if (fclose(m) != 0 && rc == 0)
+		rc = -ENOMEM;
+	if (rc < 0) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return rc;
+}
+
+/* The PIT req names, its source and rule: nothing stored yet. */
+static int pit_derive(const struct pit_request *req, struct pit_stored *p)
+{
+	const char *name = req->recon_path ? req->recon_path : req->recon_name;
+	struct pit_result res;
+	char *text = NULL;
+	size_t len = req->recon_len;
+	int rc;
+
+	if (!!req->time + !!req->recon_path + !!req->recon_text != 1)
+		return ruv_fail(-EINVAL, "pit set: a time or a RECON listing");
+	p->leap_sec = req->leap_sec;
+	if (req->time) {
+		rc = rtime_parse(req->time, &p->pit_us);
+		if (rc < 0)
+			return rc;
+		p->offset_sec = req->offset_sec != PIT_NO_OFFSET
+					? req->offset_sec
+					: rtime_local_offset(p->pit_us);
+		snprintf(p->source, sizeof(p->source), "operator");
+		return 0;
+	}
+	if (!name)
+		name = "pit";
+	if (req->recon_path) {
+		rc = read_listing(req->recon_path, &text, &len);
+		if (rc < 0)
+			return rc;
+	}
+	rc = pit_from_recon(text ? text : req->recon_text, len, name,
+			    req->offset_sec, &res);
+	free(text);
+	if (rc < 0)
+		return rc;
+	p->pit_us = res.pit_us;
+	p->offset_sec = res.offset_sec;
+	snprintf(p->source, sizeof(p->source), "recon %.150s", name);
+	if (snprintf(p->rule, sizeof(p->rule), "%s; limited by %s", res.rule,
+		     res.limiting) >= (int)sizeof(p->rule))
+		p->rule[sizeof(p->rule) - 1] = '\0';
+	return 0;
+}
+
+int pit_apply(struct repo *r, const char *home, const struct pit_request *req,
+	      struct pit_applied *out)
+{
+	struct pit_stored p = { 0 };
+	struct changes cs = { 0 };
+	struct jcl_update *u = NULL;
+	struct pit_formats f;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = pit_derive(req, &p);
+	if (rc < 0)
+		return rc;
+	p.set_us = rtime_now();
+	/*
+	 * Every member is read and checked and every change worked out
+	 * before anything is written; the members are then written inside
+	 * the transaction that records the PIT, so a refused member or a
+	 * failed store changes neither.
+	 */
+	pit_format(p.pit_us, p.offset_sec, p.leap_sec, &f);
+	rc = jcl_update_prepare(home, &f, changed, &cs, &u);
+	if (rc >= 0 && cs.rc < 0)
+		rc = cs.rc;
+	if (rc < 0)
+		goto out;
+	rc = pit_store_then(r, &p, write_jcl, undo_jcl, u);
+	if (rc < 0)
+		goto out;
+	out->pit = p;
+	out->changes = cs.c;
+	out->n = cs.n;
+	cs.c = NULL;
+out:
+	jcl_update_free(u);
+	free(cs.c);
+	return rc < 0 ? rc : 0;
+}
+
+void pit_applied_free(struct pit_applied *a)
+{
+	if (!a)
+		return;
+	free(a->changes);
+	memset(a, 0, sizeof(*a));
 }

@@ -98,4 +98,51 @@ void pit_write_keys(const struct pit_stored *p, struct jsonw *j);
 /* The current one: -ENOENT if none was ever set. */
 int pit_current(struct repo *r, struct pit_stored *out);
 
+/*
+ * Setting the recovery point, the whole process that `ruv pit set` and a
+ * write to the tree's pit both run: derive the PIT (from a time or a
+ * listing), work out the rewrite of the PIT fields of every member of the
+ * home's JCL library, then record the PIT and write the members in one
+ * transaction (pit_store_then): a refused member or a failed store
+ * changes neither.
+ */
+struct pit_request {
+	/* Exactly one of: */
+	const char *time;	/* a time (rtime_parse forms) */
+	const char *recon_path; /* a RECON listing in a file */
+	const char *recon_text; /* a RECON listing's text, recon_len bytes */
+	size_t recon_len;
+	/* The listing's name in messages ("NAME:LINE: why") and in the
+	 * source of a recon_text; recon_path is its own name. */
+	const char *recon_name;
+	int offset_sec; /* PIT_NO_OFFSET, or the operator's --offset */
+	int leap_sec;	/* --lso */
+};
+
+/* One PIT field rewritten (a copy of a struct jcl_change). */
+struct pit_change {
+	char member[72];
+	unsigned line;
+	char field[16], old_value[80], new_value[40];
+};
+
+struct pit_applied {
+	struct pit_stored pit;	    /* what was recorded */
+	struct pit_change *changes; /* malloc'd, n of them, in the order */
+	size_t n;		    /* the members were rewritten */
+};
+
+/*
+ * Run the process for req on home (its JCL library) and r (its
+ * repository).  On success *out holds the PIT and the changes (free with
+ * pit_applied_free).  -EINVAL a time or listing that is not one, or a
+ * member refused (the message names it and why); -ENOENT/-EACCES a
+ * listing file that cannot be read; a store's errors.  On failure
+ * nothing is recorded or written and *out is left empty.
+ */
+int pit_apply(struct repo *r, const char *home, const struct pit_request *req,
+	      struct pit_applied *out);
+/* NULL ok; leaves *a empty. */
+void pit_applied_free(struct pit_applied *a);
+
 #endif

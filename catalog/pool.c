@@ -13,6 +13,14 @@
  * volume whose creation was interrupted (its file, if any, is found
  * empty and adopted, or skipped).
  *
+ * Where volumes are: a volume row's path is the file's name relative to
+ * its pool's directory (which may itself be relative to the home), or an
+ * absolute path; pool_join_path() makes it a path to open.  Before a
+ * volume is written or read its label must say it is this volume (its
+ * VOLSER, and its identity when the row has one): pool_locate() looks at
+ * the pool's directory first, then the volume catalog and the search
+ * path, and takes the first file that is this volume.
+ *
  * Cost: acquiring scans the headers of the volume's data sets once.
  */
 #include <errno.h>
@@ -33,6 +41,92 @@
 #include "rtime.h"
 #include "volcat.h"
 #include "volume.h"
+
+int pool_join_path(struct repo *r, const char *pool_dir, const char *stored,
+		   char *buf, size_t len)
+{
+	const char *home = repo_home(r);
+	int n;
+
+	if (stored[0] == '/')
+		n = snprintf(buf, len, "%s", stored);
+	else if (pool_dir[0] == '/')
+		n = snprintf(buf, len, "%s/%s", pool_dir, stored);
+	else
+		n = snprintf(buf, len, "%s/%s/%s", home, pool_dir, stored);
+	if (n < 0 || (size_t)n >= len)
+		return ruv_fail(-ENAMETOOLONG, "volume path '%s' too long",
+				stored);
+	return 0;
+}
+
+/* 1 if the label at path is the volume volser with identity ident ("":
+ * a row of before identities, any identity), 0 if it is another, -errno
+ * if it cannot be read. */
+static int is_this_volume(const char *path, const char *volser,
+			  const char *ident, struct volume_label *l)
+{
+	char have[VOLUME_IDENT_HEX];
+	int rc;
+
+	rc = volume_label_read(path, l);
+	if (rc < 0)
+		return rc;
+	volume_ident_format(l->ident, have);
+	return !strcmp(l->volser, volser) && (!*ident || !strcmp(ident, have));
+}
+
+int pool_locate(struct repo *r, const char *volser, const char *ident,
+		const char *path, char *out, size_t len, char *foreign,
+		size_t flen)
+{
+	char found[PATH_MAX], other[PATH_MAX] = "", damaged[PATH_MAX] = "";
+	struct volume_label l;
+	int rc;
+
+	if (access(path, F_OK) == 0) {
+		rc = is_this_volume(path, volser, ident, &l);
+		if (rc == 1) {
+			snprintf(out, len, "%s", path);
+			return 0;
+		}
+		if (rc < 0 && rc != -EIO)
+			return rc;
+		snprintf(rc < 0 ? damaged : other, PATH_MAX, "%s", path);
+	}
+	if (volcat_find(repo_home(r), volser, found, sizeof(found)) == 0 &&
+	    strcmp(found, path)) {
+		rc = is_this_volume(found, volser, ident, &l);
+		if (rc == 1) {
+			snprintf(out, len, "%s", found);
+			return 0;
+		}
+		if (rc < 0 && rc != -EIO)
+			return rc;
+		if (rc < 0 && !damaged[0])
+			snprintf(damaged, sizeof(damaged), "%s", found);
+		else if (rc == 0 && !other[0])
+			snprintf(other, sizeof(other), "%s", found);
+	}
+	/* An unreadable label may still be ours: reading it says what is
+	 * wrong (a data set header names its data set without the label). */
+	if (damaged[0]) {
+		snprintf(out, len, "%s", damaged);
+		return 0;
+	}
+	if (foreign && flen)
+		snprintf(foreign, flen, "%s", other);
+	if (other[0])
+		return ruv_fail(-EIO,
+				"wrong volume: '%s' is not volume %s%s%s "
+				"of this repository",
+				other, volser, *ident ? " with identity " : "",
+				ident);
+	return ruv_fail(-ENOENT,
+			"volume %s is MISSING: no file '%s', and neither the "
+			"volume catalog (ruv catalog) nor volume_path has it",
+			volser, path);
+}
 
 struct pool_row {
 	int64_t id;
@@ -170,6 +264,25 @@ static int retire_volume(struct repo *r, const struct pool_writer *w,
 	return rc;
 }
 
+/* A file in the volume's place that is another volume (another home's
+ * L00001, say) is damage: -EIO, and the volume is retired untouched. */
+static int check_identity(const struct volume *v, const struct pool_writer *w,
+			  const char *ident)
+{
+	const struct volume_label *l = volume_label(v);
+	char have[VOLUME_IDENT_HEX];
+
+	volume_ident_format(l->ident, have);
+	if (strcmp(l->volser, w->volser) || (*ident && strcmp(ident, have)))
+		return ruv_fail(-EIO,
+				"wrong volume: '%s' holds volume %s%s%s, the "
+				"catalog expects %s%s%s",
+				w->path, l->volser, *have ? " identity " : "",
+				have, w->volser, *ident ? " identity " : "",
+				ident);
+	return 0;
+}
+
 /*
  * Open a locked volume for appending and cut it back to what the
  * repository registered.  The file is looked at read-only first: only
@@ -183,7 +296,7 @@ static int retire_volume(struct repo *r, const struct pool_writer *w,
 enum { APPEND_SEALED = 1, APPEND_RETIRED };
 
 static int open_for_append(struct repo *r, struct pool_writer *w,
-			   const struct pool_warn *warn)
+			   const char *ident, const struct pool_warn *warn)
 {
 	struct volume *ro = NULL;
 	char why[512];
@@ -194,6 +307,8 @@ static int open_for_append(struct repo *r, struct pool_writer *w,
 	if (rc < 0)
 		return rc;
 	rc = volume_open(w->path, 0, &ro);
+	if (rc == 0)
+		rc = check_identity(ro, w, ident);
 	if (rc == 0)
 		rc = volume_check_end(ro, end);
 	sealed = rc == 0 && volume_is_sealed(ro);
@@ -220,6 +335,7 @@ static int open_for_append(struct repo *r, struct pool_writer *w,
 struct candidate {
 	int64_t id;
 	char volser[7];
+	char ident[VOLUME_IDENT_HEX];
 	char path[PATH_MAX];
 };
 
@@ -228,14 +344,15 @@ static int open_volumes(struct repo *r, const struct pool_row *p,
 			struct candidate **out, size_t *n)
 {
 	struct candidate *v = NULL, *nv;
+	char stored[PATH_MAX];
 	sqlite3_stmt *st = NULL;
 	size_t cap = 0;
 	int src, rc;
 
 	*n = 0;
 	rc = repo_prepare(r,
-			  "SELECT id, volser, path FROM volume"
-			  " WHERE pool_id = ? AND state = 'open'"
+			  "SELECT id, volser, path, coalesce(ident, '')"
+			  " FROM volume WHERE pool_id = ? AND state = 'open'"
 			  " ORDER BY id",
 			  &st);
 	if (rc < 0)
@@ -253,7 +370,12 @@ static int open_volumes(struct repo *r, const struct pool_row *p,
 		}
 		v[*n].id = sqlite3_column_int64(st, 0);
 		repo_column_text(st, 1, v[*n].volser, sizeof(v[*n].volser));
-		repo_column_text(st, 2, v[*n].path, sizeof(v[*n].path));
+		repo_column_text(st, 2, stored, sizeof(stored));
+		repo_column_text(st, 3, v[*n].ident, sizeof(v[*n].ident));
+		rc = pool_join_path(r, p->directory, stored, v[*n].path,
+				    sizeof(v[*n].path));
+		if (rc < 0)
+			goto out;
 		(*n)++;
 	}
 	if (src != SQLITE_DONE)
@@ -288,7 +410,7 @@ static int take_open_volume(struct repo *r, const struct pool_row *p,
 		memcpy(w->path, v[i].path, sizeof(w->path));
 		if (lock_file(w->path, &w->lock_fd) < 0)
 			continue; /* busy with another writer, or missing */
-		rc = open_for_append(r, w, warn);
+		rc = open_for_append(r, w, v[i].ident, warn);
 		if (rc == 0 && volume_size(w->vol) < p->capacity)
 			break;
 		volume_close(w->vol);
@@ -340,12 +462,14 @@ static int next_volser(struct repo *r, const struct pool_row *p, int64_t *volno,
 	return 0;
 }
 
-/* A file left by an interrupted creation: adopt it if it holds nothing. */
+/* A file left by an interrupted creation: adopt it if it holds nothing
+ * (a whole label and no data set, or a label cut short by a crash). */
 static int clear_leftover(const char *path)
 {
 	if (access(path, F_OK) < 0)
 		return 0;
-	if (volume_scan(path, NULL, NULL, NULL) != 0)
+	if (!volume_is_torn_create(path) &&
+	    volume_scan(path, NULL, NULL, NULL) != 0)
 		return ruv_fail(-EEXIST,
 				"volume file '%s' exists and is not "
 				"in the repository; move it aside",
@@ -357,7 +481,7 @@ static int create_volume(struct repo *r, const char *home,
 			 const struct pool_row *p, struct pool_writer *w)
 {
 	struct config_pool cp = { 0 };
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], ident[VOLUME_IDENT_HEX];
 	sqlite3_stmt *st = NULL;
 	int64_t volno = 0;
 	int rc;
@@ -383,27 +507,31 @@ static int create_volume(struct repo *r, const char *home,
 			      p->name);
 		goto out;
 	}
-	rc = repo_prepare(r,
-			  "INSERT INTO volume(volser, pool_id, state, path,"
-			  " created_us, size) VALUES (?, ?, 'open', ?, ?, ?)",
-			  &st);
-	if (rc < 0)
-		goto out;
-	repo_bind_text(st, 1, w->volser);
-	sqlite3_bind_int64(st, 2, p->id);
-	repo_bind_text(st, 3, w->path);
-	sqlite3_bind_int64(st, 4, rtime_now());
-	sqlite3_bind_int64(st, 5, VOLUME_LABEL_SIZE); /* the label alone */
-	rc = repo_step_done(r, st);
-	if (rc < 0)
-		goto out;
-	w->volume_id = sqlite3_last_insert_rowid(r->db);
 	rc = clear_leftover(w->path);
 	if (rc < 0)
 		goto out;
 	rc = volume_create(w->path, w->volser, p->name, p->capacity, &w->vol);
 	if (rc < 0)
 		goto out;
+	volume_ident_format(volume_label(w->vol)->ident, ident);
+	/* The path relative to the pool's directory: the file's name. */
+	rc = repo_prepare(r,
+			  "INSERT INTO volume(volser, pool_id, state, path,"
+			  " created_us, size, ident)"
+			  " VALUES (?, ?, 'open', ?, ?, ?, ?)",
+			  &st);
+	if (rc < 0)
+		goto out;
+	repo_bind_text(st, 1, w->volser);
+	sqlite3_bind_int64(st, 2, p->id);
+	repo_bind_text(st, 3, w->volser);
+	sqlite3_bind_int64(st, 4, rtime_now());
+	sqlite3_bind_int64(st, 5, VOLUME_LABEL_SIZE); /* the label alone */
+	repo_bind_text(st, 6, ident);
+	rc = repo_step_done(r, st);
+	if (rc < 0)
+		goto out;
+	w->volume_id = sqlite3_last_insert_rowid(r->db);
 	rc = lock_file(w->path, &w->lock_fd);
 	if (rc < 0)
 		goto out;
@@ -487,17 +615,28 @@ int pool_seal_if_full(struct pool_writer *w, int *sealed)
 
 int pool_volume_path(struct repo *r, const char *volser, char *buf, size_t len)
 {
+	char stored[PATH_MAX], dir[PATH_MAX], path[PATH_MAX];
+	char ident[VOLUME_IDENT_HEX];
 	sqlite3_stmt *st = NULL;
 	int src, rc;
 
-	rc = repo_prepare(r, "SELECT path FROM volume WHERE volser = ?", &st);
+	rc = repo_prepare(r,
+			  "SELECT v.path, p.directory, coalesce(v.ident, '')"
+			  " FROM volume v JOIN pool p ON p.id = v.pool_id"
+			  " WHERE v.volser = ?",
+			  &st);
 	if (rc < 0)
 		return rc;
 	repo_bind_text(st, 1, volser);
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW) {
-		repo_column_text(st, 0, buf, len);
-		pool_resolve(r, volser, buf, len);
+		repo_column_text(st, 0, stored, sizeof(stored));
+		repo_column_text(st, 1, dir, sizeof(dir));
+		repo_column_text(st, 2, ident, sizeof(ident));
+		rc = pool_join_path(r, dir, stored, path, sizeof(path));
+		if (rc == 0)
+			rc = pool_locate(r, volser, ident, path, buf, len, NULL,
+					 0);
 	} else if (src == SQLITE_DONE) {
 		rc = ruv_fail(-ENOENT, "volume '%s' is not in the repository",
 			      volser);
@@ -510,6 +649,7 @@ int pool_volume_path(struct repo *r, const char *volser, char *buf, size_t len)
 int pool_seal_volume(struct repo *r, const char *volser)
 {
 	char name[NAMES_VOLSER_LEN + 1], state[16] = "", why[512];
+	char stored[PATH_MAX], dir[PATH_MAX], ident[VOLUME_IDENT_HEX] = "";
 	struct pool_writer w = { .lock_fd = -1 };
 	sqlite3_stmt *st = NULL;
 	int src, rc;
@@ -518,8 +658,9 @@ int pool_seal_volume(struct repo *r, const char *volser)
 	if (rc < 0)
 		return rc;
 	rc = repo_prepare(r,
-			  "SELECT id, path, state FROM volume"
-			  " WHERE volser = ?",
+			  "SELECT v.id, v.path, v.state, p.directory,"
+			  " coalesce(v.ident, '') FROM volume v"
+			  " JOIN pool p ON p.id = v.pool_id WHERE v.volser = ?",
 			  &st);
 	if (rc < 0)
 		return rc;
@@ -527,10 +668,15 @@ int pool_seal_volume(struct repo *r, const char *volser)
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW) {
 		w.volume_id = sqlite3_column_int64(st, 0);
-		repo_column_text(st, 1, w.path, sizeof(w.path));
+		repo_column_text(st, 1, stored, sizeof(stored));
 		repo_column_text(st, 2, state, sizeof(state));
+		repo_column_text(st, 3, dir, sizeof(dir));
+		repo_column_text(st, 4, ident, sizeof(ident));
+		rc = pool_join_path(r, dir, stored, w.path, sizeof(w.path));
 	}
 	repo_finalize(r, st);
+	if (rc < 0)
+		return rc;
 	if (src == SQLITE_DONE)
 		return ruv_fail(-ENOENT, "volume '%s' is not in the repository",
 				name);
@@ -550,7 +696,7 @@ int pool_seal_volume(struct repo *r, const char *volser)
 	 * repository heard of it) or damaged: open_for_append() recorded
 	 * it sealed. */
 	memcpy(w.volser, name, sizeof(w.volser));
-	rc = open_for_append(r, &w, NULL);
+	rc = open_for_append(r, &w, ident, NULL);
 	if (rc == APPEND_RETIRED) {
 		snprintf(why, sizeof(why), "%s", ruv_lasterr());
 		rc = ruv_fail(-EIO,
@@ -592,6 +738,40 @@ out:
 	if (w.lock_fd >= 0)
 		close(w.lock_fd);
 	return rc;
+}
+
+int pool_seal_volumes(struct repo *r, char *const *volsers, unsigned n,
+		      void (*cb)(const char *volser, void *), void *arg)
+{
+	struct pool_volume_info v;
+	char name[NAMES_VOLSER_LEN + 1];
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		rc = names_volser_check(volsers[i], name, sizeof(name));
+		if (rc < 0)
+			return rc;
+		rc = pool_volume_find(r, name, &v);
+		if (rc == -ENOENT)
+			return ruv_fail(rc,
+					"volume '%s' is not in the "
+					"repository",
+					name);
+		if (rc < 0)
+			return rc;
+		if (strcmp(v.state, "open"))
+			return ruv_fail(-EEXIST, "volume '%s' is already %s",
+					name, v.state);
+	}
+	for (i = 0; i < n; i++) {
+		rc = pool_seal_volume(r, volsers[i]);
+		if (rc < 0)
+			return rc;
+		if (cb)
+			cb(volsers[i], arg);
+	}
+	return 0;
 }
 
 int pool_sync(struct repo *r, const struct config *cfg)
@@ -716,16 +896,25 @@ int pool_find(struct repo *r, const char *name, struct pool_info *out)
 #define VOLUME_SELECT                                                          \
 	"SELECT id, pool_id, volser, state, path, size, created_us,"           \
 	" coalesce(sealed_us, 0), coalesce(shipment_id, 0),"                   \
-	" (SELECT count(*) FROM dataset WHERE volume_id = volume.id)"          \
+	" (SELECT count(*) FROM dataset WHERE volume_id = volume.id),"         \
+	" (SELECT directory FROM pool WHERE id = volume.pool_id),"             \
+	" coalesce(ident, '')"                                                 \
 	" FROM volume"
 
-static void row_to_volume(sqlite3_stmt *st, struct pool_volume_info *v)
+static void row_to_volume(struct repo *r, sqlite3_stmt *st,
+			  struct pool_volume_info *v)
 {
+	char stored[PATH_MAX], dir[PATH_MAX];
+
 	v->id = sqlite3_column_int64(st, 0);
 	v->pool_id = sqlite3_column_int64(st, 1);
 	repo_column_text(st, 2, v->volser, sizeof(v->volser));
 	repo_column_text(st, 3, v->state, sizeof(v->state));
-	repo_column_text(st, 4, v->path, sizeof(v->path));
+	repo_column_text(st, 4, stored, sizeof(stored));
+	repo_column_text(st, 10, dir, sizeof(dir));
+	if (pool_join_path(r, dir, stored, v->path, sizeof(v->path)) < 0)
+		snprintf(v->path, sizeof(v->path), "%s", stored);
+	repo_column_text(st, 11, v->ident, sizeof(v->ident));
 	v->size = (uint64_t)sqlite3_column_int64(st, 5);
 	v->created_us = sqlite3_column_int64(st, 6);
 	v->sealed_us = sqlite3_column_int64(st, 7);
@@ -752,7 +941,7 @@ int pool_volume_list(struct repo *r, int64_t pool_id, int64_t after_id,
 	sqlite3_bind_int64(st, 2, after_id);
 	sqlite3_bind_int64(st, 3, limit ? (int64_t)limit : -1);
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		row_to_volume(st, &v);
+		row_to_volume(r, st, &v);
 		rc = cb(&v, arg);
 		if (rc)
 			goto out;
@@ -781,7 +970,7 @@ static int volume_one(struct repo *r, const char *where, int64_t id,
 		sqlite3_bind_int64(st, 1, id);
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW)
-		row_to_volume(st, out);
+		row_to_volume(r, st, out);
 	repo_finalize(r, st);
 	if (src == SQLITE_DONE)
 		return -ENOENT;
@@ -797,17 +986,4 @@ int pool_volume_find(struct repo *r, const char *volser,
 		     struct pool_volume_info *out)
 {
 	return volume_one(r, "WHERE volser = ?1", 0, volser, out);
-}
-
-void pool_resolve(struct repo *r, const char *volser, char *path, size_t len)
-{
-	char home[PATH_MAX], *slash;
-
-	if (access(path, F_OK) == 0)
-		return;
-	snprintf(home, sizeof(home), "%s", r->path);
-	slash = strrchr(home, '/');
-	if (slash)
-		*slash = '\0';
-	volcat_find(home, volser, path, len);
 }

@@ -78,6 +78,16 @@ int pool_seal_if_full(struct pool_writer *w, int *sealed);
 int pool_seal_volume(struct repo *r, const char *volser);
 
 /*
+ * Seal the volumes volsers[0..n), each as pool_seal_volume, cb hearing
+ * each one sealed: every VOLSER must name an open volume before any is
+ * sealed (-ENOENT one not in the repository, -EEXIST one already sealed
+ * or shipped, -EINVAL not a VOLSER; the message names it).  A failure on
+ * the way leaves those before it sealed.
+ */
+int pool_seal_volumes(struct repo *r, char *const *volsers, unsigned n,
+		      void (*cb)(const char *volser, void *), void *arg);
+
+/*
  * Make the pool rows match the configuration's pools (added or updated by
  * name; a pool that left the configuration keeps its row, its volumes
  * still being catalogued).  A location a pool names is created, inactive,
@@ -97,8 +107,9 @@ struct pool_volume_info {
 	int64_t id;
 	int64_t pool_id;
 	char volser[7];
-	char state[8]; /* open, sealed, shipped */
-	char path[PATH_MAX];
+	char state[8];	     /* open, sealed, shipped */
+	char path[PATH_MAX]; /* where its pool keeps it (may not be there) */
+	char ident[33];	     /* identity, hex; "" before identities */
 	uint64_t size;
 	int64_t created_us;
 	int64_t sealed_us;   /* 0 while open */
@@ -122,7 +133,13 @@ int pool_volume_get(struct repo *r, int64_t id, struct pool_volume_info *out);
 int pool_volume_find(struct repo *r, const char *volser,
 		     struct pool_volume_info *out);
 
-/* Resolve where the volume file of volser is at this site. */
+/*
+ * Where the volume file of volser is at this site: its pool's directory,
+ * else the volume catalog or the search path; the first file whose label
+ * is this volume (VOLSER, and identity when the row has one).  -ENOENT
+ * (message saying where it was looked for) when no file is there, -EIO
+ * (message "wrong volume: ...") when the only files are other volumes.
+ */
 int pool_volume_path(struct repo *r, const char *volser, char *buf, size_t len);
 
 #endif

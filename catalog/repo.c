@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,18 +178,37 @@ static const char schema_v1[] =
 	" ('Local', 1, 0), ('Staging', 0, 0), ('Offsite', 0, 0);";
 
 /*
- * Version 2: the one log stream that journals each file's changes (NULL:
+ * Version 2: volumes know who they are and where they are relative to.
+ * volume.ident is the identity in the volume's label (volume.h), as hex;
+ * NULL for a volume created before version 2 (its label has none, and
+ * only the data set header is checked when it is read).  volume.path is
+ * the file's name relative to its pool's directory (a bare "L00001")
+ * when the file lies directly in it, so a home moved or copied with its
+ * pools reads its own volumes; an absolute path stays absolute.  The
+ * step converts the absolute paths of version 1 (relative_paths()).
+ */
+static const char schema_v2[] = "ALTER TABLE volume ADD COLUMN ident TEXT"
+				" CHECK (ident IS NULL OR length(ident) = 32);";
+
+static int relative_paths(struct repo *r);
+
+/*
+ * Version 3: the one log stream that journals each file's changes (NULL:
  * none yet).  The first stream to journal a file binds it (logcat.c).
  */
-static const char schema_v2_log[] =
-	"ALTER TABLE file ADD COLUMN stream_id INTEGER"
-	" REFERENCES log_stream(id);"
-	"CREATE INDEX file_stream ON file(stream_id);";
+static const char schema_v3[] = "ALTER TABLE file ADD COLUMN stream_id INTEGER"
+				" REFERENCES log_stream(id);"
+				"CREATE INDEX file_stream ON file(stream_id);";
 
-/* migrations[i] takes the schema from version i to i + 1. */
-static const char *const migrations[] = {
-	schema_v1,
-	schema_v2_log,
+/* migrations[i] takes the schema from version i to i + 1: its SQL, then
+ * its fixup (may be NULL) for what SQL alone cannot do. */
+static const struct migration {
+	const char *sql;
+	int (*fixup)(struct repo *r);
+} migrations[] = {
+	{ schema_v1, NULL },
+	{ schema_v2, relative_paths },
+	{ schema_v3, NULL },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -432,6 +452,73 @@ static int check_id(struct repo *r, const struct repo_id *id, int create)
 }
 
 /*
+ * The pool directory as volume paths of version 1 spelled it: absolute,
+ * or under the home (the directory holding the repository when the path
+ * was written).  Both the spelling and its realpath() are tried.
+ */
+static int pool_prefixes(struct repo *r, const char *dir, char p[2][4096])
+{
+	char real[PATH_MAX];
+	int n;
+
+	if (dir[0] == '/')
+		n = snprintf(p[0], 4096, "%s/", dir);
+	else
+		n = snprintf(p[0], 4096, "%s/%s/", r->home, dir);
+	if (n < 0 || n >= 4096)
+		return -ENAMETOOLONG;
+	p[1][0] = '\0';
+	p[0][n - 1] = '\0';
+	if (realpath(p[0], real) && strlen(real) + 2 <= 4096) {
+		memcpy(p[1], real, strlen(real));
+		memcpy(p[1] + strlen(real), "/", 2);
+	}
+	p[0][n - 1] = '/';
+	return 0;
+}
+
+static int relative_paths(struct repo *r)
+{
+	sqlite3_stmt *st = NULL, *up = NULL;
+	char prefix[2][4096], dir[4096], path[4096];
+	const char *rel;
+	size_t k;
+	int i, src = SQLITE_DONE, rc;
+
+	rc = repo_prepare(r,
+			  "SELECT v.id, v.path, p.directory FROM volume v"
+			  " JOIN pool p ON p.id = v.pool_id"
+			  " WHERE substr(v.path, 1, 1) = '/'",
+			  &st);
+	if (rc == 0)
+		rc = repo_prepare(r, "UPDATE volume SET path = ? WHERE id = ?",
+				  &up);
+	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		repo_column_text(st, 1, path, sizeof(path));
+		repo_column_text(st, 2, dir, sizeof(dir));
+		if (pool_prefixes(r, dir, prefix) < 0)
+			continue;
+		for (i = 0, rel = NULL; i < 2 && !rel; i++) {
+			k = strlen(prefix[i]);
+			if (k && !strncmp(path, prefix[i], k) && path[k] &&
+			    !strchr(path + k, '/'))
+				rel = path + k;
+		}
+		if (!rel)
+			continue; /* elsewhere: stays absolute */
+		repo_bind_text(up, 1, rel);
+		sqlite3_bind_int64(up, 2, sqlite3_column_int64(st, 0));
+		rc = repo_step_done(r, up);
+		sqlite3_reset(up);
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+	repo_finalize(r, up);
+	repo_finalize(r, st);
+	return rc;
+}
+
+/*
  * Bring the schema up to date in one write transaction.  The file was
  * checked before, outside any transaction; it is checked again under the
  * write lock, since another process may have migrated it meanwhile.
@@ -451,7 +538,9 @@ static int migrate(struct repo *r, int create)
 	if (rc < 0)
 		goto out;
 	for (version = id.version; version < REPO_SCHEMA_VERSION; version++) {
-		rc = repo_exec(r, migrations[version]);
+		rc = repo_exec(r, migrations[version].sql);
+		if (rc == 0 && migrations[version].fixup)
+			rc = migrations[version].fixup(r);
 		if (rc < 0)
 			goto out;
 	}
@@ -469,6 +558,27 @@ static int migrate(struct repo *r, int create)
 out:
 	repo_rollback(r);
 	return rc;
+}
+
+/* A repository lives in its home (HOME/repository.db): the home is
+ * decided here, once, when the connection opens. */
+static void set_home(struct repo *r)
+{
+	char *slash;
+
+	snprintf(r->home, sizeof(r->home), "%s", r->path);
+	slash = strrchr(r->home, '/');
+	if (!slash)
+		snprintf(r->home, sizeof(r->home), ".");
+	else if (slash == r->home)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+}
+
+const char *repo_home(const struct repo *r)
+{
+	return r->home;
 }
 
 /*
@@ -505,6 +615,7 @@ int repo_open(const char *path, int flags, struct repo **out)
 		rc = ruv_fail(-ENAMETOOLONG, "repository path too long");
 		goto out;
 	}
+	set_home(r);
 	src = sqlite3_open_v2(path, &r->db, oflags, NULL);
 	if (src != SQLITE_OK) {
 		rc = repo_errno(r, src);
@@ -638,4 +749,106 @@ int repo_snapshot(struct repo *r, const char *path)
 out:
 	sqlite3_close_v2(dst);
 	return rc;
+}
+
+/*
+ * The row helpers.  Most queries of the catalog are one of two shapes:
+ * a lookup that wants one row or none, and a walk that hands each row
+ * to a callback.  These prepare, bind, step and give the statement back
+ * in one place, so a module writes its SQL and its row decoder only.
+ */
+static int bind_args(struct repo *r, sqlite3_stmt *st,
+		     const struct repo_arg *args)
+{
+	int i, src, n = sqlite3_bind_parameter_count(st);
+
+	for (i = 0; args && args[i].type != REPO_ARG_END && i < n; i++) {
+		if (args[i].type == REPO_ARG_INT)
+			src = sqlite3_bind_int64(st, i + 1, args[i].i);
+		else
+			src = repo_bind_text(st, i + 1, args[i].t);
+		if (src != SQLITE_OK)
+			return repo_errno(r, src);
+	}
+	return 0;
+}
+
+/* Prepare sql with args bound; on failure nothing is left prepared. */
+static int prepare_bound(struct repo *r, const char *sql,
+			 const struct repo_arg *args, sqlite3_stmt **out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = repo_prepare(r, sql, &st);
+	if (rc < 0)
+		return rc;
+	rc = bind_args(r, st, args);
+	if (rc < 0) {
+		repo_finalize(r, st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+int repo_one(struct repo *r, const char *sql, const struct repo_arg *args,
+	     void (*row)(sqlite3_stmt *st, void *out), void *out)
+{
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = prepare_bound(r, sql, args, &st);
+	if (rc < 0)
+		return rc;
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		if (row)
+			row(st, out);
+	} else if (src == SQLITE_DONE) {
+		rc = -ENOENT;
+	} else {
+		rc = repo_errno(r, src);
+	}
+	repo_finalize(r, st);
+	return rc;
+}
+
+int repo_each(struct repo *r, const char *sql, const struct repo_arg *args,
+	      int (*row)(sqlite3_stmt *st, void *arg), void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	int src, rc;
+
+	rc = prepare_bound(r, sql, args, &st);
+	if (rc < 0)
+		return rc;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = row(st, arg);
+		if (rc)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = repo_errno(r, src);
+out:
+	repo_finalize(r, st);
+	return rc;
+}
+
+int repo_run(struct repo *r, const char *sql, const struct repo_arg *args)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = prepare_bound(r, sql, args, &st);
+	if (rc < 0)
+		return rc;
+	rc = repo_step_done(r, st);
+	repo_finalize(r, st);
+	return rc;
+}
+
+void repo_row_int64(sqlite3_stmt *st, void *out)
+{
+	*(int64_t *)out = sqlite3_column_int64(st, 0);
 }

@@ -45,8 +45,10 @@ struct found {
 	uint64_t offset, length, size;
 	uint32_t seq;
 	int64_t created_us;
-	char name[65]; /* the data set's name: one per backup, every copy */
-	int sound;     /* 0: damaged, kept to name it */
+	char name[65];	   /* the data set's name: one per backup, every copy */
+	uint32_t checksum; /* of the trailer, the same in every copy; 0
+			      when it could not be read */
+	int sound;	   /* 0: damaged, kept to name it */
 };
 
 struct search {
@@ -88,6 +90,7 @@ static int seen_ds(const char *path, const struct volume_label *label,
 	nc->seq = di->seq;
 	nc->created_us = di->created_us;
 	snprintf(nc->name, sizeof(nc->name), "%s", di->name);
+	nc->checksum = di->checksum;
 	nc->sound = di->state == VOLUME_DS_COMPLETE;
 	return 0;
 }
@@ -110,19 +113,40 @@ static int gather(struct search *s, const char *home, const struct config *cfg,
  * for the vault: all of them move to Offsite, their volumes are marked
  * shipped, in one transaction with its history row.  Whether each of
  * those volumes arrived is told, not assumed: a volume that is neither
- * catalogued nor on the search path is listed in out->missing, and a
+ * catalogued nor on the search path, or whose file there is another
+ * volume (its identity not the row's), is listed in out->missing, and a
  * restore of a copy on it fails naming it (never an older copy, silently).
+ *
+ * The same transaction records where the repository came from (out's
+ * volser, seq and created_us): the history row of the restore itself.
  *
  * It runs on the extracted file db, before that is renamed into place: a
  * crash then leaves the home with the old repository or the new one
- * with its Staging copies moved, never a new one still to be shipped.
+ * with its Staging copies moved and its history row, never a new one
+ * still to be shipped or without the row.
  */
+/* Is the file at path the volume the repository knows (its VOLSER, and
+ * its identity when the row has one)?  A file that is another volume is
+ * not this one arriving. */
+static int is_volume(const char *path, const char *volser, const char *ident)
+{
+	char have[VOLUME_IDENT_HEX];
+	struct volume_label l;
+
+	if (volume_label_read(path, &l) < 0)
+		return 1; /* a damaged label: reading the copies will say */
+	volume_ident_format(l.ident, have);
+	return !strcmp(l.volser, volser) && (!*ident || !strcmp(have, ident));
+}
+
 static int ship_staging(const char *home, const char *db,
 			struct reprs_result *out)
 {
 	struct repo *r = NULL;
 	sqlite3_stmt *st = NULL;
 	char volser[NAMES_VOLSER_LEN + 1], path[PATH_MAX], msg[160];
+	char when[RTIME_ISO_MAX];
+	char ident[VOLUME_IDENT_HEX];
 	FILE *missing = NULL;
 	size_t len = 0;
 	int src, rc;
@@ -133,13 +157,20 @@ static int ship_staging(const char *home, const char *db,
 	rc = repo_begin(r);
 	if (rc < 0)
 		goto out;
+	rtime_format_iso(out->created_us, when, sizeof(when));
+	snprintf(msg, sizeof(msg), "from %s data set %u of %s", out->volser,
+		 out->seq, when);
+	rc = history_add(r, "ruvreprs", "RUV.REPOSITORY", 0, msg);
+	if (rc < 0)
+		goto rollback;
 	missing = open_memstream(&out->missing, &len);
 	if (!missing) {
 		rc = -ENOMEM;
 		goto rollback;
 	}
 	rc = repo_prepare(r,
-			  "SELECT DISTINCT v.volser FROM copy c"
+			  "SELECT DISTINCT v.volser, coalesce(v.ident, '')"
+			  " FROM copy c"
 			  " JOIN location l ON l.id = c.location_id"
 			  " JOIN dataset d ON d.id = c.dataset_id"
 			  " JOIN volume v ON v.id = d.volume_id"
@@ -149,8 +180,10 @@ static int ship_staging(const char *home, const char *db,
 		goto rollback;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		repo_column_text(st, 0, volser, sizeof(volser));
+		repo_column_text(st, 1, ident, sizeof(ident));
 		out->volumes++;
-		if (volcat_find(home, volser, path, sizeof(path)) == 0)
+		if (volcat_find(home, volser, path, sizeof(path)) == 0 &&
+		    is_volume(path, volser, ident))
 			out->here++;
 		else
 			fprintf(missing, "%s%s",
@@ -309,6 +342,21 @@ static void make_dirs(const char *home, const struct config *cfg)
  * it is refused, naming it; an older one only with --time.  *chosen is
  * the index of the copy installed.
  */
+/*
+ * Is a a copy of the same repository backup as b?  The same name, and
+ * the same content checksum where both trailers could be read.  A name
+ * has whole seconds only, so two backups written within one second share
+ * it; their checksums differ (the later holds the earlier's history
+ * row), so an older backup is never taken for a copy of the newest.
+ * Each copy's header time is its own writer's, so time cannot tell.
+ */
+static int same_backup(const struct found *a, const struct found *b)
+{
+	if (strcmp(a->name, b->name))
+		return 0;
+	return !a->checksum || !b->checksum || a->checksum == b->checksum;
+}
+
 static int take_newest(const struct search *s, const char *tmp,
 		       unsigned *chosen)
 {
@@ -318,7 +366,7 @@ static int take_newest(const struct search *s, const char *tmp,
 	unsigned i;
 	int rc = -EIO;
 
-	for (i = 0; i < s->n && !strcmp(c[i].name, c[0].name); i++) {
+	for (i = 0; i < s->n && same_backup(&c[i], &c[0]); i++) {
 		remove_tmp(tmp);
 		ruv_clearerr();
 		if (!c[i].sound)
@@ -446,8 +494,14 @@ int reprs_restore(const char *home, const struct config *cfg, char *const *from,
 	}
 	snprintf(tmp, sizeof(tmp), "%s.restore", db);
 	rc = take_newest(&s, tmp, &i);
-	if (rc == 0)
-		rc = ship_staging(home, tmp, out);
+	if (rc < 0)
+		goto undo;
+	snprintf(out->volume, sizeof(out->volume), "%s", s.c[i].path);
+	snprintf(out->volser, sizeof(out->volser), "%s", s.c[i].volser);
+	out->seq = s.c[i].seq;
+	out->created_us = s.c[i].created_us;
+	out->size = s.c[i].size;
+	rc = ship_staging(home, tmp, out);
 	if (rc < 0)
 		goto undo;
 	if (access(db, F_OK) == 0) {
@@ -461,11 +515,6 @@ int reprs_restore(const char *home, const struct config *cfg, char *const *from,
 		goto undo;
 	}
 	make_dirs(home, cfg);
-	snprintf(out->volume, sizeof(out->volume), "%s", s.c[i].path);
-	snprintf(out->volser, sizeof(out->volser), "%s", s.c[i].volser);
-	out->seq = s.c[i].seq;
-	out->created_us = s.c[i].created_us;
-	out->size = s.c[i].size;
 	goto out;
 undo:
 	remove_tmp(tmp);

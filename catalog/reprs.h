@@ -35,7 +35,9 @@ struct reprs_result {
  * (-EIO, the message names its data set and VOLSER and the --time that
  * takes the older one): an older backup is never taken silently.  A live
  * repository is replaced only with force, and then kept aside (at every
- * instant the home has a repository).  On success creates the home's
+ * instant the home has a repository).  The installed repository already
+ * holds the history row of the restore ("ruvreprs", RUV.REPOSITORY,
+ * "from VOLSER data set N of TIME").  On success creates the home's
  * directories if missing; a refusal changes nothing on disk.
  *
  * The repository backup is taken before the pull list that ships it, so

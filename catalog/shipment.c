@@ -41,46 +41,47 @@
 #define STAGING "Staging"
 #define OFFSITE "Offsite"
 
+struct id_array {
+	int64_t *v;
+	unsigned n, cap;
+};
+
+static int append_id(sqlite3_stmt *st, void *arg)
+{
+	struct id_array *a = arg;
+	int64_t *nv;
+
+	if (a->n == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 16;
+		nv = realloc(a->v, a->cap * sizeof(*a->v));
+		if (!nv)
+			return -ENOMEM;
+		a->v = nv;
+	}
+	a->v[a->n++] = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
 /* Volumes holding Staging copies, by VOLSER: ids and count. */
 static int staging_volumes(struct repo *r, int64_t **ids, unsigned *n)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t *v = NULL, *nv;
-	unsigned cap = 0;
-	int src, rc;
+	struct id_array a = { 0 };
+	int rc;
 
-	*n = 0;
-	rc = repo_prepare(r,
-			  "SELECT DISTINCT d.volume_id, v.volser FROM copy c"
-			  " JOIN location l ON l.id = c.location_id"
-			  " JOIN dataset d ON d.id = c.dataset_id"
-			  " JOIN volume v ON v.id = d.volume_id"
-			  " WHERE l.name = '" STAGING "' ORDER BY v.volser",
-			  &st);
-	if (rc < 0)
-		return rc;
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 16;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			v = nv;
-		}
-		v[(*n)++] = sqlite3_column_int64(st, 0);
-	}
-	if (src != SQLITE_DONE)
-		rc = repo_errno(r, src);
-out:
-	repo_finalize(r, st);
+	rc = repo_each(r,
+		       "SELECT DISTINCT d.volume_id, v.volser FROM copy c"
+		       " JOIN location l ON l.id = c.location_id"
+		       " JOIN dataset d ON d.id = c.dataset_id"
+		       " JOIN volume v ON v.id = d.volume_id"
+		       " WHERE l.name = '" STAGING "' ORDER BY v.volser",
+		       NULL, append_id, &a);
 	if (rc < 0) {
-		free(v);
-		v = NULL;
-		*n = 0;
+		free(a.v);
+		a.v = NULL;
+		a.n = 0;
 	}
-	*ids = v;
+	*ids = a.v;
+	*n = a.n;
 	return rc;
 }
 
@@ -213,67 +214,38 @@ int pull_list_report(struct repo *r, int json, FILE *out, uint64_t *ncopies)
 	return rc;
 }
 
-static int exec_ids(struct repo *r, const char *sql, int64_t a, int64_t b)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = repo_prepare(r, sql, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, a);
-	if (sqlite3_bind_parameter_count(st) > 1)
-		sqlite3_bind_int64(st, 2, b);
-	rc = repo_step_done(r, st);
-	repo_finalize(r, st);
-	return rc;
-}
-
 /* Inside the transaction: record, move, mark. */
 static int ship(struct repo *r, const int64_t *vols, unsigned n,
 		const char *report, int64_t *id)
 {
-	sqlite3_stmt *st = NULL;
 	char msg[96];
 	unsigned i;
 	int rc;
 
-	rc = repo_prepare(r,
-			  "INSERT INTO shipment(created_us, report)"
-			  " VALUES (?, ?)",
-			  &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, rtime_now());
-	repo_bind_text(st, 2, report);
-	rc = repo_step_done(r, st);
-	repo_finalize(r, st);
+	rc = repo_run(r,
+		      "INSERT INTO shipment(created_us, report)"
+		      " VALUES (?, ?)",
+		      REPO_ARGS(REPO_INT(rtime_now()), REPO_TEXT(report)));
 	if (rc < 0)
 		return rc;
 	*id = sqlite3_last_insert_rowid(r->db);
 	snprintf(msg, sizeof(msg), STAGING " -> " OFFSITE " (shipment %lld)",
 		 (long long)*id);
-	rc = repo_prepare(r,
-			  "INSERT INTO history(time_us, action, subject,"
-			  " outcome, message)"
-			  " SELECT ?1, 'pull-list commit', " COPY_SQL_NAME
-			  ", 'ok', ?2" COPY_SQL_FROM " WHERE l.name = '" STAGING
-			  "' AND d.volume_id = ?3"
-			  /* in volume order: driven from the volume's data
-			   * sets, not from every Staging copy */
-			  " ORDER BY d.seq, c.id",
-			  &st);
-	if (rc < 0)
-		return rc;
 	for (i = 0; i < n && rc == 0; i++) {
-		/* Every moved copy in the history: one statement a volume. */
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, rtime_now());
-		repo_bind_text(st, 2, msg);
-		sqlite3_bind_int64(st, 3, vols[i]);
-		rc = repo_step_done(r, st);
+		/* Every moved copy in the history: one statement a volume,
+		 * in volume order (driven from the volume's data sets, not
+		 * from every Staging copy). */
+		rc = repo_run(r,
+			      "INSERT INTO history(time_us, action, subject,"
+			      " outcome, message)"
+			      " SELECT ?1, 'pull-list commit', " COPY_SQL_NAME
+			      ", 'ok', ?2" COPY_SQL_FROM
+			      " WHERE l.name = '" STAGING "'"
+			      " AND d.volume_id = ?3 ORDER BY d.seq, c.id",
+			      REPO_ARGS(REPO_INT(rtime_now()), REPO_TEXT(msg),
+					REPO_INT(vols[i])));
 		if (rc == 0)
-			rc = exec_ids(
+			rc = repo_run(
 				r,
 				"UPDATE copy SET location_id = (SELECT id FROM"
 				" location WHERE name = '" OFFSITE "')"
@@ -281,14 +253,14 @@ static int ship(struct repo *r, const int64_t *vols, unsigned n,
 				" WHERE name = '" STAGING "') AND dataset_id IN"
 				" (SELECT id FROM dataset WHERE volume_id = "
 				"?1)",
-				vols[i], 0);
+				REPO_ARGS(REPO_INT(vols[i])));
 		if (rc == 0)
-			rc = exec_ids(r,
-				      "UPDATE volume SET state = 'shipped',"
-				      " shipment_id = ?2 WHERE id = ?1",
-				      vols[i], *id);
+			rc = repo_run(
+				r,
+				"UPDATE volume SET state = 'shipped',"
+				" shipment_id = ?2 WHERE id = ?1",
+				REPO_ARGS(REPO_INT(vols[i]), REPO_INT(*id)));
 	}
-	repo_finalize(r, st);
 	snprintf(msg, sizeof(msg), "shipment %lld, %u volumes", (long long)*id,
 		 n);
 	if (rc == 0)
@@ -656,29 +628,6 @@ out:
 	return rc;
 }
 
-static int id_rows(struct repo *r, const char *sql, int64_t a,
-		   int (*cb)(int64_t, int64_t, void *), void *arg)
-{
-	sqlite3_stmt *st = NULL;
-	int src, rc;
-
-	rc = repo_prepare(r, sql, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, a);
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		rc = cb(sqlite3_column_int64(st, 0),
-			sqlite3_column_int64(st, 1), arg);
-		if (rc)
-			goto out;
-	}
-	if (src != SQLITE_DONE)
-		rc = repo_errno(r, src);
-out:
-	repo_finalize(r, st);
-	return rc;
-}
-
 /* Volumes holding a Staging copy: from the copies of that location
  * (copy_location index), each one's data set by primary key. */
 #define PENDING_VOLUMES                                                        \
@@ -687,88 +636,77 @@ out:
 	" WHERE c.location_id = (SELECT id FROM location"                      \
 	"  WHERE name = '" STAGING "')"
 
+struct volume_walk {
+	int (*cb)(int64_t volume_id, void *);
+	void *arg;
+};
+
+static int volume_row(sqlite3_stmt *st, void *arg)
+{
+	struct volume_walk *w = arg;
+
+	return w->cb(sqlite3_column_int64(st, 0), w->arg);
+}
+
 int shipment_volume_page(struct repo *r, int64_t id, int64_t after_id,
 			 unsigned limit, int (*cb)(int64_t volume_id, void *),
 			 void *arg)
 {
-	sqlite3_stmt *st = NULL;
-	int src, rc;
+	struct volume_walk w = { cb, arg };
 
-	rc = repo_prepare(r,
-			  id ? "SELECT id FROM volume WHERE shipment_id = ?1"
-			       " AND id > ?2 ORDER BY id LIMIT ?3"
-			     : PENDING_VOLUMES " AND d.volume_id > ?2"
-					       " ORDER BY d.volume_id LIMIT ?3",
-			  &st);
-	if (rc < 0)
-		return rc;
-	if (id)
-		sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, after_id);
-	sqlite3_bind_int64(st, 3, limit ? (int64_t)limit : -1);
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		rc = cb(sqlite3_column_int64(st, 0), arg);
-		if (rc)
-			goto out;
-	}
-	if (src != SQLITE_DONE)
-		rc = repo_errno(r, src);
-out:
-	repo_finalize(r, st);
-	return rc;
+	/* The pending query has no ?1: its id binds nothing. */
+	return repo_each(r,
+			 id ? "SELECT id FROM volume WHERE shipment_id = ?1"
+			      " AND id > ?2 ORDER BY id LIMIT ?3"
+			    : PENDING_VOLUMES " AND d.volume_id > ?2"
+					      " ORDER BY d.volume_id LIMIT ?3",
+			 REPO_ARGS(REPO_INT(id), REPO_INT(after_id),
+				   REPO_INT(limit ? (int64_t)limit : -1)),
+			 volume_row, &w);
 }
 
 int shipment_has_volume(struct repo *r, int64_t id, int64_t volume_id)
 {
-	sqlite3_stmt *st = NULL;
-	int src, rc;
+	int rc;
 
-	rc = repo_prepare(
-		r,
-		id ? "SELECT 1 FROM volume WHERE id = ?2"
-		     " AND shipment_id = ?1"
-		   : "SELECT 1 FROM dataset d"
-		     " JOIN copy c ON c.dataset_id = d.id"
-		     " WHERE d.volume_id = ?2 AND c.location_id ="
-		     " (SELECT id FROM location WHERE name = '" STAGING
-		     "') LIMIT 1",
-		&st);
-	if (rc < 0)
-		return rc;
-	if (id)
-		sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, volume_id);
-	src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
-		rc = 1;
-	else if (src == SQLITE_DONE)
-		rc = 0;
-	else
-		rc = repo_errno(r, src);
-	repo_finalize(r, st);
-	return rc;
+	rc = repo_one(r,
+		      id ? "SELECT 1 FROM volume WHERE id = ?2"
+			   " AND shipment_id = ?1"
+			 : "SELECT 1 FROM dataset d"
+			   " JOIN copy c ON c.dataset_id = d.id"
+			   " WHERE d.volume_id = ?2 AND c.location_id ="
+			   " (SELECT id FROM location WHERE name = '" STAGING
+			   "') LIMIT 1",
+		      REPO_ARGS(REPO_INT(id), REPO_INT(volume_id)), NULL, NULL);
+	return rc == 0 ? 1 : rc == -ENOENT ? 0 : rc;
+}
+
+struct shipment_walk {
+	int (*cb)(int64_t id, int64_t time_us, void *);
+	void *arg;
+};
+
+static int shipment_row(sqlite3_stmt *st, void *arg)
+{
+	struct shipment_walk *w = arg;
+
+	return w->cb(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+		     w->arg);
 }
 
 int shipment_ids(struct repo *r, int64_t after_id,
 		 int (*cb)(int64_t id, int64_t time_us, void *), void *arg)
 {
-	return id_rows(r,
-		       "SELECT id, created_us FROM shipment WHERE id > ?"
-		       " ORDER BY id",
-		       after_id, cb, arg);
-}
+	struct shipment_walk w = { cb, arg };
 
-static int keep_time(int64_t id, int64_t t, void *arg)
-{
-	(void)id;
-	*(int64_t *)arg = t;
-	return 1;
+	return repo_each(r,
+			 "SELECT id, created_us FROM shipment WHERE id > ?"
+			 " ORDER BY id",
+			 REPO_ARGS(REPO_INT(after_id)), shipment_row, &w);
 }
 
 int shipment_time(struct repo *r, int64_t id, int64_t *time_us)
 {
-	int rc = id_rows(r, "SELECT id, created_us FROM shipment WHERE id = ?",
-			 id, keep_time, time_us);
-
-	return rc == 1 ? 0 : rc < 0 ? rc : -ENOENT;
+	return repo_one(r, "SELECT created_us FROM shipment WHERE id = ?",
+			REPO_ARGS(REPO_INT(id)), repo_row_int64, time_us);
 }

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 #include <unistd.h>
 
 #include "errmsg.h"
-#include "home.h"
+#include "homepath.h"
 #include "names.h"
 #include "volcat.h"
 #include "volume.h"
@@ -32,11 +33,16 @@ struct table {
 	unsigned n, cap;
 };
 
+/* The environment's search path (env_open), replaced while ruvfs serves
+ * (SIGHUP): copied in and out under search_lock. */
 static char search[4096];
+static pthread_mutex_t search_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void volcat_set_search(const char *paths)
 {
+	pthread_mutex_lock(&search_lock);
 	snprintf(search, sizeof(search), "%s", paths ? paths : "");
+	pthread_mutex_unlock(&search_lock);
 }
 
 static void table_free(struct table *t)
@@ -276,7 +282,9 @@ int volcat_find(const char *home, const char *volser, char *path, size_t len)
 	table_free(&t);
 	if (e)
 		return 0;
+	pthread_mutex_lock(&search_lock);
 	snprintf(dirs, sizeof(dirs), "%s", search);
+	pthread_mutex_unlock(&search_lock);
 	for (dir = strtok_r(dirs, ":", &save); dir;
 	     dir = strtok_r(NULL, ":", &save)) {
 		if (snprintf(path, len, "%s/%s", dir, volser) < (int)len &&

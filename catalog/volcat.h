@@ -36,7 +36,8 @@ int volcat_list(const char *home,
 int volcat_find(const char *home, const char *volser, char *path, size_t len);
 
 /* The volume search path for this process: directories separated by ':'
- * (from the configuration).  NULL or "" clears it. */
+ * (volume_path of the configuration; env_open() sets it, and ruvfs again
+ * when it reloads).  NULL or "" clears it.  Thread-safe. */
 void volcat_set_search(const char *paths);
 
 #endif

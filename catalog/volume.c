@@ -36,7 +36,11 @@
  *                24  pool name, 16 bytes, NUL-padded
  *                40  i64 created, µs since the epoch, UTC
  *                48  u64 capacity, bytes
- *                56  zeros (reserved)
+ *                56  identity, 16 random bytes (all zeros on volumes
+ *                    written before identities: none); added within
+ *                    version 1 in the reserved bytes, which version-1
+ *                    readers never looked at
+ *                72  zeros (reserved)
  *              4092  u32 CRC of bytes 0..4091
  *   data sets, one after another from offset 4096; each is
  *     header   "RUVDSH1\n", u32 header length (all of it, CRC included),
@@ -83,6 +87,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -348,6 +353,7 @@ static void label_encode(const struct volume_label *l, unsigned char *p)
 	memcpy(p + 24, l->pool, strlen(l->pool));
 	put64(p + 40, (uint64_t)l->created_us);
 	put64(p + 48, l->capacity);
+	memcpy(p + 56, l->ident, VOLUME_IDENT_LEN);
 	put32(p + VOLUME_LABEL_SIZE - 4, crc32c(0, p, VOLUME_LABEL_SIZE - 4));
 }
 
@@ -377,6 +383,7 @@ static int label_decode(const char *path, const unsigned char *p,
 	memcpy(l->pool, p + 24, VOLUME_POOL_MAX);
 	l->created_us = (int64_t)get64(p + 40);
 	l->capacity = get64(p + 48);
+	memcpy(l->ident, p + 56, VOLUME_IDENT_LEN);
 	l->version = get32(p + 8);
 	return 0;
 }
@@ -400,6 +407,33 @@ static int label_read(int fd, const char *path, struct volume_label *l)
 		rc = label_decode(path, buf, l);
 	free(buf);
 	return rc;
+}
+
+int volume_label_read(const char *path, struct volume_label *out)
+{
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		return io_fail(path, "open", rc);
+	}
+	rc = label_read(fd, path, out);
+	close(fd);
+	return rc;
+}
+
+void volume_ident_format(const unsigned char *ident, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned i, set = 0;
+
+	for (i = 0; i < VOLUME_IDENT_LEN; i++) {
+		set |= ident[i];
+		buf[2 * i] = hex[ident[i] >> 4];
+		buf[2 * i + 1] = hex[ident[i] & 15];
+	}
+	buf[set ? 2 * VOLUME_IDENT_LEN : 0] = '\0';
 }
 
 /* ---- decoding one data set ------------------------------------------------
@@ -1099,6 +1133,54 @@ static int check_names(const char *volser, const char *pool, char *vs)
 	return 0;
 }
 
+/* 16 random bytes, never all zeros (that means "none"). */
+static int new_ident(unsigned char *ident)
+{
+	size_t got = 0;
+	ssize_t n;
+	unsigned i, set = 0;
+
+	while (got < VOLUME_IDENT_LEN) {
+		n = getrandom(ident + got, VOLUME_IDENT_LEN - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ruv_fail(-errno,
+					"cannot draw a volume identity: %s",
+					strerror(errno));
+		got += (size_t)n;
+	}
+	for (i = 0; i < VOLUME_IDENT_LEN; i++)
+		set |= ident[i];
+	if (!set)
+		ident[0] = 1;
+	return 0;
+}
+
+static int zeros(const unsigned char *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && !memcmp(p, p + 1, n - 1));
+}
+
+int volume_is_torn_create(const char *path)
+{
+	unsigned char buf[VOLUME_LABEL_SIZE];
+	ssize_t n;
+	int fd, torn = 0;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = pread(fd, buf, sizeof(buf), 0);
+	if (n >= 0 && n < VOLUME_LABEL_SIZE) {
+		size_t m = (size_t)n < 8 ? (size_t)n : 8;
+
+		torn = zeros(buf, (size_t)n) || !memcmp(buf, MAGIC_LABEL, m);
+	}
+	close(fd);
+	return torn;
+}
+
 int volume_create(const char *path, const char *volser, const char *pool,
 		  uint64_t capacity, struct volume **out)
 {
@@ -1125,6 +1207,9 @@ int volume_create(const char *path, const char *volser, const char *pool,
 	v->label.created_us = rtime_now();
 	v->label.capacity = capacity;
 	v->label.version = FORMAT_VERSION;
+	rc = new_ident(v->label.ident);
+	if (rc < 0)
+		goto out;
 	v->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (v->fd < 0) {
 		rc = -errno;

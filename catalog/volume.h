@@ -58,8 +58,19 @@ enum volume_ds_state {
 			       something committed lies at or after it */
 };
 
+/*
+ * A volume's identity: 16 random bytes drawn when it is created, written
+ * in its label and kept in its repository row, so a file that merely has
+ * the right VOLSER (another home numbers its volumes the same way) is
+ * never read as this volume.  All zeros: a volume written before
+ * identities existed (it has none).
+ */
+#define VOLUME_IDENT_LEN 16
+#define VOLUME_IDENT_HEX (2 * VOLUME_IDENT_LEN + 1) /* hex text and NUL */
+
 struct volume_label {
 	char volser[7];
+	unsigned char ident[VOLUME_IDENT_LEN]; /* all zeros: none */
 	char pool[VOLUME_POOL_MAX + 1];
 	int64_t created_us; /* µs since the epoch, UTC */
 	uint64_t capacity;  /* bytes; advisory, the pool enforces it */
@@ -89,10 +100,15 @@ struct volume_dataset_info {
 
 struct volume;
 
-/* Create path (O_EXCL, mode 0600) with its label; label and directory
- * are fsynced before it returns.  volser must pass names_volser_check()
- * (it is stored upper case), pool is 1-16 printable characters.
- * -EEXIST if the file exists, -EINVAL (message) for a bad name. */
+/* Is the file at path what a volume_create() cut short by a crash
+ * leaves: shorter than a label, and empty, all zeros, or the start of a
+ * label?  1 yes, 0 no (or it cannot be read); such a file holds no data. */
+int volume_is_torn_create(const char *path);
+
+/* Create path (O_EXCL, mode 0600) with its label and a new random
+ * identity; label and directory are fsynced before it returns.  volser must
+ * pass names_volser_check() (it is stored upper case), pool is 1-16 printable
+ * characters. -EEXIST if the file exists, -EINVAL (message) for a bad name. */
 int volume_create(const char *path, const char *volser, const char *pool,
 		  uint64_t capacity, struct volume **out);
 
@@ -109,6 +125,14 @@ int volume_create(const char *path, const char *volser, const char *pool,
  * committed is never cut here: appends go after it.
  */
 int volume_open(const char *path, int writable, struct volume **out);
+
+/* Read the label alone (one 4 KiB read).  -EIO (message) for a file that
+ * is not a volume or a damaged label, the open errors as they are. */
+int volume_label_read(const char *path, struct volume_label *out);
+
+/* The identity as lower-case hex into buf (VOLUME_IDENT_HEX bytes); ""
+ * when it is all zeros (none). */
+void volume_ident_format(const unsigned char *ident, char *buf);
 
 void volume_close(struct volume *v); /* accepts NULL */
 const struct volume_label *volume_label(const struct volume *v);

@@ -11,8 +11,6 @@
 #include <unistd.h>
 
 #include "backup.h"
-#include "group.h"
-#include "home.h"
 #include "repo.h"
 #include "rtime.h"
 #include "ruv.h"
@@ -25,46 +23,10 @@ static const char usage[] =
 	"of the configuration (by default copy 1 to the local pool, location\n"
 	"Local, active; copy 2 to the offsite pool, location Staging,\n"
 	"inactive).  Files are backed up in parallel by `workers` threads.\n"
-	"Every DSN and group must exist before anything is written; then\n"
-	"each file succeeds or fails on its own.  Progress is shown on a\n"
-	"terminal.  Exit 1 if any file failed.\n";
-
-struct dsn_list {
-	char **v;
-	unsigned n, cap;
-};
-
-static int list_add(const char *dsn, void *arg)
-{
-	struct dsn_list *l = arg;
-	char **nv;
-	unsigned i;
-
-	for (i = 0; i < l->n; i++)
-		if (!strcasecmp(l->v[i], dsn))
-			return 0;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 16;
-		nv = realloc(l->v, l->cap * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		l->v = nv;
-	}
-	l->v[l->n] = strdup(dsn);
-	if (!l->v[l->n])
-		return -ENOMEM;
-	l->n++;
-	return 0;
-}
-
-static void list_free(struct dsn_list *l)
-{
-	unsigned i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-}
+	"Every DSN and group must exist before anything is written, and\n"
+	"there must be a file to back up (groups with no members and no\n"
+	"DSN: refused, ENODATA); then each file succeeds or fails on its\n"
+	"own.  Progress is shown on a terminal.  Exit 1 if any file failed.\n";
 
 static pthread_mutex_t progress_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -103,11 +65,10 @@ int cmd_backup(int argc, char **argv)
 		{ "group", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct dsn_list dsns = { 0 };
 	struct backup_request req = { 0 };
 	struct backup_result *res = NULL;
-	const char *groups[64];
-	unsigned ngroups = 0, i, nfailed = 0;
+	char *groups[64];
+	unsigned ngroups = 0, nres = 0, i, nfailed = 0;
 	struct repo *r = NULL;
 	int c, rc;
 
@@ -133,28 +94,6 @@ int cmd_backup(int argc, char **argv)
 	rc = ruv_open(&r);
 	if (rc != RUV_OK)
 		return rc;
-	for (i = (unsigned)optind; i < (unsigned)argc; i++) {
-		rc = list_add(argv[i], &dsns);
-		if (rc < 0)
-			goto fail;
-	}
-	for (i = 0; i < ngroups; i++) {
-		rc = group_members(r, groups[i], NULL, 0, list_add, &dsns);
-		if (rc < 0)
-			goto fail;
-	}
-	repo_close(r);
-	r = NULL;
-	if (!dsns.n) {
-		fprintf(stderr, "ruv: backup: the groups have no members\n");
-		rc = RUV_FAILED;
-		goto out;
-	}
-	res = calloc(dsns.n, sizeof(*res));
-	if (!res) {
-		rc = -ENOMEM;
-		goto fail;
-	}
 	req.home = ruv.home;
 	req.cfg = &ruv.cfg;
 	req.warn = warn;
@@ -165,18 +104,18 @@ int cmd_backup(int argc, char **argv)
 		req.progress = progress;
 		req.progress_arg = &req;
 	}
-	rc = backup_run(&req, dsns.v, dsns.n, res);
+	rc = backup_named(&req, r, argv + optind, (unsigned)(argc - optind),
+			  groups, ngroups, &res, &nres);
+	repo_close(r);
 	if (req.progress && !req.progress_arg)
 		fputs("\r\033[K", stderr);
-	for (i = 0; i < dsns.n; i++)
-		nfailed += res[i].rc < 0;
-	if (rc < 0 && !nfailed)
-		goto fail; /* refused before any file was started */
-	for (i = 0; i < dsns.n; i++) {
+	if (!res)
+		return ruv_error("backup", rc); /* refused: nothing started */
+	for (i = 0; i < nres; i++) {
 		if (res[i].rc < 0) {
-			fprintf(stderr, "ruv: backup %s: %s\n", res[i].dsn,
-				res[i].message);
-			ruv_report_errno(-res[i].rc);
+			nfailed++;
+			ruv_errorf(res[i].rc, "backup %s: %s", res[i].dsn,
+				   res[i].message);
 			continue;
 		}
 		printf("backed up %s: %llu bytes, %llu stored%s\n", res[i].dsn,
@@ -184,13 +123,6 @@ int cmd_backup(int argc, char **argv)
 		       (unsigned long long)res[i].stored,
 		       res[i].changed ? " (changed while read)" : "");
 	}
-	rc = nfailed ? RUV_FAILED : RUV_OK;
-	goto out;
-fail:
-	rc = ruv_error("backup", rc);
-out:
-	repo_close(r);
-	list_free(&dsns);
 	free(res);
-	return rc;
+	return nfailed ? RUV_FAILED : RUV_OK;
 }

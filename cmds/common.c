@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Helpers every verb uses: configuration and home resolution, messages,
- * option parsing for the simple verbs.
+ * Helpers every verb uses: the environment (home, configuration, search
+ * path and the home lock, opened by env_open() as ruvfs opens it),
+ * messages, option parsing for the simple verbs.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,22 +13,29 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "env.h"
 #include "errmsg.h"
-#include "home.h"
 #include "repo.h"
 #include "ruv.h"
-#include "volcat.h"
 
 struct ruv_globals ruv;
 
 /*
- * When ruvfs runs a ctl line it passes a pipe as $RUV_ERRNO_FD: the errno
- * behind a failure goes there, so the write to ctl can fail with it.
+ * The one error path of the CLI.  Every failure a verb reports goes
+ * through ruv_error(), ruv_errorf() or ruv_usage_error(): each prints the
+ * message and tells the errno behind it to a caller that asked through
+ * $RUV_ERRNO_FD (ruvfs, for a ctl line: the write to ctl fails with it;
+ * ruvfs takes the first one told).  ruv_note() and ruv_warn() are for
+ * what is not a failure.
  */
-void ruv_report_errno(int err)
+static void report_errno(int err)
 {
 	const char *fd = getenv("RUV_ERRNO_FD");
 
+	if (err < 0)
+		err = -err;
+	if (err <= 0 || err > 4095)
+		err = EIO;
 	if (fd && *fd)
 		dprintf(atoi(fd), "%d\n", err);
 }
@@ -36,11 +44,35 @@ int ruv_error(const char *what, int rc)
 {
 	const char *why = ruv_lasterr();
 
-	ruv_report_errno(rc < 0 ? -rc : rc);
+	report_errno(rc);
 	if (!*why)
 		why = strerror(rc < 0 ? -rc : rc);
 	fprintf(stderr, "ruv: %s: %s\n", what, why);
 	return RUV_FAILED;
+}
+
+int ruv_errorf(int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	report_errno(rc);
+	fputs("ruv: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return RUV_FAILED;
+}
+
+void ruv_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ruv: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }
 
 /*
@@ -81,7 +113,7 @@ int ruv_usage_error(const char *usage, const char *fmt, ...)
 	char cmd[64];
 	va_list ap;
 
-	ruv_report_errno(EINVAL);
+	report_errno(EINVAL);
 	fputs("ruv: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -98,74 +130,39 @@ int ruv_help(const char *usage)
 	return RUV_OK;
 }
 
-/*
- * An absolute form of a home given relative to the working directory:
- * volume paths are stored under the home, and ruvfs (cwd /) or a restore
- * run elsewhere must find them.  Leading "./" and a lone "." are dropped;
- * the directory need not exist yet (init).
- */
-static int absolute_home(const char *home, char *buf, size_t len)
+/* Before blocking on the home lock: say whom we wait for. */
+static void lock_waiting(const char *who, void *arg)
 {
-	char cwd[PATH_MAX];
-	int n;
-
-	if (home[0] == '/')
-		n = snprintf(buf, len, "%s", home);
-	else {
-		if (!getcwd(cwd, sizeof(cwd)))
-			return -errno;
-		while (home[0] == '.' && home[1] == '/') {
-			home += 2;
-			while (*home == '/')
-				home++;
-		}
-		if (!strcmp(home, ".") || !*home)
-			n = snprintf(buf, len, "%s", cwd);
-		else
-			n = snprintf(buf, len, "%s/%s",
-				     strcmp(cwd, "/") ? cwd : "", home);
-	}
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	(void)arg;
+	fprintf(stderr, "%s: waiting for %s\n",
+		ruv.verb && !strncmp(ruv.verb, "ruv", 3) ? ruv.verb : "ruv",
+		who);
 }
 
 int ruv_setup(int need_home)
 {
-	static char abs[PATH_MAX];
-	const char *home = ruv.home_opt;
+	struct env_opts o = {
+		.home = ruv.home_opt,
+		.config = ruv.config_opt,
+		.need_home = need_home,
+		.verb = ruv.verb ? ruv.verb : "ruv",
+		.lock = ruv.exclusive ? ENV_LOCK_EXCLUSIVE : ENV_LOCK_RUN,
+		.wait = ruv.wait,
+		.waiting = lock_waiting,
+	};
+	struct env *e = NULL;
 	int rc;
 
-	if (!home)
-		home = getenv("RUV_HOME");
-	if (home && !*home)
-		home = NULL;
-	if (home) {
-		rc = absolute_home(home, abs, sizeof(abs));
-		if (rc < 0) {
-			fprintf(stderr, "ruv: home '%s': %s\n", home,
-				strerror(-rc));
-			return RUV_FAILED;
-		}
-		home = abs;
-	}
+	if (ruv.env && (ruv.home[0] || !need_home))
+		return RUV_OK; /* a verb that asks twice */
 	ruv_clearerr();
-	rc = config_find(ruv.config_opt, home, &ruv.cfg);
+	rc = env_open(&o, &e);
 	if (rc < 0)
-		return ruv_error("configuration", rc);
-	if (!home && ruv.cfg.home[0])
-		home = ruv.cfg.home;
-	volcat_set_search(ruv.cfg.volume_path);
-	if (!home) {
-		if (!need_home)
-			return RUV_OK;
-		fprintf(stderr, "ruv: no RUV home: give --home DIR, set "
-				"RUV_HOME, or set home in the configuration\n");
-		return RUV_FAILED;
-	}
-	if (snprintf(ruv.home, sizeof(ruv.home), "%s", home) >=
-	    (int)sizeof(ruv.home)) {
-		fprintf(stderr, "ruv: home path too long\n");
-		return RUV_FAILED;
-	}
+		return ruv_error(o.what, rc);
+	env_close(ruv.env);
+	ruv.env = e;
+	ruv.cfg = *env_config(e);
+	snprintf(ruv.home, sizeof(ruv.home), "%s", env_home(e));
 	return RUV_OK;
 }
 
@@ -175,7 +172,7 @@ int ruv_open(struct repo **out)
 
 	if (rc != RUV_OK)
 		return rc;
-	rc = home_open(ruv.home, out);
+	rc = env_repo_open(ruv.env, out);
 	if (rc < 0)
 		return ruv_error("cannot open repository", rc);
 	return RUV_OK;

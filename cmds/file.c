@@ -2,6 +2,7 @@
 /*
  * ruv file: register, unregister and list protected files.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -117,7 +118,7 @@ static int file_list_cmd(struct repo *r)
 	}
 	j = jsonw_new(stdout);
 	if (!j)
-		return ruv_error("file list", -12);
+		return ruv_error("file list", -ENOMEM);
 	jsonw_object_open(j);
 	jsonw_key(j, "files");
 	jsonw_array_open(j);

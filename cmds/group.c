@@ -2,6 +2,7 @@
 /*
  * ruv group: define groups of registered files and change their members.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,12 +16,13 @@ static const char usage[] =
 	"usage: ruv group define G [DSN...]\n"
 	"       ruv group add G DSN...\n"
 	"       ruv group remove G DSN...\n"
-	"       ruv group delete G\n"
+	"       ruv group delete G [--force]\n"
 	"       ruv group list [G] [--json]\n"
 	"\n"
 	"G: 1-32 letters, digits, @#$_-; folded to upper case.  Every DSN\n"
 	"must be registered.  Each command changes all or nothing.  Deleting\n"
-	"a group leaves its files registered.\n"
+	"a group leaves its files registered; a group with members is\n"
+	"refused (ENOTEMPTY, as rmdir of it in the tree) unless --force.\n"
 	"\n"
 	"--json: {\"groups\": [{\"name\", \"members\", \"created\"}]}, or with "
 	"G\n"
@@ -88,7 +90,7 @@ static int list(struct repo *r, const char *name)
 	}
 	j = jsonw_new(stdout);
 	if (!j)
-		return ruv_error("group list", -12);
+		return ruv_error("group list", -ENOMEM);
 	jsonw_object_open(j);
 	if (name) {
 		jsonw_key(j, "group");
@@ -109,12 +111,15 @@ static int list(struct repo *r, const char *name)
 
 int cmd_group(int argc, char **argv)
 {
+	static const char *const flags[] = { "force", NULL };
 	struct repo *r = NULL;
 	const char *sub;
 	char what[32];
+	int force = 0;
+	int *vals[] = { &force };
 	int rc, i, n;
 
-	i = ruv_simple_opts(argc, argv, usage, NULL, NULL, &rc);
+	i = ruv_simple_opts(argc, argv, usage, flags, vals, &rc);
 	if (i < 0)
 		return rc;
 	if (i >= argc)
@@ -142,6 +147,9 @@ int cmd_group(int argc, char **argv)
 		return ruv_usage_error(usage, "group: unknown subcommand '%s'",
 				       sub);
 	}
+	if (force && strcmp(sub, "delete"))
+		return ruv_usage_error(usage, "group %s: --force is for delete",
+				       sub);
 	rc = ruv_open(&r);
 	if (rc != RUV_OK)
 		return rc;
@@ -162,7 +170,7 @@ int cmd_group(int argc, char **argv)
 				  (const char *const *)(argv + i + 1),
 				  (unsigned)n - 1);
 	else
-		rc = group_delete(r, argv[i]);
+		rc = group_delete(r, argv[i], force);
 	rc = rc < 0 ? ruv_error(what, rc) : RUV_OK;
 out:
 	repo_close(r);

@@ -9,6 +9,7 @@
 #include <getopt.h>
 
 #include "backup.h"
+#include "errmsg.h"
 #include "jcl.h"
 #include "jsonw.h"
 #include "rtime.h"
@@ -130,8 +131,10 @@ static int jcl_restore_cmd(int argc, char **argv)
 			from[nfrom++] = optarg;
 			break;
 		case 't':
+			ruv_clearerr();
 			if (rtime_parse(optarg, &at) < 0)
-				return ruv_error("jcl restore", -22);
+				return ruv_usage_error(usage, "--time: %s",
+						       ruv_lasterr());
 			break;
 		case 'F':
 			force = 1;

@@ -2,6 +2,7 @@
 /*
  * ruv location: list and define locations.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,7 +55,7 @@ static int list(struct repo *r)
 	} else {
 		j = jsonw_new(stdout);
 		if (!j)
-			return ruv_error("location list", -12);
+			return ruv_error("location list", -ENOMEM);
 		jsonw_object_open(j);
 		jsonw_key(j, "locations");
 		jsonw_array_open(j);

@@ -44,13 +44,11 @@ int cmd_pull_list(int argc, char **argv)
 	if (commit) {
 		rc = pull_list_commit(r, ruv.json, stdout, &id);
 		if (rc == 0 && !id)
-			fprintf(stderr, "ruv: pull-list: nothing to ship "
-					"(no copies in Staging)\n");
+			ruv_note("pull-list: nothing to ship (no copies in "
+				 "Staging)");
 		else if (rc == 0)
-			fprintf(stderr,
-				"ruv: pull-list: shipment %lld "
-				"recorded\n",
-				(long long)id);
+			ruv_note("pull-list: shipment %lld recorded",
+				 (long long)id);
 	} else {
 		rc = pull_list_report(r, ruv.json, stdout, &n);
 	}

@@ -8,16 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "history.h"
-#include "home.h"
-#include "repo.h"
+#include "errmsg.h"
 #include "reprs.h"
 #include "rtime.h"
 #include "ruv.h"
 
 static const char usage[] =
 	"usage: ruvreprs [--home DIR] [--from DIR|FILE|VOLSER]... [--time T]\n"
-	"                [--force]\n"
+	"                [--force] [--wait]\n"
 	"usage: ruv reprs [same options]\n"
 	"\n"
 	"With no repository: find the newest repository backup created at or\n"
@@ -31,7 +29,13 @@ static const char usage[] =
 	"are found through the volume catalog (ruv catalog) and volume_path.\n"
 	"The repository backup is taken before the pull list that ships it,\n"
 	"so every copy the restored repository has in Staging moves to\n"
-	"Offsite; a warning names each of their volumes that is not here.\n";
+	"Offsite; a warning names each of their volumes that is not here.\n"
+	"\n"
+	"Every ruv process holds the home's lock while it runs; ruvreprs\n"
+	"takes it exclusive, and is refused (nothing changed) naming the pid\n"
+	"and verb of each one running, unless --wait: then it says whom it\n"
+	"waits for, waits, and T defaults to the time the wait ended.\n"
+	"Requests of a ruvfs mount are always waited for (they are short).\n";
 
 int cmd_reprs(int argc, char **argv)
 {
@@ -40,19 +44,19 @@ int cmd_reprs(int argc, char **argv)
 		{ "from", required_argument, NULL, 'f' },
 		{ "time", required_argument, NULL, 't' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "wait", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *from[64];
 	unsigned nfrom = 0;
 	struct reprs_result res;
-	char when[RTIME_ISO_MAX], msg[128], *v, *save = NULL;
-	struct repo *r;
-	int64_t at = rtime_now();
-	int force = 0, c, rc;
+	char when[RTIME_ISO_MAX], *v, *save = NULL;
+	int64_t at = 0;
+	int force = 0, have_time = 0, c, rc;
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hf:t:F", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hf:t:Fw", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			return ruv_help(usage);
@@ -63,11 +67,17 @@ int cmd_reprs(int argc, char **argv)
 			from[nfrom++] = optarg;
 			break;
 		case 't':
+			ruv_clearerr();
 			if (rtime_parse(optarg, &at) < 0)
-				return ruv_error("ruvreprs", -22);
+				return ruv_usage_error(usage, "--time: %s",
+						       ruv_lasterr());
+			have_time = 1;
 			break;
 		case 'F':
 			force = 1;
+			break;
+		case 'w':
+			ruv.wait = 1;
 			break;
 		default:
 			return ruv_usage_error(usage, "unknown option '%s'",
@@ -77,19 +87,16 @@ int cmd_reprs(int argc, char **argv)
 	if (optind < argc)
 		return ruv_usage_error(usage, "unexpected argument '%s'",
 				       argv[optind]);
+	ruv.exclusive = 1;
 	rc = ruv_setup(1);
 	if (rc != RUV_OK)
 		return rc;
+	if (!have_time) /* now: after any wait for the home lock */
+		at = rtime_now();
 	rc = reprs_restore(ruv.home, &ruv.cfg, from, nfrom, at, force, &res);
 	if (rc < 0)
 		return ruv_error("ruvreprs", rc);
 	rtime_format_iso(res.created_us, when, sizeof(when));
-	snprintf(msg, sizeof(msg), "from %s data set %u of %s", res.volser,
-		 res.seq, when);
-	if (home_open(ruv.home, &r) == 0) {
-		history_add(r, "ruvreprs", "RUV.REPOSITORY", 0, msg);
-		repo_close(r);
-	}
 	printf("restored the repository of %s (%llu bytes) from volume %s, "
 	       "data set %u (%s)\n",
 	       when, (unsigned long long)res.size, res.volser, res.seq,

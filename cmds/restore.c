@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "copy.h"
-#include "file.h"
+#include "errmsg.h"
 #include "repo.h"
+#include "restore.h"
 #include "rtime.h"
 #include "ruv.h"
 
@@ -18,10 +18,16 @@ static const char usage[] =
 	"\n"
 	"Restore DSN from the newest backup that started at or before T\n"
 	"(default: now) and has a copy in an active location (copy N only,\n"
-	"with --copy).  Writes the registered path, or PATH, atomically: a\n"
-	"temporary file beside it, every chunk checked, fsync, the owner and\n"
-	"mode the file had, then rename.  T is ISO 8601 or yyyyjjjhhmmsst;\n"
-	"without an offset it is site local time.\n";
+	"with --copy).  A copy whose volume is missing or is another volume\n"
+	"than the catalog's (\"wrong volume\") is passed over, with a "
+	"warning,\n"
+	"for the next copy of the same backup.  Writes the registered path,\n"
+	"or PATH, atomically: a temporary file beside it, every chunk "
+	"checked,\n"
+	"fsync, the owner and mode the file had, then rename.  PATH is\n"
+	"reached without following symbolic links, and only a regular file\n"
+	"is replaced.  T is ISO 8601 or yyyyjjjhhmmsst; without an offset it\n"
+	"is site local time.\n";
 
 int cmd_restore(int argc, char **argv)
 {
@@ -35,8 +41,8 @@ int cmd_restore(int argc, char **argv)
 	};
 	const char *to = NULL;
 	char when[RTIME_ISO_MAX];
-	struct copy_info ci;
-	struct file_info fi;
+	struct restore_result res;
+	const struct copy_info *ci;
 	struct repo *r = NULL;
 	int64_t at = rtime_now();
 	unsigned long copy_no = 0;
@@ -50,8 +56,10 @@ int cmd_restore(int argc, char **argv)
 		case 'h':
 			return ruv_help(usage);
 		case 't':
+			ruv_clearerr();
 			if (rtime_parse(optarg, &at) < 0)
-				return ruv_error("restore", -22);
+				return ruv_usage_error(usage, "--time: %s",
+						       ruv_lasterr());
 			break;
 		case 'o':
 			to = optarg;
@@ -74,20 +82,17 @@ int cmd_restore(int argc, char **argv)
 	rc = ruv_open(&r);
 	if (rc != RUV_OK)
 		return rc;
-	rc = file_lookup(r, argv[optind], &fi);
-	if (rc == 0)
-		rc = copy_select(r, fi.dsn, at, (unsigned)copy_no, &ci);
+	rc = restore_file(r, argv[optind], at, (unsigned)copy_no, to, &res);
+	if (rc == 0 && res.warning[0]) /* copies passed over */
+		ruv_note("restore: warning: %s", res.warning);
 	repo_close(r);
 	if (rc < 0)
 		return ruv_error("restore", rc);
-	if (!to)
-		to = fi.path;
-	rc = copy_restore(&ci, to);
-	if (rc < 0)
-		return ruv_error("restore", rc);
-	rtime_format_iso(ci.start_us, when, sizeof(when));
+	ci = &res.copy;
+	rtime_format_iso(ci->start_us, when, sizeof(when));
 	printf("restored %s to %s from the backup of %s, copy %u (%s, "
 	       "volume %s)\n",
-	       ci.dsn, to, when, ci.copy_no, ci.location, ci.volser);
+	       ci->dsn, res.target, when, ci->copy_no, ci->location,
+	       ci->volser);
 	return RUV_OK;
 }

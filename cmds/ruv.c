@@ -143,5 +143,6 @@ int main(int argc, char **argv)
 	v = find_verb(argv[1]);
 	if (!v)
 		return ruv_usage_error(usage, "unknown verb '%s'", argv[1]);
+	ruv.verb = v->name;
 	return v->fn(argc - 1, argv + 1);
 }

@@ -12,6 +12,7 @@
 
 #include "config.h"
 
+struct env;
 struct repo;
 
 enum { RUV_OK = 0, RUV_FAILED = 1, RUV_USAGE = 2 };
@@ -20,26 +21,49 @@ struct ruv_globals {
 	const char *home_opt;	/* --home, or NULL */
 	const char *config_opt; /* --config, or NULL */
 	int json;		/* --json */
-	struct config cfg;	/* after ruv_setup() */
-	char home[PATH_MAX];	/* after ruv_setup() */
+	const char *verb;	/* recorded with the home lock: "backup" */
+	int exclusive;		/* take the home lock exclusive (ruvreprs) */
+	int wait;		/* exclusive: wait for running processes */
+	struct env *env;	/* after ruv_setup(); held to exit */
+	struct config cfg;	/* after ruv_setup(): env_config(env) */
+	char home[PATH_MAX];	/* after ruv_setup(): env_home(env) */
 };
 
 extern struct ruv_globals ruv;
 
-/* Load the configuration and resolve the home; prints why on failure.
- * need_home: fail when no home is named anywhere. */
+/*
+ * Open the environment (env_open): resolve the home, load the
+ * configuration, set the volume search path, and take the home lock,
+ * shared for the rest of the process (exclusive with ruv.exclusive),
+ * saying on stderr whom it waits for.  Prints why on failure.
+ * need_home: fail when no home is named anywhere.
+ */
 int ruv_setup(int need_home);
 
 /* ruv_setup(1) and open the home's repository; RUV_FAILED on failure. */
 int ruv_open(struct repo **out);
 
+/*
+ * The one error path: every failure a verb reports goes through
+ * ruv_error(), ruv_errorf() or ruv_usage_error(), which print the message
+ * and tell the errno behind it to a caller that asked through
+ * $RUV_ERRNO_FD (ruvfs runs ctl lines so: the write to ctl fails with
+ * it).  No verb prints a failure with fprintf.
+ */
+
 /* "ruv: what: why" on stderr, why being the library's message or the
- * errno text.  Returns RUV_FAILED. */
+ * errno text; reports rc (-errno).  Returns RUV_FAILED. */
 int ruv_error(const char *what, int rc);
 
-/* Tell a caller that asked through $RUV_ERRNO_FD (ruvfs) which errno
- * stands behind a failure reported on stderr by other means. */
-void ruv_report_errno(int err);
+/* "ruv: " and the formatted message on stderr; reports rc (-errno).
+ * Returns RUV_FAILED.  For a failure whose message is not the library's
+ * last one (one file of many). */
+int ruv_errorf(int rc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* "ruv: " and the formatted message on stderr, for what is no failure
+ * (nothing to ship, a warning); reports nothing. */
+void ruv_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * "ruv: msg" and "see 'ruv VERB --help'" (the command named on the first

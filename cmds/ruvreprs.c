@@ -12,5 +12,6 @@ int main(int argc, char **argv)
 	argc = ruv_take_globals(argc, argv, usage);
 	if (argc < 0)
 		return RUV_USAGE;
+	ruv.verb = "ruvreprs";
 	return cmd_reprs(argc, argv);
 }

@@ -13,5 +13,6 @@ int main(int argc, char **argv)
 	argc = ruv_take_globals(argc, argv, usage);
 	if (argc < 0)
 		return RUV_USAGE;
+	ruv.verb = "ruvtogl";
 	return cmd_toggle(argc, argv);
 }

@@ -20,23 +20,34 @@ static const char usage[] =
 	"\n"
 	"Read back and check every chunk of every backup copy of the named\n"
 	"files, on the named volumes, or everywhere.  Each damaged copy is\n"
-	"named with its data set and volume; exit 1 if any is damaged.\n";
+	"named with its data set and volume (a file that is another volume\n"
+	"than the catalog's is damage: \"wrong volume\"), each copy whose\n"
+	"volume is not here is MISSING, with where it was looked for; exit 1\n"
+	"if any is damaged or missing.\n";
 
 struct tally {
-	unsigned long ok, damaged;
+	unsigned long ok, damaged, missing;
 };
 
 static int verify_one(const struct copy_info *ci, void *arg)
 {
 	struct tally *t = arg;
 	char when[RTIME_ISO_MAX];
+	int rc;
 
 	ruv_clearerr();
 	rtime_format_iso(ci->start_us, when, sizeof(when));
-	if (copy_verify(ci) < 0) {
+	rc = copy_verify(ci);
+	if (rc == -ENOENT) { /* not here: nothing to say about its data */
+		t->missing++;
+		ruv_errorf(rc, "verify: MISSING %s %s: %s", ci->dsn, when,
+			   *ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
+		return 0;
+	}
+	if (rc < 0) {
 		t->damaged++;
-		fprintf(stderr, "ruv: verify: DAMAGED %s %s: %s\n", ci->dsn,
-			when, ruv_lasterr());
+		ruv_errorf(rc, "verify: DAMAGED %s %s: %s", ci->dsn, when,
+			   *ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
 		return 0;
 	}
 	t->ok++;
@@ -49,7 +60,7 @@ int cmd_verify(int argc, char **argv)
 {
 	static const char *const flags[] = { "all", "volume", NULL };
 	struct copy_filter f = { 0 };
-	struct tally t = { 0, 0 };
+	struct tally t = { 0, 0, 0 };
 	struct repo *r = NULL;
 	int all = 0, volume = 0;
 	int *vals[] = { &all, &volume };
@@ -80,8 +91,10 @@ int cmd_verify(int argc, char **argv)
 	repo_close(r);
 	if (rc < 0)
 		return ruv_error("verify", rc);
-	printf("%lu copies ok, %lu damaged\n", t.ok, t.damaged);
-	if (t.damaged)
-		ruv_report_errno(EIO);
-	return t.damaged ? RUV_FAILED : RUV_OK;
+	if (t.missing)
+		printf("%lu copies ok, %lu damaged, %lu missing\n", t.ok,
+		       t.damaged, t.missing);
+	else
+		printf("%lu copies ok, %lu damaged\n", t.ok, t.damaged);
+	return t.damaged || t.missing ? RUV_FAILED : RUV_OK;
 }

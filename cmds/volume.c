@@ -9,7 +9,6 @@
 
 #include "errmsg.h"
 #include "jsonw.h"
-#include "names.h"
 #include "pool.h"
 #include "repo.h"
 #include "rtime.h"
@@ -68,18 +67,17 @@ static int scan_one(const struct volume_dataset_info *di, void *arg)
 			    0 ||
 		    volume_reader_verify(vr) < 0) {
 			state = "damaged";
-			fprintf(stderr, "ruv: volume scan: %s\n",
-				ruv_lasterr());
+			ruv_errorf(-EIO, "volume scan: %s", ruv_lasterr());
 		}
 		volume_reader_close(vr);
 	}
 	if (strcmp(state, "ok")) {
 		ss->bad++;
-		fprintf(stderr,
-			"ruv: volume scan: '%s': data set %u at offset "
-			"%llu is %s\n",
-			ss->path, di->seq, (unsigned long long)di->offset,
-			state);
+		ruv_errorf(-EIO,
+			   "volume scan: '%s': data set %u at offset %llu is "
+			   "%s",
+			   ss->path, di->seq, (unsigned long long)di->offset,
+			   state);
 	}
 	rtime_format_iso(di->created_us, when, sizeof(when));
 	if (!ss->j) {
@@ -188,31 +186,10 @@ static int scan(int argc, char **argv, int verify)
 	return failed ? RUV_FAILED : RUV_OK;
 }
 
-/* Every VOLSER must name an open volume before any is sealed; one
- * already sealed or shipped is EEXIST ("already so"). */
-static int seal_check(struct repo *r, int n, char **volsers)
+static void sealed(const char *volser, void *arg)
 {
-	struct pool_volume_info v;
-	char name[NAMES_VOLSER_LEN + 1];
-	int i, rc;
-
-	for (i = 0; i < n; i++) {
-		rc = names_volser_check(volsers[i], name, sizeof(name));
-		if (rc < 0)
-			return rc;
-		rc = pool_volume_find(r, name, &v);
-		if (rc == -ENOENT)
-			return ruv_fail(rc,
-					"volume '%s' is not in the "
-					"repository",
-					name);
-		if (rc < 0)
-			return rc;
-		if (strcmp(v.state, "open"))
-			return ruv_fail(-EEXIST, "volume '%s' is already %s",
-					name, v.state);
-	}
-	return 0;
+	(void)arg;
+	printf("sealed %s\n", volser);
 }
 
 int cmd_volume(int argc, char **argv)
@@ -241,12 +218,7 @@ int cmd_volume(int argc, char **argv)
 	rc = ruv_open(&r);
 	if (rc != RUV_OK)
 		return rc;
-	rc = seal_check(r, argc - i, argv + i);
-	for (; rc == 0 && i < argc; i++) {
-		rc = pool_seal_volume(r, argv[i]);
-		if (rc == 0)
-			printf("sealed %s\n", argv[i]);
-	}
+	rc = pool_seal_volumes(r, argv + i, (unsigned)(argc - i), sealed, NULL);
 	repo_close(r);
 	return rc < 0 ? ruv_error("volume seal", rc) : RUV_OK;
 }

@@ -10,23 +10,13 @@
  * a failure comes back on a pipe named by $RUV_ERRNO_FD, and the write to
  * ctl fails with it (usage errors: EINVAL).
  *
- * Lines run in the write that completes them, so `printf 'a\nb\n' > ctl`
- * (one write) and bash printf line by line (several) both work; a line
- * split across writes waits in the open file's buffer, and an
- * unterminated last line runs at the last close (release; a flush comes
- * with the close of every dup of the descriptor, too early), its outcome
- * in status only.
- *
- * A write runs its lines in order and stops at the first that fails.  If
- * earlier lines of the same write ran, the write is short: it returns
- * the count through the end of the last line that ran, so a buffered
- * writer (stdio, Python) re-sends only the rest.  The failed line's
- * bytes and errno stay on the open file: a write that starts with
- * exactly those bytes, next, answers the errno without running the line
- * again (so does one more identical retry, the close-time one; any other
- * write, or a third, forgets it and runs).  A
- * write whose first line fails answers its errno, and is remembered the
- * same way, since buffered writers retry a failed flush at close.
+ * Each open file has a line buffer (ctlbuf.c, FUSE-free and unit
+ * tested): lines run in the write that completes them, a write stops at
+ * the first failing line and is short if earlier lines ran, a re-sent
+ * failed line answers its errno without running again (twice at most),
+ * and an unterminated last line runs at the last close (release; a flush
+ * comes with the close of every dup of the descriptor, too early), its
+ * outcome in status only.
  *
  * The program's output is copied into its job record as it arrives, so
  * status shows the progress of a long command (ruv prints progress
@@ -44,23 +34,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ctlbuf.h"
 #include "fs_int.h"
 #include "rtime.h"
 
 extern char **environ;
 
-#define LINE_MAX_LEN 4096
+#define LINE_MAX_LEN CTLBUF_LINE_MAX
 #define ARGS_MAX     128
 #define RING	     32
 
+/* An open ctl file: its lines (ctlbuf.c). */
 struct ctl_buf {
-	size_t len; /* bytes of an unterminated line, waiting in line */
-	char line[LINE_MAX_LEN];
-	size_t flen; /* the bytes of the last failed line, as written */
-	int ferr;    /* and its errno (0: none remembered) */
-	int fhits;   /* re-sends answered from it: the writer's retry and
-			its close-time retry, no more */
-	char failed[LINE_MAX_LEN];
+	struct ctlbuf *lines;
 };
 
 struct job {
@@ -80,11 +66,23 @@ static unsigned nerrors;
 
 struct ctl_buf *ctl_open(void)
 {
-	return calloc(1, sizeof(struct ctl_buf));
+	struct ctl_buf *cb = calloc(1, sizeof(*cb));
+
+	if (!cb)
+		return NULL;
+	cb->lines = ctlbuf_new();
+	if (!cb->lines) {
+		free(cb);
+		return NULL;
+	}
+	return cb;
 }
 
 void ctl_release(struct ctl_buf *cb)
 {
+	if (!cb)
+		return;
+	ctlbuf_free(cb->lines);
 	free(cb);
 }
 
@@ -100,41 +98,6 @@ void ctl_note_error(const char *fmt, ...)
 	vsnprintf(errors[i], sizeof(errors[i]), fmt, ap);
 	va_end(ap);
 	pthread_mutex_unlock(&lock);
-}
-
-/* Split a line into words: blanks separate, '...' and "..." quote. */
-static int split(char *s, char **argv, int max)
-{
-	int argc = 0;
-	char *out;
-	char q;
-
-	while (*s) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (!*s || *s == '#')
-			break;
-		if (argc == max)
-			return -EINVAL;
-		argv[argc++] = out = s;
-		while (*s && *s != ' ' && *s != '\t') {
-			if (*s == '\'' || *s == '"') {
-				q = *s++;
-				while (*s && *s != q)
-					*out++ = *s++;
-				if (!*s)
-					return -EINVAL; /* unbalanced quote */
-				s++;
-			} else {
-				*out++ = *s++;
-			}
-		}
-		if (*s)
-			s++;
-		*out = '\0';
-	}
-	argv[argc] = NULL;
-	return argc;
 }
 
 /* Read fd to EOF into buf (NUL-terminated, the rest drained). */
@@ -251,7 +214,7 @@ static char **command_env(void)
 }
 
 /* Run one ruv command line; 0 or -errno. */
-static int run_line(char *line)
+static int run_line(const char *line)
 {
 	char copy[LINE_MAX_LEN], *words[ARGS_MAX + 1], *argv[ARGS_MAX + 8];
 	char output[PATH_MAX + 128], errbuf[32];
@@ -264,7 +227,7 @@ static int run_line(char *line)
 	pid_t pid;
 
 	snprintf(copy, sizeof(copy), "%s", line);
-	argc = split(copy, words, ARGS_MAX);
+	argc = ctlbuf_split(copy, words, ARGS_MAX);
 	if (argc == 0)
 		return 0; /* blank or comment */
 	id = job_start(line);
@@ -333,76 +296,25 @@ fail:
 	return rc;
 }
 
-/* Remember a failed line's bytes (as this write had them) and errno. */
-static void remember_failure(struct ctl_buf *cb, const char *data, size_t len,
-			     int rc)
+static int run_one(const char *line, void *arg)
 {
-	if (len > sizeof(cb->failed))
-		len = sizeof(cb->failed); /* its start is what a retry shows */
-	memcpy(cb->failed, data, len);
-	cb->flen = len;
-	cb->ferr = -rc;
-	cb->fhits = 0;
+	(void)arg;
+	return run_line(line);
 }
 
 int ctl_write(struct ctl_buf *cb, const char *data, size_t size)
 {
-	size_t i, start = 0;
-	int rc;
-
-	if (cb->ferr) {
-		/* The re-sent failed line: its errno again, not a rerun.
-		 * Twice at most: a writer that means to try again (after
-		 * EBUSY, say) gets the line run. */
-		if (cb->fhits < 2 && size >= cb->flen &&
-		    !memcmp(data, cb->failed, cb->flen)) {
-			cb->fhits++;
-			return -cb->ferr;
-		}
-		cb->ferr = 0;
-		cb->flen = 0;
-	}
-	if (size > INT_MAX)
-		size = INT_MAX; /* a short write: the rest comes again */
-	for (i = 0; i < size; i++) {
-		if (data[i] != '\n') {
-			if (cb->len + 1 >= sizeof(cb->line)) {
-				rc = -EINVAL; /* longer than any command */
-				goto failed;
-			}
-			cb->line[cb->len++] = data[i];
-			continue;
-		}
-		cb->line[cb->len] = '\0';
-		cb->len = 0;
-		rc = run_line(cb->line);
-		if (rc < 0)
-			goto failed;
-		start = i + 1;
-	}
-	return (int)size;
-failed:
-	cb->len = 0;
-	/* Through the failed line's end (or all that was written, for a
-	 * line too long): what the writer will send again. */
-	while (i < size && data[i] != '\n')
-		i++;
-	remember_failure(cb, data + start, i - start + (i < size), rc);
-	return start ? (int)start : rc;
+	return ctlbuf_write(cb->lines, data, size, run_one, NULL);
 }
 
 int ctl_pending(const struct ctl_buf *cb)
 {
-	return cb && cb->len;
+	return cb && ctlbuf_pending(cb->lines);
 }
 
 int ctl_flush(struct ctl_buf *cb)
 {
-	if (!cb || !cb->len)
-		return 0;
-	cb->line[cb->len] = '\0';
-	cb->len = 0;
-	return run_line(cb->line);
+	return cb ? ctlbuf_flush(cb->lines, run_one, NULL) : 0;
 }
 
 void ctl_usage(FILE *out)
@@ -428,6 +340,7 @@ void ctl_status(FILE *out)
 	fprintf(out, "repository: %s\n",
 		fs_repo() ? "open"
 			  : "none (ruv init, or ruvreprs at a remote site)");
+	fs_env_status(out);
 	pthread_mutex_lock(&lock);
 	first = njobs > RING ? njobs - RING : 0;
 	fputs("\ncommands (oldest first):\n", out);
@@ -465,11 +378,11 @@ void ctl_status(FILE *out)
 	pthread_mutex_unlock(&lock);
 }
 
-int ctl_run(const char *line)
+void ctl_record(const char *what, int err, const char *output)
 {
-	char buf[LINE_MAX_LEN];
+	unsigned id = job_start(what);
 
-	if (snprintf(buf, sizeof(buf), "%s", line) >= (int)sizeof(buf))
-		return -EINVAL;
-	return run_line(buf);
+	if (output && *output)
+		job_append(id, output, strlen(output));
+	job_end(id, err);
 }

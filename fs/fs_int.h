@@ -122,8 +122,14 @@ extern struct ruvfs fs;
 /* This thread's repository connection, opened on first use; NULL while
  * the home has no repository (a remote site before ruvreprs).  A pointer
  * it returned stays valid through the request that got it, even when
- * ruvreprs installs a new repository meanwhile. */
+ * ruvreprs installs a new repository meanwhile.  Within a request it also
+ * takes the home's lock shared, to the request's end: ruvreprs waits for
+ * the request, so a request that called it must never wait for a ruv
+ * program (ctl and pit run theirs without calling it first). */
 struct repo *fs_repo(void);
+
+/* The configuration in use (file, when read, reloads) for status. */
+void fs_env_status(FILE *out);
 
 /* Log a line: stderr in the foreground, syslog otherwise. */
 void fs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -197,8 +203,9 @@ void ctl_status(FILE *out);
 /* Record an error seen while serving a request, for status. */
 void ctl_note_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ctl_usage(FILE *out);
-/* Run one ruv command line as ctl does: 0 or -errno. */
-int ctl_run(const char *line);
+/* Record in status, among the commands, something ruvfs did itself (the
+ * close of pit): what, its errno (0 done) and its output. */
+void ctl_record(const char *what, int err, const char *output);
 
 /*
  * inval.c: kernel cache invalidation after changes made through the tree.

@@ -232,7 +232,7 @@ int jcl_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, int fd,
 	int dir = ino == node_ino(T_FIXED, F_JCL); /* jcl/ itself */
 
 	if (dir)
-		strcpy(name, ".");
+		snprintf(name, sizeof(name), "%s", ".");
 	else
 		rc = jcl_name_of(ino, name, sizeof(name));
 	if (rc < 0)

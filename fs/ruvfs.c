@@ -14,10 +14,20 @@
  * default_permissions is always on: the kernel checks the owner and mode
  * that each node carries (a backup copy carries its file's), so nobody
  * reads data through the tree that they could not read before.
+ *
+ * ruvfs opens its environment (home, configuration, volume search path,
+ * home lock) with env_open() as the ruv command does, and opens it again
+ * on SIGHUP: the new one is swapped in for the requests that start after,
+ * and the old one freed when the last request that started with it ends.
+ * A request that uses the repository holds the home's lock shared from
+ * its first fs_repo() to its end, so ruvreprs never replaces the
+ * repository in the middle of one.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <semaphore.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -27,6 +37,7 @@
 #include <unistd.h>
 
 #include "copy.h"
+#include "env.h"
 #include "errmsg.h"
 #include "file.h"
 #include "fs_int.h"
@@ -34,6 +45,7 @@
 #include "home.h"
 #include "pass.h"
 #include "location.h"
+#include "pit.h"
 #include "pool.h"
 #include "repo.h"
 #include "rtime.h"
@@ -54,6 +66,118 @@ void fs_log(const char *fmt, ...)
 		vsyslog(LOG_NOTICE, fmt, ap);
 	}
 	va_end(ap);
+}
+
+/*
+ * The environment.  Each request takes a reference on the current one at
+ * its start (request_begin) and drops it at its end; a SIGHUP installs a
+ * new one, and the one it replaces is freed (its lock slot released) when
+ * its last request ends.
+ */
+struct fs_env {
+	struct env *env;
+	unsigned refs; /* requests using it, + 1 while it is current */
+};
+
+static pthread_mutex_t env_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct fs_env *env_cur;		     /* under env_mu */
+static unsigned env_reloads;		     /* under env_mu: SIGHUPs taken */
+static int64_t env_loaded_us;		     /* under env_mu */
+static _Thread_local struct fs_env *req_env; /* this thread's request's */
+static _Thread_local int req_locked;	     /* it holds the home lock */
+
+static struct fs_env *env_get(void)
+{
+	struct fs_env *fe;
+
+	pthread_mutex_lock(&env_mu);
+	fe = env_cur;
+	if (fe)
+		fe->refs++;
+	pthread_mutex_unlock(&env_mu);
+	return fe;
+}
+
+static void env_put(struct fs_env *fe)
+{
+	int last;
+
+	if (!fe)
+		return;
+	pthread_mutex_lock(&env_mu);
+	last = --fe->refs == 0;
+	pthread_mutex_unlock(&env_mu);
+	if (last) {
+		env_close(fe->env);
+		free(fe);
+	}
+}
+
+/* Make e current (taking it over); 0 or -ENOMEM (e closed). */
+static int env_install(struct env *e, int reload)
+{
+	struct fs_env *fe = calloc(1, sizeof(*fe)), *old;
+
+	if (!fe) {
+		env_close(e);
+		return -ENOMEM;
+	}
+	fe->env = e;
+	fe->refs = 1;
+	pthread_mutex_lock(&env_mu);
+	old = env_cur;
+	env_cur = fe;
+	env_reloads += reload;
+	env_loaded_us = rtime_now();
+	pthread_mutex_unlock(&env_mu);
+	env_put(old);
+	return 0;
+}
+
+/* At exit: the current one goes with the last request. */
+static void env_uninstall(void)
+{
+	struct fs_env *old;
+
+	pthread_mutex_lock(&env_mu);
+	old = env_cur;
+	env_cur = NULL;
+	pthread_mutex_unlock(&env_mu);
+	env_put(old);
+}
+
+static void request_begin(void)
+{
+	req_env = env_get();
+	req_locked = 0;
+}
+
+static void request_end(void)
+{
+	if (req_locked)
+		env_request_end(req_env->env);
+	req_locked = 0;
+	env_put(req_env);
+	req_env = NULL;
+}
+
+void fs_env_status(FILE *out)
+{
+	char when[RTIME_ISO_MAX];
+	struct fs_env *fe = env_get();
+	const char *path = fe ? env_config(fe->env)->path : "";
+	unsigned reloads;
+
+	pthread_mutex_lock(&env_mu);
+	rtime_format_iso(env_loaded_us, when, sizeof(when));
+	reloads = env_reloads;
+	pthread_mutex_unlock(&env_mu);
+	fprintf(out, "configuration: %s, read %s (reload %u)\n",
+		*path ? path : "built-in defaults", when, reloads);
+	if (fe)
+		fprintf(out, "volume_path: %s\n",
+			env_config(fe->env)->volume_path);
+	env_put(fe);
 }
 
 /*
@@ -99,6 +223,10 @@ struct repo *fs_repo(void)
 			return NULL;
 		}
 	}
+	/* The home lock, from here to the end of the request: ruvreprs
+	 * waits, and installs nothing under it. */
+	if (req_env && !req_locked && env_request_begin(req_env->env) > 0)
+		req_locked = 1;
 	if (home_path(fs.home, HOME_REPOSITORY, path, sizeof(path)) < 0 ||
 	    stat(path, &sb) < 0) {
 		if (c->cur) /* gone (moved aside): serve what is there */
@@ -310,8 +438,9 @@ static int open_copy(fuse_ino_t ino, struct handle *h)
 		return rc;
 	copy_name(&ci, h->what, sizeof(h->what));
 	ruv_clearerr();
-	rc = volume_reader_open(ci.volume_path, ci.vol_offset, ci.ds_length,
-				&h->vr);
+	/* The same lookup and checks as a restore, with no fallback: this
+	 * node is this one copy, and a wrong or damaged one answers EIO. */
+	rc = copy_open_reader(&ci, &h->vr);
 	return noted(rc, h->what);
 }
 
@@ -720,10 +849,8 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		rc = -ENOENT;
 	else if (parent == node_ino(T_FIXED, F_GROUPS)) {
 		rc = group_lookup(r, name, &g);
-		if (rc == 0 && g.members)
-			rc = -ENOTEMPTY;
 		if (rc == 0)
-			rc = noted(group_delete(r, name), "rmdir");
+			rc = noted(group_delete(r, name, 0), "rmdir");
 		if (rc == 0)
 			inval_group(&g);
 	} else {
@@ -862,15 +989,47 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fuse_reply_create(req, &e, fi);
 }
 
+/* The outcome of a pit write in status, as a command's: the changes and
+ * the PIT, or why it was refused. */
+static void record_pit(const struct pit_request *req, int rc,
+		       const struct pit_applied *done)
+{
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *m = open_memstream(&text, &len);
+
+	if (m && rc < 0) {
+		fprintf(m, "ruvfs: pit: %s\n",
+			*ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
+	} else if (m) {
+		for (i = 0; i < done->n; i++)
+			fprintf(m, "%s:%u: %s -> %s\n", done->changes[i].member,
+				done->changes[i].line,
+				done->changes[i].old_value,
+				done->changes[i].new_value);
+		pit_write_text(&done->pit, 0, m);
+	}
+	if (m)
+		fclose(m);
+	ctl_record(req->time ? "pit (a time written to it)"
+			     : "pit (a RECON listing written to it)",
+		   -rc, text);
+	free(text);
+}
+
 /*
  * Closing a written pit sets the recovery point: one line is a time, more
- * is a RECON listing (kept in a file of the home while ruv reads it).
- * The close fails with the command's errno; the message is in status.
+ * is a RECON listing.  The same library call as `ruv pit set` (any bytes
+ * are fine: no command line is built); the close fails with its errno,
+ * and status records it among the commands.
  */
 static int set_pit(struct handle *h)
 {
-	char tmp[PATH_MAX], line[PATH_MAX + 32], *nl;
-	int fd, rc;
+	struct pit_request req = { .offset_sec = PIT_NO_OFFSET };
+	struct pit_applied done = { 0 };
+	struct repo *r = fs_repo();
+	char *nl;
+	int rc;
 
 	if (!h->len)
 		return 0;
@@ -878,24 +1037,19 @@ static int set_pit(struct handle *h)
 	if (!nl || (size_t)(nl - h->buf) + 1 >= h->len) {
 		if (nl)
 			*nl = '\0';
-		if (strpbrk(h->buf, "'\\") || strlen(h->buf) > 100)
-			return -EINVAL;
-		snprintf(line, sizeof(line), "pit set '%s'", h->buf);
-		return ctl_run(line);
+		if (nl && nl > h->buf && nl[-1] == '\r')
+			nl[-1] = '\0';
+		req.time = h->buf;
+	} else {
+		req.recon_text = h->buf;
+		req.recon_len = h->len;
+		req.recon_name = "pit";
 	}
-	if (snprintf(tmp, sizeof(tmp), "%s/.pit-listing-XXXXXX", fs.home) >=
-	    (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	rc = write(fd, h->buf, h->len) == (ssize_t)h->len ? 0 : -EIO;
-	close(fd);
-	if (rc == 0) {
-		snprintf(line, sizeof(line), "pit set --recon %s", tmp);
-		rc = ctl_run(line);
-	}
-	unlink(tmp);
+	ruv_clearerr();
+	rc = r ? pit_apply(r, fs.home, &req, &done)
+	       : ruv_fail(-ENOENT, "no repository");
+	record_pit(&req, rc, &done);
+	pit_applied_free(&done);
 	return rc;
 }
 
@@ -1154,32 +1308,116 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
 }
 
+/*
+ * Every request runs between request_begin() and request_end(): it sees
+ * one environment throughout, and the home lock its first fs_repo() took
+ * is released at its end.  (init runs before any request.)
+ */
+#define REQUEST(op, params, args)                                              \
+	static void req_##op params                                            \
+	{                                                                      \
+		request_begin();                                               \
+		op_##op args;                                                  \
+		request_end();                                                 \
+	}
+
+REQUEST(lookup, (fuse_req_t req, fuse_ino_t parent, const char *name),
+	(req, parent, name))
+REQUEST(getattr, (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi),
+	(req, ino, fi))
+REQUEST(setattr,
+	(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+	 struct fuse_file_info *fi),
+	(req, ino, attr, to_set, fi))
+REQUEST(readlink, (fuse_req_t req, fuse_ino_t ino), (req, ino))
+REQUEST(opendir, (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi),
+	(req, ino, fi))
+REQUEST(readdir,
+	(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+	 struct fuse_file_info *fi),
+	(req, ino, size, off, fi))
+REQUEST(readdirplus,
+	(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+	 struct fuse_file_info *fi),
+	(req, ino, size, off, fi))
+REQUEST(open, (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi),
+	(req, ino, fi))
+REQUEST(read,
+	(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+	 struct fuse_file_info *fi),
+	(req, ino, size, off, fi))
+REQUEST(write,
+	(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size,
+	 off_t off, struct fuse_file_info *fi),
+	(req, ino, data, size, off, fi))
+REQUEST(release, (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi),
+	(req, ino, fi))
+REQUEST(symlink,
+	(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name),
+	(req, link, parent, name))
+REQUEST(unlink, (fuse_req_t req, fuse_ino_t parent, const char *name),
+	(req, parent, name))
+REQUEST(mkdir,
+	(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode),
+	(req, parent, name, mode))
+REQUEST(rmdir, (fuse_req_t req, fuse_ino_t parent, const char *name),
+	(req, parent, name))
+REQUEST(rename,
+	(fuse_req_t req, fuse_ino_t parent, const char *name,
+	 fuse_ino_t newparent, const char *newname, unsigned int flags),
+	(req, parent, name, newparent, newname, flags))
+REQUEST(create,
+	(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	 struct fuse_file_info *fi),
+	(req, parent, name, mode, fi))
+REQUEST(fsync,
+	(fuse_req_t req, fuse_ino_t ino, int datasync,
+	 struct fuse_file_info *fi),
+	(req, ino, datasync, fi))
+REQUEST(flush, (fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi),
+	(req, ino, fi))
+REQUEST(fsyncdir,
+	(fuse_req_t req, fuse_ino_t ino, int datasync,
+	 struct fuse_file_info *fi),
+	(req, ino, datasync, fi))
+REQUEST(getxattr,
+	(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size),
+	(req, ino, name, size))
+REQUEST(listxattr, (fuse_req_t req, fuse_ino_t ino, size_t size),
+	(req, ino, size))
+REQUEST(setxattr,
+	(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+	 size_t size, int flags),
+	(req, ino, name, value, size, flags))
+REQUEST(removexattr, (fuse_req_t req, fuse_ino_t ino, const char *name),
+	(req, ino, name))
+
 static const struct fuse_lowlevel_ops ops = {
 	.init = op_init,
-	.lookup = op_lookup,
-	.getattr = op_getattr,
-	.setattr = op_setattr,
-	.readlink = op_readlink,
-	.opendir = op_opendir,
-	.readdir = op_readdir,
-	.readdirplus = op_readdirplus,
-	.open = op_open,
-	.read = op_read,
-	.write = op_write,
-	.release = op_release,
-	.symlink = op_symlink,
-	.unlink = op_unlink,
-	.mkdir = op_mkdir,
-	.rmdir = op_rmdir,
-	.rename = op_rename,
-	.create = op_create,
-	.fsync = op_fsync,
-	.flush = op_flush,
-	.fsyncdir = op_fsyncdir,
-	.getxattr = op_getxattr,
-	.listxattr = op_listxattr,
-	.setxattr = op_setxattr,
-	.removexattr = op_removexattr,
+	.lookup = req_lookup,
+	.getattr = req_getattr,
+	.setattr = req_setattr,
+	.readlink = req_readlink,
+	.opendir = req_opendir,
+	.readdir = req_readdir,
+	.readdirplus = req_readdirplus,
+	.open = req_open,
+	.read = req_read,
+	.write = req_write,
+	.release = req_release,
+	.symlink = req_symlink,
+	.unlink = req_unlink,
+	.mkdir = req_mkdir,
+	.rmdir = req_rmdir,
+	.rename = req_rename,
+	.create = req_create,
+	.fsync = req_fsync,
+	.flush = req_flush,
+	.fsyncdir = req_fsyncdir,
+	.getxattr = req_getxattr,
+	.listxattr = req_listxattr,
+	.setxattr = req_setxattr,
+	.removexattr = req_removexattr,
 };
 
 /* ---- setup ------------------------------------------------------------------
@@ -1195,6 +1433,10 @@ static const char usage[] =
 	"  -o allow_other  let other users in (permissions stay enforced)\n"
 	"  -o ruv=PATH     the ruv program ctl lines run (default: beside\n"
 	"                  ruvfs, or on PATH)\n"
+	"  -o config=FILE, --config FILE\n"
+	"                  the configuration (default: $RUV_CONFIG, then\n"
+	"                  HOME/ruv.ini, then /etc/ruv/ruv.ini), also for\n"
+	"                  ctl lines; read again on SIGHUP\n"
 	"  -o timeout=SEC  kernel cache of names and attributes (default 1)\n"
 	"  -o noxattr      no user.ruv.* attributes: ls -l asks every file\n"
 	"                  for two attributes, this spares those round trips\n"
@@ -1210,6 +1452,7 @@ struct opts {
 	char *journal;
 	char *home;
 	char *ruv;
+	char *config;
 	char *timeout;
 	int help;
 	int version;
@@ -1217,6 +1460,9 @@ struct opts {
 
 static const struct fuse_opt opt_spec[] = {
 	{ "ruv=%s", offsetof(struct opts, ruv), 0 },
+	{ "config=%s", offsetof(struct opts, config), 0 },
+	{ "--config=%s", offsetof(struct opts, config), 0 },
+	{ "--config %s", offsetof(struct opts, config), 0 },
 	{ "timeout=%s", offsetof(struct opts, timeout), 0 },
 	{ "noxattr", offsetof(struct opts, noxattr), 1 },
 	{ "data=%s", offsetof(struct opts, data), 0 },
@@ -1267,6 +1513,119 @@ static void find_ruv(const char *given)
 		snprintf(fs.ruv, sizeof(fs.ruv), "/usr/local/bin/ruv");
 }
 
+/*
+ * The configuration ruvfs was started with, as an absolute path, or ""
+ * to find it as ruv does (HOME/ruv.ini, /etc/ruv/ruv.ini).  The ruv
+ * programs ctl runs get the same file through $RUV_CONFIG.
+ */
+static char config_path[PATH_MAX];
+
+static int fs_env_open(struct env **out)
+{
+	struct env_opts o = {
+		.home = fs.home,
+		.config = config_path[0] ? config_path : NULL,
+		.need_home = 1,
+		.verb = "ruvfs",
+		.lock = ENV_LOCK_REQUEST,
+	};
+	int rc;
+
+	ruv_clearerr();
+	rc = env_open(&o, out);
+	if (rc < 0)
+		fs_log("%s: %s", o.what,
+		       *ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
+	if (rc < 0 && *ruv_lasterr())
+		ctl_note_error("%s: %s", o.what, ruv_lasterr());
+	return rc;
+}
+
+/*
+ * SIGHUP: read the configuration again.  fuse_set_signal_handlers() makes
+ * SIGHUP end the session; ours replaces it after that call.  The handler
+ * only posts a semaphore (async-signal-safe); the reload thread does the
+ * work.  A configuration that does not load is reported (log and status)
+ * and the one in use stays.
+ */
+static sem_t reload_sem;
+static volatile int reload_stopping;
+static pthread_t reload_tid;
+static int reload_started;
+
+static void on_sighup(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	sem_post(&reload_sem);
+	errno = saved;
+}
+
+static void *reload_main(void *arg)
+{
+	struct env *e;
+
+	(void)arg;
+	for (;;) {
+		while (sem_wait(&reload_sem) < 0 && errno == EINTR)
+			;
+		if (reload_stopping)
+			break;
+		if (fs_env_open(&e) < 0 || env_install(e, 1) < 0)
+			continue;
+		/* Names and attributes do not depend on it: nothing to
+		 * invalidate.  The next open of a copy looks its volume up
+		 * on the new search path. */
+		fs_log("configuration read again: %s",
+		       env_config(e)->path[0] ? env_config(e)->path
+					      : "built-in defaults");
+	}
+	return NULL;
+}
+
+static int reload_start(void)
+{
+	struct sigaction sa;
+
+	if (sem_init(&reload_sem, 0, 0) < 0)
+		return -errno;
+	if (pthread_create(&reload_tid, NULL, reload_main, NULL) != 0)
+		return -EAGAIN;
+	reload_started = 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sighup;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	return sigaction(SIGHUP, &sa, NULL) < 0 ? -errno : 0;
+}
+
+static void reload_stop(void)
+{
+	if (!reload_started)
+		return;
+	signal(SIGHUP, SIG_IGN);
+	reload_stopping = 1;
+	sem_post(&reload_sem);
+	pthread_join(reload_tid, NULL);
+	reload_started = 0;
+}
+
+/* -o config=, else $RUV_CONFIG, made absolute (we run in /). */
+static int resolve_config(const char *given)
+{
+	const char *c = given ? given : getenv("RUV_CONFIG");
+
+	if (!c || !*c)
+		return 0;
+	if (!realpath(c, config_path)) {
+		fprintf(stderr, "ruvfs: configuration '%s': %s\n", c,
+			strerror(errno));
+		return -1;
+	}
+	return setenv("RUV_CONFIG", config_path, 1);
+}
+
 int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -1274,6 +1633,7 @@ int main(int argc, char **argv)
 	struct fuse_loop_config *lc = NULL;
 	struct fuse_session *se = NULL;
 	const struct fuse_lowlevel_ops *mops = &ops;
+	struct env *env = NULL;
 	struct opts o = { 0 };
 	char fsname[PATH_MAX + 80];
 	struct stat sb;
@@ -1306,6 +1666,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ruvfs: journal= needs data=DIR\n");
 		goto out_usage;
 	}
+	/* The environment as ruv opens it; a bad configuration is refused
+	 * before anything is mounted. */
+	fs.foreground = 1; /* messages to stderr until daemonized */
+	if (resolve_config(o.config) < 0 || fs_env_open(&env) < 0 ||
+	    env_install(env, 0) < 0)
+		goto out;
 	find_ruv(o.ruv);
 	fs.timeout = o.timeout ? atof(o.timeout) : 1.0;
 	if (fs.timeout < 0 || fs.timeout > 3600)
@@ -1347,7 +1713,15 @@ int main(int argc, char **argv)
 	if (!cl.foreground)
 		openlog("ruvfs", LOG_PID, LOG_DAEMON);
 	fuse_daemonize(cl.foreground);
+	/* Daemonized: the lock registry names this process, not the one
+	 * that forked it. */
+	if (!cl.foreground && fs_env_open(&env) == 0)
+		env_install(env, 0);
 	fs_log("mounted %s on %s", fs.home, cl.mountpoint);
+	/* After fuse_set_signal_handlers, which made SIGHUP end the session;
+	 * after fuse_daemonize, whose fork keeps no threads. */
+	if (reload_start() < 0)
+		fs_log("no reload thread: SIGHUP ends the session");
 	/* After fuse_daemonize: its fork keeps no threads. */
 	if (!o.data && inval_start(se) < 0)
 		fs_log("no cache invalidation thread: changes show within "
@@ -1368,6 +1742,7 @@ int main(int argc, char **argv)
 	ret = ret != 0;
 	/* Unmounted first: a notification still under way then fails at
 	 * once rather than wait for a request nobody will answer. */
+	reload_stop();
 	fuse_session_unmount(se);
 	inval_stop();
 	fs_log("unmounted %s", cl.mountpoint);
@@ -1380,9 +1755,11 @@ out:
 		pass_shutdown();
 	free(o.data);
 	free(o.journal);
+	env_uninstall();
 	free(cl.mountpoint);
 	free(o.home);
 	free(o.ruv);
+	free(o.config);
 	free(o.timeout);
 	fuse_opt_free_args(&args);
 	return ret;

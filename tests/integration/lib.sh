@@ -3,7 +3,7 @@
 # "ok N - what" or "not ok N - what" line per check, the plan at the end.
 #
 # Environment (set by meson): RUV (the ruv binary), RUVFS (the ruvfs
-# binary), SRCDIR (the source tree).  Each test gets a fresh temporary
+# binary), SRCDIR (the source tree), PYTHON3 and SQLITE3 (the tools).  Each test gets a fresh temporary
 # directory $T, removed on exit; RUV_HOME points at $T/home, which does
 # not exist until `ruv init`.
 
@@ -11,6 +11,16 @@ set -u
 
 : "${RUV:?RUV must name the ruv binary}"
 : "${SRCDIR:?SRCDIR must name the source tree}"
+
+# python3 and sqlite3 as meson found them (tests/meson.build declares
+# both); from PATH when a test is run by hand.
+: "${PYTHON3:=$(command -v python3)}" "${SQLITE3:=$(command -v sqlite3)}"
+python3() {
+	"${PYTHON3:?no python3 found}" "$@"
+}
+sqlite3() {
+	"${SQLITE3:?no sqlite3 found}" "$@"
+}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/ruvtest.XXXXXX") || exit 99
 export RUV_HOME="$T/home"
@@ -146,46 +156,97 @@ sql() {
 	sqlite3 "$RUV_HOME/repository.db" "$1"
 }
 
-# mount_ruvfs [HOME]: mount HOME (default $RUV_HOME) at $T/mnt in the
-# foreground, log in $T/ruvfs.log, and wait for the mount (10 s at most).
-# Unmounted at exit.  Skips the test (77) only where FUSE is missing.
+# poll TENTHS CMD...: run CMD every 0.1 s until it succeeds; fails when
+# it has not after TENTHS tries.  A deadline, not a timing: the checks
+# that follow assert the state, whatever the speed of the machine.
+poll() {
+	_tries=$1
+	shift
+	_i=0
+	until "$@"; do
+		_i=$((_i + 1))
+		[ "$_i" -le "$_tries" ] || return 1
+		sleep 0.1
+	done
+}
+
+_not_mounted() {
+	! mountpoint -q "$1"
+}
+
+# mount_ruvfs [-m DIR] [-l LOG] [HOME] [RUVFS-OPTION...]: mount HOME
+# (default $RUV_HOME) at DIR (default $T/mnt, made if missing) with
+# `ruvfs -f OPTIONS HOME DIR`, its output appended to LOG (default
+# $T/ruvfs.log), and wait for the mount (10 s at most; bails out if
+# ruvfs exits first).  Sets RUVFS_PID and RUVFS_MNT for umount_ruvfs.
+# Unmounted and killed at exit.  Skips the test (77) only where FUSE is
+# missing.  E.g. mount_ruvfs -m "$T/m2" "$R" -s -o timeout=60.
 mount_ruvfs() {
 	if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
 		echo "1..0 # SKIP no FUSE on this machine"
 		exit 77
 	fi
 	: "${RUVFS:?RUVFS must name the ruvfs binary}"
-	mkdir -p "$T/mnt"
-	"$RUVFS" -f "${1:-$RUV_HOME}" "$T/mnt" >>"$T/ruvfs.log" 2>&1 &
-	RUVFS_PID=$!
-	at_exit "fusermount3 -u -z '$T/mnt'; kill $RUVFS_PID"
-	_i=0
-	while ! mountpoint -q "$T/mnt"; do
-		_i=$((_i + 1))
-		if [ "$_i" -gt 100 ] || ! kill -0 "$RUVFS_PID" 2>/dev/null; then
-			echo "Bail out! ruvfs did not mount"
-			sed 's/^/# /' "$T/ruvfs.log"
-			exit 1
-		fi
-		sleep 0.1
+	_mnt="$T/mnt" _log="$T/ruvfs.log" _home=$RUV_HOME
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-m) _mnt=$2; shift 2 ;;
+		-l) _log=$2; shift 2 ;;
+		*) break ;;
+		esac
 	done
+	case ${1-} in
+	"" | -*) ;;
+	*) _home=$1; shift ;;
+	esac
+	mkdir -p "$_mnt"
+	"$RUVFS" -f "$@" "$_home" "$_mnt" >>"$_log" 2>&1 &
+	RUVFS_PID=$!
+	RUVFS_MNT=$_mnt
+	at_exit "fusermount3 -u -z '$_mnt'; kill $RUVFS_PID"
+	if ! poll 100 _mounted_or_gone; then
+		echo "Bail out! ruvfs did not mount at $_mnt"
+		sed 's/^/# /' "$_log"
+		exit 1
+	fi
+	if ! kill -0 "$RUVFS_PID" 2>/dev/null; then
+		echo "Bail out! ruvfs exited before mounting at $_mnt"
+		sed 's/^/# /' "$_log"
+		exit 1
+	fi
 }
 
-# umount_ruvfs: unmount and wait for ruvfs to exit; fails if it does not.
+_mounted_or_gone() {
+	mountpoint -q "$RUVFS_MNT" || ! kill -0 "$RUVFS_PID" 2>/dev/null
+}
+
+# umount_ruvfs: unmount the last mount_ruvfs and wait for ruvfs to exit
+# (10 s at most); fails if it does not, or if the mount stays.
 umount_ruvfs() {
-	fusermount3 -u "$T/mnt" || return 1
-	_i=0
-	while kill -0 "$RUVFS_PID" 2>/dev/null; do
-		_i=$((_i + 1))
-		[ "$_i" -le 100 ] || return 1
-		sleep 0.1
-	done
+	fusermount3 -u "$RUVFS_MNT" || return 1
+	poll 100 _ruvfs_gone || return 1
 	wait "$RUVFS_PID" 2>/dev/null
-	! mountpoint -q "$T/mnt"
+	! mountpoint -q "$RUVFS_MNT"
+}
+
+_ruvfs_gone() {
+	! kill -0 "$RUVFS_PID" 2>/dev/null
+}
+
+# wait_unmounted DIR: the mount at DIR goes away within 10 s.
+wait_unmounted() {
+	poll 100 _not_mounted "$1"
 }
 
 # errno_of CMD...: run it and print the errno text it printed, if any
 # (what a shell user sees), e.g. "Operation not permitted".
 errno_of() {
 	"$@" 2>&1 >/dev/null | sed -n 's/.*: \([A-Z][a-zA-Z ]*\)$/\1/p' | head -n 1
+}
+
+# SQL for the file of volume row v (volume paths are relative to their
+# pool's directory, which is relative to the home): use as
+# sql "SELECT $(vol_file_sql) FROM volume v WHERE ...".
+vol_file_sql() {
+	printf '%s' "(CASE WHEN substr(v.path, 1, 1) = '/' THEN v.path ELSE (SELECT CASE WHEN substr(pl.directory, 1, 1) = '/' THEN pl.directory ELSE '${RUV_HOME}/' || pl.directory END FROM pool pl WHERE pl.id = v.pool_id) || '/' || v.path END)"
 }

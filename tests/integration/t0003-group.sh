@@ -43,7 +43,11 @@ check_fail "add needs a DSN" 2 "at least one DSN" "$RUV" group add PAYROLL
 check_unchanged "refused group changes" "$T/dump.before"
 
 check "a 32-character name is fine" "$RUV" group define ABCDEFGHIJKLMNOPQRSTUVWXYZ012345
-check "delete a group" "$RUV" group delete payroll
+dump_repo >"$T/dump.before"
+check_fail "a group with members is not deleted" 1 "group 'PAYROLL' is not empty \(1 member\): remove them first, or delete it with --force" "$RUV" group delete payroll
+check_unchanged "a non-empty group" "$T/dump.before"
+check_fail "--force is for delete only" 2 "--force is for delete" "$RUV" group add payroll PAY.A --force
+check "delete a group, --force" "$RUV" group delete payroll --force
 check_fail "it is gone" 1 "does not exist" "$RUV" group list PAYROLL
 check_eq "its files stay registered" 3 \
 	"$(sqlite3 "$RUV_HOME/repository.db" 'SELECT count(*) FROM file')"

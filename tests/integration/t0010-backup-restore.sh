@@ -82,7 +82,7 @@ check_fail "restore --copy 2 (Staging is inactive)" 1 "inactive" "$RUV" restore 
 check_fail "restore --copy 0" 2 "copy" "$RUV" restore T.ONE --copy 0
 check_fail "restore into a missing directory" 1 "No such file" "$RUV" restore T.ONE --to "$T/nodir/x"
 check_fail "restore a DSN never backed up" 1 "no backups" "$RUV" restore T.NEW --to "$T/res/x"
-check_fail "bad --time" 1 "time" "$RUV" restore T.ONE --time 2026-02-30T00:00:00Z
+check_fail "bad --time (usage)" 2 "--time: time '2026-02-30T00:00:00Z': day 30 out of range" "$RUV" restore T.ONE --time 2026-02-30T00:00:00Z
 check "nothing was written by the refusals" test ! -e "$T/res/x"
 check_unchanged "refused backups and restores" "$T/dump.before"
 check_fail "unregister a file with backups" 1 "has 2 backup" "$RUV" file unregister T.ONE

@@ -13,7 +13,7 @@ done
 check "back up three files" "$RUV" backup D.F1 D.F2 D.F3
 check_eq "all three on one local volume" 1 \
 	"$(sql "SELECT count(DISTINCT d.volume_id) FROM dataset d JOIN copy c ON c.dataset_id = d.id WHERE c.copy_no = 1")"
-vol=$(sql "SELECT v.path FROM volume v WHERE v.volser LIKE 'L%'")
+vol=$(sql "SELECT $(vol_file_sql) FROM volume v WHERE v.volser LIKE 'L%'")
 off() { # off DSN: middle of the copy-1 data set of DSN
 	sql "SELECT d.vol_offset + d.length / 2 FROM dataset d JOIN copy c ON c.dataset_id = d.id JOIN backup b ON b.id = c.backup_id JOIN file f ON f.id = b.file_id WHERE f.dsn = '$1' AND c.copy_no = 1"
 }

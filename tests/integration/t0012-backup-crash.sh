@@ -35,7 +35,7 @@ while [ "$kills" -lt 20 ] && [ "$round" -lt 80 ]; do
 		bad=$((bad + 1)); echo "# round $round: integrity check failed"
 	fi
 	# Every registered data set lies wholly inside its volume file.
-	sql "SELECT v.path || ' ' || (d.vol_offset + d.length) FROM dataset d JOIN volume v ON v.id = d.volume_id" |
+	sql "SELECT $(vol_file_sql) || ' ' || (d.vol_offset + d.length) FROM dataset d JOIN volume v ON v.id = d.volume_id" |
 	while read -r p end; do
 		[ "$(stat -c %s "$p")" -ge "$end" ] || echo "# round $round: $p shorter than $end"
 	done >"$T/short"
@@ -55,7 +55,7 @@ check "the same backup then succeeds" "$RUV" backup --group CRASH
 # scan --json) are not exactly those the repository has on it, a line.
 unregistered() {
 	for vs in "$@"; do
-		p=$(sql "SELECT path FROM volume WHERE volser = '$vs'")
+		p=$(sql "SELECT $(vol_file_sql) FROM volume v WHERE volser = '$vs'")
 		"$RUV" --json volume scan "$p" 2>/dev/null |
 			python3 -c 'import json, sys
 for v in json.load(sys.stdin)["volumes"]:
@@ -76,7 +76,7 @@ done
 check_eq "after sealing, every volume holds exactly the registered data sets" "" \
 	"$(unregistered $(sql 'SELECT volser FROM volume'))"
 check_eq "and is as long as the repository says" "" \
-	"$(sql "SELECT path || ' ' || size FROM volume" | while read -r p n; do [ "$(stat -c %s "$p")" = "$n" ] || echo "$p $n"; done)"
+	"$(sql "SELECT $(vol_file_sql) || ' ' || size FROM volume v" | while read -r p n; do [ "$(stat -c %s "$p")" = "$n" ] || echo "$p $n"; done)"
 check "verify --all" "$RUV" verify --all
 for v in "$RUV_HOME"/pools/*/*; do
 	check "$(basename "$v") scans clean" "$RUV" volume scan --verify "$v"

@@ -104,7 +104,7 @@ check_eq "and says nothing" "" "$(cat "$T/out")"
 
 # A volume goes missing after the catalogue: named, not worked around.
 mv "$T/transport/$lost" "$T/lost.vol"
-check_fail "restore from a volume that went missing" 1 "volume '$lost' of copy 2 of 'PAY1.DATA' is not here" "$RUV" restore PAY1.DATA --to "$T/restored/x"
+check_fail "restore from a volume that went missing" 1 "copy 2 of 'PAY1.DATA': volume $lost is MISSING" "$RUV" restore PAY1.DATA --to "$T/restored/x"
 check "and nothing was written" test ! -e "$T/restored/x"
 mv "$T/lost.vol" "$T/transport/$lost"
 
@@ -136,7 +136,7 @@ check_eq "it counts one of the volumes not here" 1 "$((${here:-0}))"
 check "ruvtogl" "$RUVTOGL"
 for f in $FILES; do
 	if [ "$(cat "$T/vol.$f")" = "$lost" ]; then
-		check_fail "restore $f (on the missing volume) names it" 1 "volume '$lost' of copy 2 of '$(dsn $f)' is not here" "$RUV" restore "$(dsn $f)" --to "$T/restored/2$f"
+		check_fail "restore $f (on the missing volume) names it" 1 "copy 2 of '$(dsn $f)': volume $lost is MISSING" "$RUV" restore "$(dsn $f)" --to "$T/restored/2$f"
 		check "and writes nothing" test ! -e "$T/restored/2$f"
 	else
 		check "restore $f (on a volume that arrived)" "$RUV" restore "$(dsn $f)" --to "$T/restored/2$f"

@@ -13,7 +13,7 @@ done
 "$RUV" group define GRP G.F1 G.F2 G.F3 >/dev/null
 
 check "back up one file" "$RUV" backup G.F1
-vol=$(sql "SELECT path FROM volume WHERE volser = 'L00001'")
+vol=$(sql "SELECT $(vol_file_sql) FROM volume v WHERE volser = 'L00001'")
 size0=$(stat -c %s "$vol")
 check "seal it" "$RUV" volume seal L00001
 check_eq "it says so" "sealed L00001" "$(cat "$T/out")"
@@ -68,7 +68,7 @@ check "verify --all" "$RUV" verify --all
 
 # Sealing a volume that lost part of a registered data set writes nothing
 # to it: it is sealed in the repository only, and the command says so.
-vol2=$(sql "SELECT path FROM volume WHERE volser = 'L00002'")
+vol2=$(sql "SELECT $(vol_file_sql) FROM volume v WHERE volser = 'L00002'")
 check_eq "L00002 is open" open "$(sql "SELECT state FROM volume WHERE volser = 'L00002'")"
 truncate -s "$(sql "SELECT vol_offset + length / 2 FROM dataset d JOIN volume v ON v.id = d.volume_id WHERE v.volser = 'L00002' AND d.seq = 1")" "$vol2"
 cp "$vol2" "$T/L00002.cut"

@@ -11,21 +11,11 @@ make_home
 "$RUV" jcl init >/dev/null
 "$RUV" jcl backup >/dev/null
 
-if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-	echo "1..0 # SKIP no FUSE on this machine"
-	exit 77
-fi
+# The members as the JCL backup has them: what jcl restore brings back.
+cp "$RUV_HOME/jcl/TOGGLE" "$T/TOGGLE.backed-up"
+
 M="$T/mnt"
-mkdir -p "$M"
-"$RUVFS" -f -o timeout=60 "$RUV_HOME" "$M" >>"$T/ruvfs.log" 2>&1 &
-RUVFS_PID=$!
-at_exit "fusermount3 -u -z '$M'; kill $RUVFS_PID"
-i=0
-while ! mountpoint -q "$M"; do
-	i=$((i + 1))
-	[ "$i" -le 100 ] || { echo "Bail out! ruvfs did not mount"; exit 1; }
-	sleep 0.1
-done
+mount_ruvfs -o timeout=60
 L="$M/backups/by-location"
 nospace() { tr '\n' ' ' | sed 's/ $//'; }
 
@@ -122,9 +112,12 @@ check_eq "a new copy shows in Local at once" 1 "$(ls "$L/Local" | grep -c '^PAY.
 # jcl/: a ctl jcl restore and a pit write change members under the tree.
 stat "$M/jcl/TOGGLE" >/dev/null
 echo "//* local edit" >>"$RUV_HOME/jcl/TOGGLE"
+check_eq "the member has the edit" "//* local edit" "$(tail -n 1 "$RUV_HOME/jcl/TOGGLE")"
 check "ctl: jcl restore --force" sh -c "echo 'jcl restore --force' > '$M/ctl'"
-check_eq "jcl/TOGGLE has the restored size at once" "$(stat -c %s "$RUV_HOME/jcl/TOGGLE")" "$(stat -c %s "$M/jcl/TOGGLE")"
-check_same_file "and the restored content" "$RUV_HOME/jcl/TOGGLE" "$M/jcl/TOGGLE"
+check_same_file "the member is the backed-up one again" "$T/TOGGLE.backed-up" "$RUV_HOME/jcl/TOGGLE"
+check_eq "jcl/TOGGLE has the restored size at once" "$(stat -c %s "$T/TOGGLE.backed-up")" "$(stat -c %s "$M/jcl/TOGGLE")"
+check_same_file "and the restored content" "$T/TOGGLE.backed-up" "$M/jcl/TOGGLE"
+check "the edit is gone from the tree" sh -c "! grep -q 'local edit' '$M/jcl/TOGGLE'"
 stat "$M/jcl/RECOVER" "$M/pit" >/dev/null
 check "echo TIME > pit" sh -c "echo 2026-11-24T07:59:59Z > '$M/pit'"
 check_eq "jcl/RECOVER has its new size at once" "$(stat -c %s "$RUV_HOME/jcl/RECOVER")" "$(stat -c %s "$M/jcl/RECOVER")"

@@ -21,7 +21,7 @@ M="$T/mnt"
 
 # A damaged copy: EIO as cat sees it, and status names volume and data set.
 big=$(ls "$M/backups/by-location/Local" | grep '^PAY.BIG\.')
-set -- $(sql "SELECT v.path, v.volser, d.seq, d.vol_offset + d.length / 2 FROM dataset d JOIN volume v ON v.id = d.volume_id JOIN copy c ON c.dataset_id = d.id JOIN backup b ON b.id = c.backup_id JOIN file f ON f.id = b.file_id WHERE f.dsn = 'PAY.BIG' AND c.copy_no = 1" | tr '|' ' ')
+set -- $(sql "SELECT $(vol_file_sql), v.volser, d.seq, d.vol_offset + d.length / 2 FROM dataset d JOIN volume v ON v.id = d.volume_id JOIN copy c ON c.dataset_id = d.id JOIN backup b ON b.id = c.backup_id JOIN file f ON f.id = b.file_id WHERE f.dsn = 'PAY.BIG' AND c.copy_no = 1" | tr '|' ' ')
 flip_byte "$1" "$4"
 cat "$M/backups/by-location/Local/$big" >/dev/null 2>"$T/cat.err"
 check_eq "cat of a damaged copy fails" 1 "$?"
@@ -77,21 +77,9 @@ check_same_file "and serves the tree" "$T/data/b.dat" "$T/mnt2/backups/by-locati
 check "umount" umount "$T/mnt2"
 
 # auto_unmount: a killed ruvfs leaves no mount behind.
-"$RUVFS" -f -o auto_unmount "$RUV_HOME" "$T/mnt2" >>"$T/ruvfs2.log" 2>&1 &
-pid=$!
-at_exit "kill $pid"
-i=0
-while ! mountpoint -q "$T/mnt2" && [ "$i" -lt 100 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
+mount_ruvfs -m "$T/mnt2" -l "$T/ruvfs2.log" -o auto_unmount
 check "mounted with auto_unmount" mountpoint -q "$T/mnt2"
-kill -9 "$pid"
-wait "$pid" 2>/dev/null
-i=0
-while mountpoint -q "$T/mnt2" && [ "$i" -lt 100 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
-check "kill -9 leaves no stale mount (10 s deadline)" sh -c "! mountpoint -q '$T/mnt2'"
+kill -9 "$RUVFS_PID"
+wait "$RUVFS_PID" 2>/dev/null
+check "kill -9 leaves no stale mount (10 s deadline)" wait_unmounted "$T/mnt2"
 done_testing

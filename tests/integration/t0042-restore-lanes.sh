@@ -27,7 +27,7 @@ check "a sparse file comes back sparse" test "$(du -k "$T/res/holes" | cut -f1)"
 # Random bytes are stored as they are, so chunk k of copy 1 starts close
 # to k chunk sizes into the data set: the middle of chunk k is in it.
 base=$(sql "SELECT d.vol_offset FROM dataset d JOIN copy c ON c.dataset_id = d.id JOIN backup b ON b.id = c.backup_id JOIN file f ON f.id = b.file_id WHERE f.dsn = 'R.R9' AND c.copy_no = 1")
-vol=$(sql "SELECT v.path FROM volume v WHERE v.volser = 'L00001'")
+vol=$(sql "SELECT $(vol_file_sql) FROM volume v WHERE v.volser = 'L00001'")
 # Chunks 4 and 5: neighbours, so on two or more lanes in different lanes.
 flip_byte "$vol" $((base + 4 * CH + CH / 2))
 flip_byte "$vol" $((base + 3 * CH + CH / 2))

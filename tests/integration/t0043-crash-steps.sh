@@ -74,9 +74,20 @@ delay() {
 sound() {
 	"$RUV" file list >/dev/null 2>"$T/s.err" || { echo "does not open:"; cat "$T/s.err"; }
 	"$RUV" repo check >/dev/null 2>"$T/s.err" || { echo "repo check:"; cat "$T/s.err"; }
-	"$RUV" verify --all >/dev/null 2>"$T/s.err" || { echo "verify --all:"; tail -n 3 "$T/s.err"; }
-	sql "SELECT v.path || ' ' || (d.vol_offset + d.length) FROM dataset d JOIN volume v ON v.id = d.volume_id" |
+	# At the second home only the shipped volumes are here (catalogued
+	# from the transport directory); the others are MISSING there, as
+	# they should be, but never DAMAGED.
+	"$RUV" verify --all >/dev/null 2>"$T/s.err" || {
+		if [ "$RUV_HOME" != "${HOME_B:-}" ] || grep -qv ' MISSING ' "$T/s.err"; then
+			echo "verify --all:"; tail -n 3 "$T/s.err"
+		fi
+	}
+	sql "SELECT $(vol_file_sql) || ' ' || (d.vol_offset + d.length) FROM dataset d JOIN volume v ON v.id = d.volume_id" |
 	while read -r p end; do
+		if [ "$RUV_HOME" = "${HOME_B:-}" ] && [ ! -e "$p" ]; then
+			p="$T/transport/$(basename "$p")"
+			[ -e "$p" ] || continue
+		fi
 		[ "$(stat -c %s "$p" 2>/dev/null || echo 0)" -ge "$end" ] || echo "$p shorter than $end"
 	done
 }
@@ -255,7 +266,7 @@ INSERT INTO backup(file_id, start_us, end_us, size, uid, gid, mode, mtime_us)
 INSERT INTO dataset(volume_id, seq, kind, name, vol_offset, length, raw_size,
  stored_size, chunk_size, nchunks, checksum, created_us)
  SELECT d.volume_id, 100000 + b.id, 'backup', d.name, d.vol_offset, d.length,
- d.raw_size, d.stored_size, d.chunk_size, d.nchunks, d.checksum, 0
+ d.raw_size, d.stored_size, d.chunk_size, d.nchunks, d.checksum, d.created_us
  FROM backup b JOIN file f ON f.id = b.file_id AND f.dsn LIKE 'CLONE.F%',
  dataset d WHERE d.id = (SELECT c.dataset_id FROM copy c JOIN backup cb ON cb.id = c.backup_id
   JOIN file cf ON cf.id = cb.file_id WHERE cf.dsn = 'C.A' AND c.copy_no = 2 ORDER BY c.id DESC LIMIT 1);
@@ -316,7 +327,7 @@ check "shipment 1 has volumes ($vols1)" test -n "$vols1"
 before_export() { rm -rf "$T/ship"; mkdir "$T/ship"; }
 exported_whole() {
 	for f in $(ls "$T/ship"); do
-		p=$(sql "SELECT path FROM volume WHERE volser = '$f' AND shipment_id = 1")
+		p=$(sql "SELECT $(vol_file_sql) FROM volume v WHERE volser = '$f' AND shipment_id = 1")
 		[ -n "$p" ] || { echo "$f is not a volume of shipment 1"; continue; }
 		cmp -s "$p" "$T/ship/$f" || echo "$f differs from its volume"
 	done

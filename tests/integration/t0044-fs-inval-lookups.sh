@@ -5,10 +5,6 @@
 # Before the fix a ctl write here hung for good.
 . "${SRCDIR}/tests/integration/lib.sh"
 make_home
-if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-	echo "1..0 # SKIP no FUSE on this machine"
-	exit 77
-fi
 i=0
 while [ "$i" -lt 300 ]; do
 	printf '%s\n' "$i" >"$T/data/f$i"
@@ -27,16 +23,8 @@ SQL
 "$RUV" backup --group ALL >/dev/null || { echo "Bail out! backup failed"; exit 1; }
 
 M="$T/mnt"
-mkdir -p "$M"
 round() { # round OPTIONS...: mount, look up latest everywhere while ctl runs
-	"$RUVFS" -f "$@" "$RUV_HOME" "$M" >>"$T/ruvfs.log" 2>&1 &
-	pid=$!
-	n=0
-	while ! mountpoint -q "$M"; do
-		n=$((n + 1))
-		[ "$n" -le 100 ] || { echo "Bail out! ruvfs did not mount"; exit 1; }
-		sleep 0.1
-	done
+	mount_ruvfs "$@"
 	: >"$T/go"
 	(
 		while [ -e "$T/go" ]; do
@@ -61,10 +49,8 @@ round() { # round OPTIONS...: mount, look up latest everywhere while ctl runs
 	wait "$looker"
 	check_eq "$*: every ctl line and toggle returned" 24 "$ok_lines"
 	check "$*: the lookups still answer" stat "$M/backups/by-file/PAY.F1/latest"
-	check "$*: unmounts" fusermount3 -u "$M"
-	wait "$pid"
+	check "$*: unmounts" umount_ruvfs
 }
-at_exit "fusermount3 -u -z '$M'; pkill -9 -f 'ruvfs -f .* $M'"
 round -s -o timeout=0
 round -o timeout=0
 done_testing

@@ -44,7 +44,7 @@ static inline int fixture_setup(void **state)
 	struct fixture *fx = calloc(1, sizeof(*fx));
 
 	assert_non_null(fx);
-	strcpy(fx->dir, "/tmp/ruvunit.XXXXXX");
+	snprintf(fx->dir, sizeof(fx->dir), "%s", "/tmp/ruvunit.XXXXXX");
 	assert_non_null(mkdtemp(fx->dir));
 	snprintf(fx->db, sizeof(fx->db), "%s/repository.db", fx->dir);
 	assert_int_equal(repo_open(fx->db, REPO_CREATE, &fx->r), 0);

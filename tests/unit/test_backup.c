@@ -25,7 +25,9 @@
 #include "helpers.h"
 #include "history.h"
 #include "home.h"
+#include "errmsg.h"
 #include "file.h"
+#include "group.h"
 #include "report.h"
 
 #define CHUNK (64U << 10)
@@ -386,6 +388,54 @@ static void test_lanes_read_error(void **state)
 	repo_close(r);
 }
 
+/* backup_named: DSNs and groups resolved in one call, each file once;
+ * empty groups are ENODATA and unknown ones ENOENT, refused before
+ * anything is written. */
+static void test_named_groups(void **state)
+{
+	struct bfix *f = *state;
+	struct backup_request req = { .home = f->home, .cfg = &f->cfg };
+	struct backup_result *res = (void *)1;
+	char lower[] = "t.src", g1[] = "EMPTY", g2[] = "G", nope[] = "NOPE";
+	char *dsns[] = { lower };
+	char *empty[] = { g1 }, *both[] = { g2, g1, g2 }, *unknown[] = { nope };
+	const char *src[] = { "T.SRC" };
+	unsigned n = 99;
+	struct repo *r;
+
+	register_src(f);
+	assert_int_equal(home_open(f->home, &r), 0);
+	assert_int_equal(group_define(r, "EMPTY", NULL, 0), 0);
+	assert_int_equal(group_define(r, "G", src, 1), 0);
+
+	ruv_clearerr();
+	assert_int_equal(backup_named(&req, r, NULL, 0, empty, 1, &res, &n),
+			 -ENODATA);
+	assert_null(res);
+	assert_int_equal(n, 0);
+	assert_string_equal(ruv_lasterr(),
+			    "nothing to back up: group 'EMPTY' has no members");
+	assert_int_equal(backup_named(&req, r, NULL, 0, unknown, 1, &res, &n),
+			 -ENOENT);
+	assert_null(res);
+	assert_int_equal(backup_named(&req, r, dsns, 1, unknown, 1, &res, &n),
+			 -ENOENT);
+	assert_null(res);
+
+	/* The DSN (any case), then the groups: T.SRC once. */
+	assert_int_equal(backup_named(&req, r, dsns, 1, both, 3, &res, &n), 0);
+	assert_int_equal(n, 1);
+	assert_non_null(res);
+	assert_string_equal(res[0].dsn, "T.SRC");
+	assert_int_equal(res[0].rc, 0);
+	free(res);
+	/* An empty group beside a DSN is no refusal. */
+	assert_int_equal(backup_named(&req, r, dsns, 1, empty, 1, &res, &n), 0);
+	assert_int_equal(n, 1);
+	free(res);
+	repo_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +446,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lanes_same_data_set, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_lanes_changed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_named_groups, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_lanes_read_error, setup,
 						teardown),

@@ -237,7 +237,8 @@ static void test_pool_dir(void **state)
 	assert_int_equal(config_pool_dir(&cfg.pools[0], "/h", buf, sizeof(buf)),
 			 0);
 	assert_string_equal(buf, "/h/pools/local");
-	strcpy(cfg.pools[0].directory, "/abs");
+	snprintf(cfg.pools[0].directory, sizeof(cfg.pools[0].directory), "%s",
+		 "/abs");
 	assert_int_equal(config_pool_dir(&cfg.pools[0], "/h", buf, sizeof(buf)),
 			 0);
 	assert_string_equal(buf, "/abs");

@@ -92,10 +92,10 @@ static void test_unregister(void **state)
 
 static int collect(const struct file_info *fi, void *arg)
 {
-	char *buf = arg;
+	char *buf = arg; /* 128 bytes (test_list) */
+	size_t n = strlen(buf);
 
-	strcat(buf, fi->dsn);
-	strcat(buf, " ");
+	snprintf(buf + n, 128 - n, "%s ", fi->dsn);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "errmsg.h"
@@ -139,7 +140,7 @@ static void test_all_closed_and_families(void **state)
 	add_log(buf, sizeof(buf), "PRILOG", "IMSB",
 		"2025.041 02:00:00.000000 -05:00",
 		"2025.041 07:30:00.000000 -05:00", d2);
-	strcat(buf, tail);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s", tail);
 	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
 	assert_non_null(strstr(res.rule, "every family closed"));
 	assert_int_equal(res.pit_us,
@@ -154,7 +155,7 @@ static void test_all_closed_and_families(void **state)
 		"2025.041 02:00:00.000000 -05:00", NULL, d1);
 	add_log(buf, sizeof(buf), "PRILOG", "IMSB",
 		"2025.041 02:00:00.000000 -05:00", NULL, d2);
-	strcat(buf, tail);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s", tail);
 	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
 	assert_int_equal(res.families, 2);
 	assert_int_equal(res.open, 1);
@@ -179,7 +180,7 @@ static void test_zero_stop_dsn_entry(void **state)
 	snprintf(buf, sizeof(buf), "%s", head);
 	add_log(buf, sizeof(buf), "PRILOG", "IMSA",
 		"2025.041 01:00:00.000000 -05:00", NULL, d1);
-	strcat(buf, tail);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s", tail);
 	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
 	assert_int_equal(res.pit_us,
 			 rtime_from_civil(2025, 2, 10, 10, 0, 0, 0));
@@ -187,7 +188,7 @@ static void test_zero_stop_dsn_entry(void **state)
 	snprintf(buf, sizeof(buf), "%s", head);
 	add_log(buf, sizeof(buf), "PRILOG", "IMSA",
 		"2025.041 01:00:00.000000 -05:00", NULL, d2);
-	strcat(buf, tail);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s", tail);
 	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
 	assert_int_equal(res.pit_us, rtime_from_civil(2025, 2, 10, 6, 0, 0, 0));
 }
@@ -213,7 +214,8 @@ static void test_stand_ins_any_order(void **state)
 		add_log(buf, sizeof(buf), order ? "SECLOG" : "PRISLD", "IMSA",
 			"2025.041 01:00:00.000000 -05:00", NULL,
 			order ? early : late);
-		strcat(buf, tail);
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s",
+			 tail);
 		assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
 		assert_int_equal(res.families, 1);
 		assert_int_equal(res.open, 1);
@@ -230,7 +232,8 @@ static void test_stand_ins_any_order(void **state)
 			"2025.041 01:00:00.000000 -05:00",
 			order ? "2025.041 07:30:00.000000 -05:00" : NULL,
 			order ? late : early);
-		strcat(buf, tail);
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s",
+			 tail);
 		assert_int_equal(run(buf, PIT_NO_OFFSET, &res), 0);
 		assert_int_equal(res.open, 1);
 		assert_int_equal(
@@ -250,7 +253,7 @@ static void test_yy_format_needs_offset(void **state)
 	snprintf(buf, sizeof(buf), "%s", head);
 	add_log(buf, sizeof(buf), "PRILOG", "IMSA", "25.041 01:00:00.000000",
 		"00.000 00:00:00.000000", d);
-	strcat(buf, tail);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s", tail);
 	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), -EINVAL);
 	assert_non_null(strstr(ruv_lasterr(), "--offset"));
 	assert_int_equal(run(buf, -5 * 3600, &res), 0);
@@ -279,21 +282,22 @@ static void test_refusals(void **state)
 	snprintf(buf, sizeof(buf), "%s", head);
 	add_log(buf, sizeof(buf), "PRILOG", "IMSA",
 		"2025.041 01:00:00.000000 -05:00", NULL, bad_day);
-	strcat(buf, tail);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s", tail);
 	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), -EINVAL);
 	assert_non_null(strstr(ruv_lasterr(), "t.lst:"));
 	assert_non_null(strstr(ruv_lasterr(), "367"));
 	snprintf(buf, sizeof(buf), "%s", head);
 	add_log(buf, sizeof(buf), "PRILOG", "IMSA",
 		"2025.041 01:00:00.000000 -05:00", NULL, bad_hour);
-	strcat(buf, tail);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s", tail);
 	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), -EINVAL);
 	assert_non_null(strstr(ruv_lasterr(), "hour 25"));
 	/* Cut in the middle of a record. */
 	snprintf(buf, sizeof(buf), "%s", head);
 	add_log(buf, sizeof(buf), "PRILOG", "IMSA",
 		"2025.041 01:00:00.000000 -05:00", NULL, NULL);
-	strcat(buf, "\n  DSN=X.Y\n  START = 2025.041 01:00:00.0 -05:00\n");
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s",
+		 "\n  DSN=X.Y\n  START = 2025.041 01:00:00.0 -05:00\n");
 	assert_int_equal(run(buf, PIT_NO_OFFSET, &res), -EINVAL);
 	assert_non_null(strstr(ruv_lasterr(), "truncated"));
 }
@@ -380,6 +384,112 @@ static void test_store_then_undo(void **state)
 	rmdir(dir);
 }
 
+static char *read_member(const char *path)
+{
+	size_t len;
+
+	return slurp(path, &len);
+}
+
+/* pit_apply: the process behind `ruv pit set` and the tree's pit, on
+ * listing text that no command line could carry, and its refusals. */
+static void test_apply(void **state)
+{
+	char dir[] = "/tmp/test_pit.XXXXXX", db[64], jcl[64], member[80];
+	struct pit_request req = { .offset_sec = PIT_NO_OFFSET };
+	struct pit_applied a;
+	struct repo *r = NULL;
+	char *text, *listing, *m;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/repository.db", dir);
+	snprintf(jcl, sizeof(jcl), "%s/jcl", dir);
+	snprintf(member, sizeof(member), "%s/RECOVER", jcl);
+	assert_int_equal(mkdir(jcl, 0755), 0);
+	f = fopen(member, "w");
+	assert_non_null(f);
+	fputs("ruv restore PAY.A --stop-time 2000-01-01T00:00:00Z\n", f);
+	fclose(f);
+	assert_int_equal(repo_open(db, REPO_CREATE, &r), 0);
+
+	/* A listing with quotes, backslashes and a long line. */
+	text = slurp(SRCDIR "/tests/fixtures/recon-sample.txt", &len);
+	listing = malloc(len + 512);
+	assert_non_null(listing);
+	len = (size_t)snprintf(listing, len + 512,
+			       "%s  NOTE='it''s' C:\\TEMP\\%0300d\n", text, 0);
+	req.recon_text = listing;
+	req.recon_len = len;
+	req.recon_name = "pit";
+	assert_int_equal(pit_apply(r, dir, &req, &a), 0);
+	assert_int_equal(a.pit.pit_us, 1739198537364519LL);
+	assert_string_equal(a.pit.source, "recon pit");
+	assert_int_equal(a.n, 1);
+	assert_string_equal(a.changes[0].member, "RECOVER");
+	assert_int_equal(a.changes[0].line, 1);
+	assert_string_equal(a.changes[0].old_value, "2000-01-01T00:00:00Z");
+	assert_string_equal(a.changes[0].new_value,
+			    "2025-02-10T14:42:17.364519Z");
+	pit_applied_free(&a);
+	assert_null(a.changes);
+	assert_int_equal(points(db), 1);
+	m = read_member(member);
+	assert_string_equal(
+		m,
+		"ruv restore PAY.A --stop-time 2025-02-10T14:42:17.364519Z\n");
+	free(m);
+
+	/* Refusals: nothing recorded, nothing written, *out empty. */
+	memset(&req, 0, sizeof(req));
+	req.offset_sec = PIT_NO_OFFSET;
+	req.recon_text = "not\na listing\n";
+	req.recon_len = strlen(req.recon_text);
+	req.recon_name = "pit";
+	ruv_clearerr();
+	assert_int_equal(pit_apply(r, dir, &req, &a), -EINVAL);
+	assert_non_null(strstr(ruv_lasterr(), "pit:"));
+	assert_null(a.changes);
+	req.time = "2026-11-24T07:59:59Z"; /* and a listing: which? */
+	assert_int_equal(pit_apply(r, dir, &req, &a), -EINVAL);
+	memset(&req, 0, sizeof(req));
+	req.time = "2026-02-30T00:00:00Z";
+	assert_int_equal(pit_apply(r, dir, &req, &a), -EINVAL);
+	req.time = NULL;
+	req.recon_path = "/nonexistent/listing";
+	req.offset_sec = PIT_NO_OFFSET;
+	assert_int_equal(pit_apply(r, dir, &req, &a), -ENOENT);
+	assert_int_equal(points(db), 1);
+	m = read_member(member);
+	assert_non_null(strstr(m, "2025-02-10T14:42:17.364519Z"));
+	free(m);
+
+	/* A time, with the operator's offset. */
+	memset(&req, 0, sizeof(req));
+	req.time = "2026-11-24T07:59:59Z";
+	req.offset_sec = 3600;
+	assert_int_equal(pit_apply(r, dir, &req, &a), 0);
+	assert_string_equal(a.pit.source, "operator");
+	assert_int_equal(a.pit.offset_sec, 3600);
+	assert_int_equal(a.n, 1);
+	pit_applied_free(&a);
+	assert_int_equal(points(db), 2);
+
+	repo_close(r);
+	free(listing);
+	free(text);
+	unlink(member);
+	rmdir(jcl);
+	unlink(db);
+	snprintf(db, sizeof(db), "%s/repository.db-wal", dir);
+	unlink(db);
+	snprintf(db, sizeof(db), "%s/repository.db-shm", dir);
+	unlink(db);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_yy_format_needs_offset),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_store_then_undo),
+		cmocka_unit_test(test_apply),
 	};
 
 	setenv("TZ", "UTC", 1);

@@ -43,7 +43,7 @@ static int setup(void **state)
 	struct env *e = calloc(1, sizeof(*e));
 
 	assert_non_null(e);
-	strcpy(e->dir, "/tmp/ruvunit.XXXXXX");
+	snprintf(e->dir, sizeof(e->dir), "%s", "/tmp/ruvunit.XXXXXX");
 	assert_non_null(mkdtemp(e->dir));
 	snprintf(e->home, sizeof(e->home), "%s/home", e->dir);
 	snprintf(e->ship, sizeof(e->ship), "%s/ship", e->dir);

@@ -403,6 +403,94 @@ static void test_label_round_trip(void **state)
 	volume_close(NULL);
 }
 
+/* Write n bytes of p as the whole file at path. */
+static void put_file(const char *path, const void *p, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, p, n), (ssize_t)n);
+	close(fd);
+}
+
+/* What a creation cut short can leave (nothing, zeros, the label's first
+ * bytes) is told apart from a volume and from a file that is not one. */
+static void test_torn_create(void **state)
+{
+	struct fx *f = *state;
+	unsigned char buf[VOLUME_LABEL_SIZE] = { 0 };
+	struct volume *v;
+	int fd;
+
+	assert_int_equal(volume_is_torn_create(f->path), 0); /* no file */
+	put_file(f->path, buf, 0);
+	assert_int_equal(volume_is_torn_create(f->path), 1);
+	put_file(f->path, buf, 512);
+	assert_int_equal(volume_is_torn_create(f->path), 1);
+	unlink(f->path);
+	v = create(f);
+	volume_close(v);
+	fd = open(f->path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	close(fd);
+	assert_int_equal(volume_is_torn_create(f->path), 0); /* whole */
+	put_file(f->path, buf, 100);			     /* cut short */
+	assert_int_equal(volume_is_torn_create(f->path), 1);
+	put_file(f->path, "not a volume\n", 13);
+	assert_int_equal(volume_is_torn_create(f->path), 0);
+	buf[200] = 1;
+	memset(buf, 0, 8);
+	put_file(f->path, buf, 300); /* not zeros, no label magic */
+	assert_int_equal(volume_is_torn_create(f->path), 0);
+	unlink(f->path);
+}
+
+/* Each volume draws its own identity; the label keeps it; a label of
+ * before identities (zeros) reads as none. */
+static void test_identity(void **state)
+{
+	struct fx *f = *state;
+	unsigned char zero[VOLUME_IDENT_LEN] = { 0 }, first[VOLUME_IDENT_LEN];
+	char hex[VOLUME_IDENT_HEX], p2[300];
+	struct volume_label l;
+	struct volume *v = create(f), *v2;
+	unsigned i;
+	int fd;
+
+	memcpy(first, volume_label(v)->ident, VOLUME_IDENT_LEN);
+	assert_memory_not_equal(first, zero, VOLUME_IDENT_LEN);
+	volume_close(v);
+	assert_int_equal(volume_label_read(f->path, &l), 0);
+	assert_memory_equal(l.ident, first, VOLUME_IDENT_LEN);
+	assert_string_equal(l.volser, "T00001");
+	volume_ident_format(l.ident, hex);
+	assert_int_equal(strlen(hex), 32);
+	for (i = 0; i < VOLUME_IDENT_LEN; i++) {
+		char byte[3];
+
+		snprintf(byte, sizeof(byte), "%02x", first[i]);
+		assert_memory_equal(hex + 2 * i, byte, 2);
+	}
+	volume_ident_format(zero, hex);
+	assert_string_equal(hex, "");
+	/* Another volume with the same VOLSER is another identity. */
+	snprintf(p2, sizeof(p2), "%s.2", f->path);
+	assert_int_equal(volume_create(p2, "T00001", "tape", 1, &v2), 0);
+	assert_memory_not_equal(volume_label(v2)->ident, first,
+				VOLUME_IDENT_LEN);
+	volume_close(v2);
+	unlink(p2);
+	/* Not a volume: -EIO and a message naming it. */
+	fd = open(p2, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "not a volume", 12), 12);
+	close(fd);
+	assert_int_equal(volume_label_read(p2, &l), -EIO);
+	assert_non_null(strstr(ruv_lasterr(), p2));
+	unlink(p2);
+}
+
 static void test_create_checks_names(void **state)
 {
 	struct fx *f = *state;
@@ -1724,6 +1812,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		TEST(test_label_round_trip),
+		TEST(test_identity),
 		TEST(test_create_checks_names),
 		TEST(test_not_a_volume),
 		TEST(test_label_damage),
@@ -1753,6 +1842,7 @@ int main(void)
 		TEST(test_bytes),
 		TEST(test_reader_bounds),
 		TEST(test_random_damage),
+		TEST(test_torn_create),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
