@@ -43,6 +43,7 @@
 #include "fs_int.h"
 #include "group.h"
 #include "home.h"
+#include "pass.h"
 #include "location.h"
 #include "log.h"
 #include "mountopt.h"
@@ -518,6 +519,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	} else if (type == T_VOLUME) {
 		h->kind = 'v';
 		rc = open_volume(ino, h);
+	} else if (type == T_LOGSEG) {
+		h->kind = 'v'; /* a file read as it is, like a volume */
+		rc = logtree_open(ino, &h->fd);
 	} else {
 		rc = -EISDIR;
 	}
@@ -1137,6 +1141,12 @@ static int copy_xattrs(fuse_ino_t ino, char *buf, size_t size, const char *want,
 	size_t alen = 0;
 	int rc;
 
+	if (node_type_of(ino) == T_LOGSEG) {
+		rc = logtree_xattrs(ino, &all, &alen);
+		if (rc < 0)
+			return rc;
+		goto pick;
+	}
 	if (!r)
 		return -ENOENT;
 	rc = copy_get(r, (int64_t)node_id_of(ino), &ci);
@@ -1163,6 +1173,7 @@ static int copy_xattrs(fuse_ino_t ino, char *buf, size_t size, const char *want,
 		(unsigned long long)ci.stored, 0);
 	fprintf(out, "user.ruv.changed%c%s%c", 0, ci.changed ? "yes" : "no", 0);
 	fclose(out);
+pick:
 	rc = -ENODATA;
 	*len = 0;
 	for (p = all; p < all + alen;) {
@@ -1204,7 +1215,7 @@ static void xattr_reply(fuse_req_t req, fuse_ino_t ino, const char *want,
 	}
 	/* Only copies have attributes, all user.ruv.*: answer the rest
 	 * without a query. */
-	if (node_type_of(ino) != T_COPY ||
+	if ((node_type_of(ino) != T_COPY && node_type_of(ino) != T_LOGSEG) ||
 	    (want && strncmp(want, "user.ruv.", 9))) {
 		if (want)
 			fuse_reply_err(req, ENODATA);
@@ -1461,12 +1472,18 @@ static const char usage[] =
 	"  -o nonempty     mount over a directory that is not empty\n"
 	"  -o noxattr      no user.ruv.* attributes: ls -l asks every file\n"
 	"                  for two attributes, this spares those round trips\n"
+	"  -o data=DIR     serve DIR instead (MOUNTPOINT may be DIR itself:\n"
+	"                  nonempty is implied)\n"
+	"  -o journal=STREAM  with data=: journal every change to a file\n"
+	"                  registered under DIR to the log stream STREAM\n"
 	"Other -o options go to FUSE (see mount.fuse3(8)).  Unmount with\n"
 	"fusermount3 -u MOUNTPOINT.\n";
 
 struct opts {
 	int noxattr;
 	int nonempty;
+	char *data;
+	char *journal;
 	char *home;
 	char *ruv;
 	char *config;
@@ -1483,6 +1500,8 @@ static const struct fuse_opt opt_spec[] = {
 	{ "timeout=%s", offsetof(struct opts, timeout), 0 },
 	{ "noxattr", offsetof(struct opts, noxattr), 1 },
 	{ "nonempty", offsetof(struct opts, nonempty), 1 },
+	{ "data=%s", offsetof(struct opts, data), 0 },
+	{ "journal=%s", offsetof(struct opts, journal), 0 },
 	FUSE_OPT_END
 };
 
@@ -1545,7 +1564,8 @@ static int check_mount_args(const struct opts *o, const char *mountpoint,
 		*ret = 2;
 		return -EINVAL;
 	}
-	rc = mountopt_check_mountpoint(mountpoint, o->nonempty, what,
+	/* data=DIR is meant to go over DIR itself, which has files. */
+	rc = mountopt_check_mountpoint(mountpoint, o->nonempty || o->data, what,
 				       sizeof(what));
 	if (rc == -EBUSY)
 		fprintf(stderr,
@@ -1683,6 +1703,7 @@ int main(int argc, char **argv)
 	struct fuse_cmdline_opts cl = { 0 };
 	struct fuse_loop_config *lc = NULL;
 	struct fuse_session *se = NULL;
+	const struct fuse_lowlevel_ops *mops = &ops;
 	struct env *env = NULL;
 	struct opts o = { 0 };
 	char fsname[PATH_MAX + 80];
@@ -1711,6 +1732,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ruvfs: home '%s': %s\n", o.home,
 			errno ? strerror(errno) : "not a directory");
 		goto out;
+	}
+	if (o.journal && !o.data) {
+		fprintf(stderr, "ruvfs: journal= needs data=DIR\n");
+		goto out_usage;
 	}
 	/* The environment as ruv opens it; a bad configuration is refused
 	 * before anything is mounted. */
@@ -1743,7 +1768,12 @@ int main(int argc, char **argv)
 		    (int)sizeof(fsname) ||
 	    fuse_opt_add_arg(&args, fsname) < 0)
 		goto out;
-	se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
+	if (o.data) {
+		if (pass_setup(fs.home, o.journal, o.data) < 0)
+			goto out;
+		mops = &pass_ops;
+	}
+	se = fuse_session_new(&args, mops, sizeof(*mops), NULL);
 	if (!se)
 		goto out;
 	if (fuse_set_signal_handlers(se) != 0)
@@ -1766,7 +1796,7 @@ int main(int argc, char **argv)
 	if (ret < 0)
 		fs_log("cannot tell the service manager: %s", strerror(-ret));
 	/* After fuse_daemonize: its fork keeps no threads. */
-	if (inval_start(se) < 0)
+	if (!o.data && inval_start(se) < 0)
 		fs_log("no cache invalidation thread: changes show within "
 		       "the timeout");
 	if (cl.singlethread) {
@@ -1795,6 +1825,10 @@ out_signals:
 out_session:
 	fuse_session_destroy(se);
 out:
+	if (o.data)
+		pass_shutdown();
+	free(o.data);
+	free(o.journal);
 	env_uninstall();
 	free(cl.mountpoint);
 	free(o.home);
