@@ -42,6 +42,8 @@ extern char **environ;
 
 #define LINE_MAX_LEN CTLBUF_LINE_MAX
 #define ARGS_MAX     128
+#define STR_(x)	     #x
+#define STR(x)	     STR_(x)
 #define RING	     32
 
 /* An open ctl file: its lines (ctlbuf.c). */
@@ -232,7 +234,11 @@ static int run_line(const char *line)
 		return 0; /* blank or comment */
 	id = job_start(line);
 	if (argc < 0) {
-		job_append(id, "ruvfs: ctl: unbalanced quote\n", 29);
+		snprintf(output, sizeof(output), "ruvfs: ctl: %s\n",
+			 argc == -E2BIG
+				 ? "more than " STR(ARGS_MAX) " arguments"
+				 : "unbalanced quote");
+		job_append(id, output, strlen(output));
 		job_end(id, EINVAL);
 		return -EINVAL;
 	}
@@ -302,9 +308,25 @@ static int run_one(const char *line, void *arg)
 	return run_line(line);
 }
 
+/* A line the buffer refused itself (it never ran): in status, as a
+ * failed command with the reason. */
+static void note_refusal(const struct ctl_buf *cb, int rc)
+{
+	char msg[256];
+	const char *line = NULL, *why = ctlbuf_refusal(cb->lines, &line);
+
+	if (!why || rc >= 0)
+		return;
+	snprintf(msg, sizeof(msg), "ruvfs: ctl: %s\n", why);
+	ctl_record(line, -rc, msg);
+}
+
 int ctl_write(struct ctl_buf *cb, const char *data, size_t size)
 {
-	return ctlbuf_write(cb->lines, data, size, run_one, NULL);
+	int rc = ctlbuf_write(cb->lines, data, size, run_one, NULL);
+
+	note_refusal(cb, rc < 0 ? rc : -EINVAL);
+	return rc;
 }
 
 int ctl_pending(const struct ctl_buf *cb)
@@ -314,7 +336,13 @@ int ctl_pending(const struct ctl_buf *cb)
 
 int ctl_flush(struct ctl_buf *cb)
 {
-	return cb ? ctlbuf_flush(cb->lines, run_one, NULL) : 0;
+	int rc;
+
+	if (!cb)
+		return 0;
+	rc = ctlbuf_flush(cb->lines, run_one, NULL);
+	note_refusal(cb, rc);
+	return rc;
 }
 
 void ctl_usage(FILE *out)
