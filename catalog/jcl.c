@@ -256,6 +256,23 @@ int jcl_rewrite(const char *member, const char *text, size_t len,
 				      fl.vstart, fl.bad);
 			break;
 		}
+		if (fl.repl && !*fl.repl) {
+			/* An 8-byte TOD or a 6-byte LRSN, and a PIT past
+			 * the 8-byte clock's wrap: no value would be true. */
+			rc = ruv_fail(
+				-EINVAL,
+				"%s:%u: %s value '%.*s' cannot express "
+				"%s, past the 8-byte TOD clock's end "
+				"(2042-09-17T23:53:47Z less leap "
+				"seconds): use %s (nothing changed)",
+				member, line, fl.name,
+				fl.vlen > 40 ? 40 : (int)fl.vlen, fl.vstart,
+				f->iso,
+				!strcmp(fl.name, "STOP_TIME")
+					? "the 14-digit STOP_TIME"
+					: "a 10-byte LRSN (20 hex digits)");
+			break;
+		}
 		if (!fl.repl || (strlen(fl.repl) == fl.vlen &&
 				 !memcmp(fl.vstart, fl.repl, fl.vlen))) {
 			p += fl.klen;
