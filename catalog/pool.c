@@ -193,9 +193,9 @@ static int lock_file(const char *path, int *fd_out)
 {
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = volume_open_file(path, O_RDONLY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		rc = -errno;
 		close(fd);
@@ -685,9 +685,9 @@ int pool_seal_volume(struct repo *r, const char *volser)
 	if (strcmp(state, "open"))
 		return 0;
 	/* Wait for a writer to finish, then repair, mark the end, record. */
-	w.lock_fd = open(w.path, O_RDONLY | O_CLOEXEC);
+	w.lock_fd = volume_open_file(w.path, O_RDONLY);
 	if (w.lock_fd < 0 || flock(w.lock_fd, LOCK_EX) < 0) {
-		rc = -errno;
+		rc = w.lock_fd < 0 ? w.lock_fd : -errno;
 		ruv_fail(rc, "volume '%s' (%s): %s", name, w.path,
 			 strerror(-rc));
 		goto out;

@@ -454,8 +454,8 @@ static int open_volume(fuse_ino_t ino, struct handle *h)
 	rc = pool_volume_get(r, (int64_t)node_id_of(ino), &v);
 	if (rc < 0)
 		return rc;
-	h->fd = open(v.path, O_RDONLY | O_CLOEXEC);
-	return h->fd < 0 ? -errno : 0;
+	h->fd = volume_open_file(v.path, O_RDONLY); /* never a FIFO */
+	return h->fd < 0 ? h->fd : 0;
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
