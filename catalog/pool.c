@@ -744,14 +744,22 @@ int pool_seal_volumes(struct repo *r, char *const *volsers, unsigned n,
 		      void (*cb)(const char *volser, void *), void *arg)
 {
 	struct pool_volume_info v;
-	char name[NAMES_VOLSER_LEN + 1];
-	unsigned i;
+	char name[NAMES_VOLSER_LEN + 1], other[NAMES_VOLSER_LEN + 1];
+	unsigned i, k;
 	int rc;
 
 	for (i = 0; i < n; i++) {
 		rc = names_volser_check(volsers[i], name, sizeof(name));
 		if (rc < 0)
 			return rc;
+		for (k = 0; k < i; k++)
+			if (names_volser_check(volsers[k], other,
+					       sizeof(other)) >= 0 &&
+			    !strcmp(name, other))
+				return ruv_fail(-EINVAL,
+						"volume '%s' is named twice; "
+						"nothing sealed",
+						name);
 		rc = pool_volume_find(r, name, &v);
 		if (rc == -ENOENT)
 			return ruv_fail(rc,

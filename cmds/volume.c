@@ -33,7 +33,8 @@ static const char usage[] =
 	"seal: close volumes for appending (state open -> sealed): the end\n"
 	"      mark is written and the next backup opens a new volume.  Every\n"
 	"      VOLSER must name an open volume, else nothing is sealed (one\n"
-	"      already sealed or shipped: exit 1, EEXIST).\n";
+	"      already sealed or shipped: exit 1, EEXIST; one named twice:\n"
+	"      exit 1, EINVAL).\n";
 
 struct scan_state {
 	const char *path;
