@@ -48,6 +48,7 @@
 #include "pool.h"
 #include "repo.h"
 #include "rtime.h"
+#include "mountcheck.h"
 #include "volume.h"
 
 struct ruvfs fs;
@@ -1703,6 +1704,8 @@ int main(int argc, char **argv)
 	    env_install(env, 0) < 0)
 		goto out;
 	find_ruv(o.ruv);
+	if (mount_check(cl.mountpoint, o.ruv, fs.ruv) < 0)
+		goto out;
 	fs.timeout = o.timeout ? atof(o.timeout) : 1.0;
 	if (fs.timeout < 0 || fs.timeout > 3600)
 		fs.timeout = 1.0;

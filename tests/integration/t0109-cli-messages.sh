@@ -28,4 +28,17 @@ check "not 'syntax error'" sh -c "! grep -q 'syntax error' '$T/err'"
 printf '[ruv]\nvolume_path = /a\0/b\n' >"$T/nul.ini"
 check_fail "a NUL inside a value" 1 "nul.ini:2: a NUL byte in the line" "$RUV" --config "$T/nul.ini" location list
 check_unchanged "refused configurations" "$T/dump.before"
+
+# ruvfs: a regular file as the mount point, -o ruv= naming nothing.  Both
+# refused before mounting (timeout only ends the old code's mount).
+if [ -c /dev/fuse ] && [ -n "${RUVFS:-}" ]; then
+	printf 'data\n' >"$T/afile"
+	at_exit "fusermount3 -u -z '$T/afile'"
+	check_fail "ruvfs HOME regular-file" 1 "ruvfs: mountpoint '.*afile': not a directory" timeout 20 "$RUVFS" -f "$RUV_HOME" "$T/afile"
+	check_eq "the file is untouched, nothing mounted there" "data" "$(cat "$T/afile")"
+	mkdir "$T/mnt"
+	check_fail "ruvfs -o ruv=/nope" 1 "ruvfs: -o ruv= '/nope': No such file or directory" timeout 20 "$RUVFS" -f -o ruv=/nope "$RUV_HOME" "$T/mnt"
+	check_fail "ruvfs -o ruv=DIR" 1 "ruvfs: -o ruv= '/tmp': not a program" timeout 20 "$RUVFS" -f -o ruv=/tmp "$RUV_HOME" "$T/mnt"
+	check "nothing mounted" sh -c "! mountpoint -q '$T/mnt'"
+fi
 done_testing
