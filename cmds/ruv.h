@@ -94,6 +94,11 @@ int ruv_take_globals(int argc, char **argv, const char *usage);
 /* Mode bits as "0644". */
 const char *ruv_mode_str(unsigned mode, char buf[8]);
 
+/* s for a line of text output: control characters and backslash as \xNN
+ * and \\, so a name cannot split a line or forge one; cut to fit cap
+ * (at least 8).  Returns buf. */
+const char *ruv_printable(const char *s, char *buf, size_t cap);
+
 int cmd_backup(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
 int cmd_file(int argc, char **argv);

@@ -21,8 +21,7 @@ static int refuse(const char *what, const char *path, int rc, const char *why)
 	return rc;
 }
 
-int mount_check(const char *mountpoint, const char *given_ruv,
-		const char *ruv)
+int mount_check(const char *mountpoint, const char *given_ruv, const char *ruv)
 {
 	struct stat sb;
 

@@ -10,7 +10,6 @@
  * time).  given_ruv: the -o ruv= value, or NULL; ruv: the program as
  * resolved.  0, or -errno after a message on stderr naming the subject.
  */
-int mount_check(const char *mountpoint, const char *given_ruv,
-		const char *ruv);
+int mount_check(const char *mountpoint, const char *given_ruv, const char *ruv);
 
 #endif

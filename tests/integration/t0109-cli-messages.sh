@@ -29,6 +29,28 @@ printf '[ruv]\nvolume_path = /a\0/b\n' >"$T/nul.ini"
 check_fail "a NUL inside a value" 1 "nul.ini:2: a NUL byte in the line" "$RUV" --config "$T/nul.ini" location list
 check_unchanged "refused configurations" "$T/dump.before"
 
+# A registered path with a newline split `file list` and forged lines in
+# `volume scan`: refused at register, escaped on output.
+nl="$T/data/x
+uid=0 mode=4755"
+printf 'forged\n' >"$nl"
+check_fail "file register of a path with a newline" 1 "path has a control character \(byte 0x0a" "$RUV" file register PAY.NL "$nl"
+check_eq "not registered" 0 "$(sql "SELECT count(*) FROM file WHERE dsn = 'PAY.NL'")"
+# One registered before this check (the catalog edited as an old ruv
+# would have left it) is shown escaped, one line per file.
+"$RUV" file register PAY.NL "$T/data/b.dat" >/dev/null
+mv "$T/data/b.dat" "$nl"
+sqlite3 "$RUV_HOME/repository.db" "UPDATE file SET path = '$nl' WHERE dsn = 'PAY.NL'"
+check_eq "file list: a heading and one line per file" 3 "$("$RUV" file list | wc -l)"
+check "file list shows the newline as \\x0a" sh -c "'$RUV' file list | grep -q 'x\\\\x0auid=0 mode=4755\$'"
+check "backup of it" "$RUV" backup PAY.NL
+vol=$(sql "SELECT $(vol_file_sql) FROM volume v JOIN dataset d ON d.volume_id = v.id JOIN copy c ON c.dataset_id = d.id JOIN backup b ON b.id = c.backup_id JOIN file f ON f.id = b.file_id WHERE f.dsn = 'PAY.NL'" | head -n 1)
+"$RUV" volume scan "$vol" >"$T/scan.out"
+check "volume scan: no line starts with the forged text" sh -c "! grep -q '^uid=0' '$T/scan.out'"
+check_eq "volume scan --json: the data set's description has one uid line, the real one" "uid=$(id -u)" \
+	"$("$RUV" volume scan --json "$vol" | python3 -c 'import json,sys; d=[x for x in json.load(sys.stdin)["volumes"][0]["datasets"] if x["source"] == "PAY.NL"][0]; print(",".join(l for l in d["meta"].split("\n") if l.startswith("uid=")))')"
+check "and the path escaped in it" sh -c "'$RUV' volume scan --json '$vol' | grep -q 'path=.*x\\\\\\\\x0auid=0 mode=4755'"
+
 # ruvfs: a regular file as the mount point, -o ruv= naming nothing.  Both
 # refused before mounting (timeout only ends the old code's mount).
 if [ -c /dev/fuse ] && [ -n "${RUVFS:-}" ]; then
