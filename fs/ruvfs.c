@@ -441,6 +441,10 @@ static int open_copy(fuse_ino_t ino, struct handle *h)
 	/* The same lookup and checks as a restore, with no fallback: this
 	 * node is this one copy, and a wrong or damaged one answers EIO. */
 	rc = copy_open_reader(&ci, &h->vr);
+	/* The name exists (ls shows it): its volume not being here is a
+	 * storage failure, EIO, not ENOENT; status names the VOLSER. */
+	if (rc == -ENOENT)
+		rc = -EIO;
 	return noted(rc, h->what);
 }
 

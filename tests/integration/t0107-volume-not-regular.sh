@@ -38,4 +38,13 @@ check_eq "ctl volume scan FIFO: the write fails at once, not a hang" 1 "$?"
 check "with Invalid argument" grep -q "Invalid argument" "$T/ctl.err"
 check "status says FIFO" grep -q "is a FIFO, not a volume file" "$M/status"
 check "a read-only line still answers" sh -c "echo 'location list' > '$M/ctl'"
+
+# A missing volume: the copy's name is there, so cat says EIO, not
+# ENOENT, and status names the VOLSER.
+rm -f "$vol"
+copy=$(ls "$M/backups/by-file/PAY.A" | grep -v '^latest$' | head -n 1) # the first, on L00001
+check "ls shows the copy" test -n "$copy"
+check_eq "cat of a copy on a missing volume: EIO" "Input/output error" \
+	"$(cat "$M/backups/by-file/PAY.A/$copy" 2>&1 >/dev/null | sed -n 's/.*: //p')"
+check "status names the missing VOLSER" grep -q "volume L00001 is MISSING" "$M/status"
 done_testing
