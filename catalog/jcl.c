@@ -641,6 +641,55 @@ int jcl_list(const char *home,
 	return rc;
 }
 
+/* An edit in progress, not an entry: see jcl_ignored().  dir: the
+ * library, where X of an X~ must exist. */
+static int editor_temporary(int dir, const char *name)
+{
+	char stem[NAMES_MEMBER_MAX + 2];
+	size_t n = strlen(name);
+
+	if (name[0] == '.')
+		return 1;
+	if (n > 1 && n <= NAMES_MEMBER_MAX + 1 && name[n - 1] == '~') {
+		memcpy(stem, name, n - 1);
+		stem[n - 1] = '\0';
+		if (names_member_check(stem) == 0 &&
+		    faccessat(dir, stem, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int jcl_ignored(const char *home,
+		void (*cb)(const char *name, const char *why, void *),
+		void *arg)
+{
+	char dir[4096], why[320];
+	struct dirent *de;
+	DIR *d;
+	int rc;
+
+	rc = home_path(home, "jcl", dir, sizeof(dir));
+	if (rc < 0)
+		return rc;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (editor_temporary(dirfd(d), de->d_name))
+			continue;
+		ruv_clearerr();
+		if (names_member_check(de->d_name) == 0)
+			continue;
+		snprintf(why, sizeof(why), "not a member name (%s)",
+			 *ruv_lasterr() ? ruv_lasterr() : "invalid");
+		cb(de->d_name, why, arg);
+	}
+	closedir(d);
+	ruv_clearerr();
+	return 0;
+}
+
 int jcl_show(const char *home, const char *member, FILE *out)
 {
 	struct member m = { 0 };

@@ -48,6 +48,7 @@
 #include "pool.h"
 #include "repo.h"
 #include "rtime.h"
+#include "jcl.h"
 #include "mountcheck.h"
 #include "volume.h"
 
@@ -1043,6 +1044,15 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fuse_reply_create(req, &e, fi);
 }
 
+/* A library entry the PIT did not reach, in status (as ruv pit set warns). */
+static void pit_ignored(const char *name, const char *why, void *arg)
+{
+	fprintf(arg,
+		"ruvfs: pit: warning: jcl/%s is ignored, the PIT is not "
+		"written there: %s\n",
+		name, why);
+}
+
 /* The outcome of a pit write in status, as a command's: the changes and
  * the PIT, or why it was refused. */
 static void record_pit(const struct pit_request *req, int rc,
@@ -1062,6 +1072,7 @@ static void record_pit(const struct pit_request *req, int rc,
 				done->changes[i].old_value,
 				done->changes[i].new_value);
 		pit_write_text(&done->pit, 0, m);
+		jcl_ignored(fs.home, pit_ignored, m);
 	}
 	if (m)
 		fclose(m);

@@ -1,4 +1,7 @@
 #!/bin/sh
+# JCL library entries outside the member rule are shown and warned of,
+# never skipped silently and never a refusal; editor temporaries are
+# ignored silently.
 # ruv pit set past the end of the 8-byte TOD clock (2042-09-17T23:53:47.
 # 370496Z, less the leap seconds of --lso): the 10-byte LRSN forms carry
 # epoch byte 01 (not a time in 1907), and a member holding a form that
@@ -46,4 +49,24 @@ check "pit set just before the wrap less 27 s, --lso 27" "$RUV" pit set 2042-09-
 check "still epoch 00" grep -q "SYSPITR=00FFFFFFFFFFFFF00000" "$J/DB2RCVR"
 check "pit set at the wrap less 27 s, --lso 27" "$RUV" pit set 2042-09-17T23:53:20.370496Z --lso 27
 check "epoch 01" grep -q "SYSPITR=01000000000000000000" "$J/DB2RCVR"
+# Entries outside the member rule: IGNORED in jcl list, a warning naming
+# each from pit set and jcl backup, no refusal; X~ beside member X and
+# vi's .X.swp are an edit in progress: silent.
+long=$(printf '%070d' 0 | tr 0 A)
+for e in "MY JOB" "job~" "$long" "VSAMRCVR~" ".VSAMRCVR.swp"; do
+	printf '  STOP_TIME(20250410942173)\n' >"$J/$e"
+done
+"$RUV" jcl list >"$T/list.out"
+check "jcl list: MY JOB IGNORED with why" grep -q "^MY JOB .*IGNORED: not a member name (member 'MY JOB': bad character ' '" "$T/list.out"
+check "jcl list: job~ IGNORED" grep -q "^job~ .*IGNORED: not a member name" "$T/list.out"
+check "jcl list: the 70-character name IGNORED, too long" grep -q "^$long .*IGNORED: .*too long (70 characters" "$T/list.out"
+check "jcl list: VSAMRCVR~ and .VSAMRCVR.swp not shown" sh -c "! grep -q 'VSAMRCVR[~.]' '$T/list.out'"
+check_eq "jcl list --json marks them ignored" 3 "$("$RUV" jcl list --json | python3 -c 'import json,sys; print(sum(1 for m in json.load(sys.stdin)["members"] if m.get("ignored")))')"
+check "pit set is not refused" "$RUV" pit set 2026-11-24T07:59:59Z
+cp "$T/err" "$T/pit.err"
+check "it warns of MY JOB" grep -q "^ruv: warning: jcl/MY JOB is ignored, the PIT is not written there: not a member name" "$T/pit.err"
+check "and of job~" grep -q "^ruv: warning: jcl/job~ is ignored" "$T/pit.err"
+check_eq "three warnings, no word of the editor's files" 3 "$(grep -c warning "$T/pit.err")"
+check "jcl backup is not refused" "$RUV" jcl backup
+check "it warns of them too" grep -q "^ruv: warning: jcl/MY JOB is ignored, not backed up" "$T/err"
 done_testing
