@@ -126,19 +126,47 @@ static int open_source(const struct file_info *fi, int *fd_out, struct stat *sb)
 	return 0;
 }
 
+/* A value for one key=value line: backslash and control characters as
+ * \\ and \xNN, so a path (registered by an older ruv, before control
+ * characters were refused) cannot end its line and forge keys. */
+static void meta_value(const char *s, char *buf, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+	unsigned char c;
+
+	for (; *s && k + 5 <= cap; s++) {
+		c = (unsigned char)*s;
+		if (c == '\\' || c < 0x20 || c == 0x7f) {
+			buf[k++] = '\\';
+			if (c == '\\') {
+				buf[k++] = '\\';
+				continue;
+			}
+			buf[k++] = 'x';
+			buf[k++] = hex[c >> 4];
+			buf[k++] = hex[c & 15];
+		} else {
+			buf[k++] = (char)c;
+		}
+	}
+	buf[k] = '\0';
+}
+
 /* Self-description of the data set, kept on the volume with it. */
 static int backup_meta(const struct file_info *fi, const struct stat *sb,
 		       int64_t start_us, unsigned copy_no, char *buf,
 		       size_t len)
 {
-	char when[RTIME_ISO_MAX];
+	char when[RTIME_ISO_MAX], path[4 * PATH_MAX + 8];
 	int n;
 
 	rtime_format_iso(start_us, when, sizeof(when));
+	meta_value(fi->path, path, sizeof(path));
 	n = snprintf(buf, len,
 		     "dsn=%s\npath=%s\nstart=%s\ncopy=%u\nuid=%u\ngid=%u\n"
 		     "mode=%04o\nmtime=%lld\n",
-		     fi->dsn, fi->path, when, copy_no, (unsigned)sb->st_uid,
+		     fi->dsn, path, when, copy_no, (unsigned)sb->st_uid,
 		     (unsigned)sb->st_gid, (unsigned)(sb->st_mode & 07777),
 		     (long long)timespec_us(&sb->st_mtim));
 	if (n < 0 || (size_t)n >= len)

@@ -256,6 +256,23 @@ int jcl_rewrite(const char *member, const char *text, size_t len,
 				      fl.vstart, fl.bad);
 			break;
 		}
+		if (fl.repl && !*fl.repl) {
+			/* An 8-byte TOD or a 6-byte LRSN, and a PIT past
+			 * the 8-byte clock's wrap: no value would be true. */
+			rc = ruv_fail(
+				-EINVAL,
+				"%s:%u: %s value '%.*s' cannot express "
+				"%s, past the 8-byte TOD clock's end "
+				"(2042-09-17T23:53:47Z less leap "
+				"seconds): use %s (nothing changed)",
+				member, line, fl.name,
+				fl.vlen > 40 ? 40 : (int)fl.vlen, fl.vstart,
+				f->iso,
+				!strcmp(fl.name, "STOP_TIME")
+					? "the 14-digit STOP_TIME"
+					: "a 10-byte LRSN (20 hex digits)");
+			break;
+		}
 		if (!fl.repl || (strlen(fl.repl) == fl.vlen &&
 				 !memcmp(fl.vstart, fl.repl, fl.vlen))) {
 			p += fl.klen;
@@ -622,6 +639,55 @@ int jcl_list(const char *home,
 			m[i].problem[0] ? m[i].problem : NULL, arg);
 	free_members(m, n);
 	return rc;
+}
+
+/* An edit in progress, not an entry: see jcl_ignored().  dir: the
+ * library, where X of an X~ must exist. */
+static int editor_temporary(int dir, const char *name)
+{
+	char stem[NAMES_MEMBER_MAX + 2];
+	size_t n = strlen(name);
+
+	if (name[0] == '.')
+		return 1;
+	if (n > 1 && n <= NAMES_MEMBER_MAX + 1 && name[n - 1] == '~') {
+		memcpy(stem, name, n - 1);
+		stem[n - 1] = '\0';
+		if (names_member_check(stem) == 0 &&
+		    faccessat(dir, stem, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int jcl_ignored(const char *home,
+		void (*cb)(const char *name, const char *why, void *),
+		void *arg)
+{
+	char dir[4096], why[320];
+	struct dirent *de;
+	DIR *d;
+	int rc;
+
+	rc = home_path(home, "jcl", dir, sizeof(dir));
+	if (rc < 0)
+		return rc;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (editor_temporary(dirfd(d), de->d_name))
+			continue;
+		ruv_clearerr();
+		if (names_member_check(de->d_name) == 0)
+			continue;
+		snprintf(why, sizeof(why), "not a member name (%s)",
+			 *ruv_lasterr() ? ruv_lasterr() : "invalid");
+		cb(de->d_name, why, arg);
+	}
+	closedir(d);
+	ruv_clearerr();
+	return 0;
 }
 
 int jcl_show(const char *home, const char *member, FILE *out)

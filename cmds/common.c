@@ -214,6 +214,30 @@ int ruv_simple_opts(int argc, char **argv, const char *usage,
 	return optind;
 }
 
+const char *ruv_printable(const char *s, char *buf, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+	unsigned char c;
+
+	for (; *s && k + 5 <= cap; s++) {
+		c = (unsigned char)*s;
+		if (c == '\\') {
+			buf[k++] = '\\';
+			buf[k++] = '\\';
+		} else if (c < 0x20 || c == 0x7f) {
+			buf[k++] = '\\';
+			buf[k++] = 'x';
+			buf[k++] = hex[c >> 4];
+			buf[k++] = hex[c & 15];
+		} else {
+			buf[k++] = (char)c;
+		}
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
 const char *ruv_mode_str(unsigned mode, char buf[8])
 {
 	snprintf(buf, 8, "%04o", mode & 07777);

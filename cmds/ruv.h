@@ -108,6 +108,11 @@ const char *ruv_mode_str(unsigned mode, char buf[8]);
 
 int cmd_accumulate(int argc, char **argv);
 int cmd_archive(int argc, char **argv);
+/* s for a line of text output: control characters and backslash as \xNN
+ * and \\, so a name cannot split a line or forge one; cut to fit cap
+ * (at least 8).  Returns buf. */
+const char *ruv_printable(const char *s, char *buf, size_t cap);
+
 int cmd_backup(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
 int cmd_file(int argc, char **argv);

@@ -52,6 +52,8 @@
 #include "sdnotify.h"
 #include "repo.h"
 #include "rtime.h"
+#include "jcl.h"
+#include "mountcheck.h"
 #include "volume.h"
 
 struct ruvfs fs;
@@ -450,6 +452,10 @@ static int open_copy(fuse_ino_t ino, struct handle *h)
 	/* The same lookup and checks as a restore, with no fallback: this
 	 * node is this one copy, and a wrong or damaged one answers EIO. */
 	rc = copy_open_reader(&ci, &h->vr);
+	/* The name exists (ls shows it): its volume not being here is a
+	 * storage failure, EIO, not ENOENT; status names the VOLSER. */
+	if (rc == -ENOENT)
+		rc = -EIO;
 	return noted(rc, h->what);
 }
 
@@ -464,8 +470,8 @@ static int open_volume(fuse_ino_t ino, struct handle *h)
 	rc = pool_volume_get(r, (int64_t)node_id_of(ino), &v);
 	if (rc < 0)
 		return rc;
-	h->fd = open(v.path, O_RDONLY | O_CLOEXEC);
-	return h->fd < 0 ? -errno : 0;
+	h->fd = volume_open_file(v.path, O_RDONLY); /* never a FIFO */
+	return h->fd < 0 ? h->fd : 0;
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -587,13 +593,57 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	free(buf);
 }
 
+/* A pit write refused at write time: in status as a failed pit
+ * command, with why; returns rc. */
+static int pit_refused_now(int rc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int pit_refused_now(int rc, const char *fmt, ...)
+{
+	char msg[512];
+	size_t n;
+	va_list ap;
+
+	n = (size_t)snprintf(msg, sizeof(msg), "ruvfs: pit: ");
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - n - 1, fmt, ap);
+	va_end(ap);
+	n = strlen(msg);
+	msg[n] = '\n';
+	msg[n + 1] = '\0';
+	ctl_record("pit (written to it)", -rc, msg);
+	return rc;
+}
+
+/*
+ * Whether the first line of a pit write can open a RECON listing, and so
+ * is not checked as a time: it names the listing (LIST.RECON, LISTING OF
+ * RECON, the DBRC page title DATA BASE RECOVERY CONTROL), is blank, starts
+ * with a form feed (SYSOUT page eject), or is longer than any time (a
+ * SYSOUT job log heading).  Anything else is meant as a time.
+ */
+static int pit_listing_start(const char *l, size_t len)
+{
+	size_t i;
+
+	if (len >= 64 || (len && l[0] == '\f'))
+		return 1;
+	if (memmem(l, len, "LIST.RECON", 10) ||
+	    memmem(l, len, "LISTING OF RECON", 16) ||
+	    memmem(l, len, "DATA BASE RECOVERY CONTROL", 26))
+		return 1;
+	for (i = 0; i < len; i++)
+		if (!strchr(" \t\f", l[i]))
+			return 0;
+	return 1;
+}
+
 /*
  * The write that completes the first line of what is written to pit: a
- * line that is meant as a time (it starts with a digit or a sign, and is
- * short; a RECON listing starts with its title) is checked now, so a bad
- * time fails the write itself and the shell says so (bash ignores errors
- * of the close).  A good time is set at the close, as a listing is.
- * old: bytes before this write; size: bytes of this write.
+ * line that is not the start of a RECON listing (pit_listing_start) is
+ * checked now as a time, so a bad time fails the write itself and the
+ * shell says so (bash ignores errors of the close).  A good time is set
+ * at the close, as a listing is.  old: bytes before this write; size:
+ * bytes of this write.
  */
 static int pit_first_line(struct handle *h, size_t old, size_t size)
 {
@@ -611,15 +661,18 @@ static int pit_first_line(struct handle *h, size_t old, size_t size)
 	len = (size_t)(nl - h->buf);
 	if (len && h->buf[len - 1] == '\r')
 		len--;
-	if (!len || len >= sizeof(line) || !strchr("0123456789+-", h->buf[0]))
+	if (pit_listing_start(h->buf, len))
 		return 0;
 	memcpy(line, h->buf, len);
 	line[len] = '\0';
 	ruv_clearerr();
 	rc = rtime_parse(line, &us);
 	if (rc < 0)
-		ctl_note_error("pit: %s",
-			       *ruv_lasterr() ? ruv_lasterr() : "bad time");
+		pit_refused_now(rc,
+				"pit:1: not a time (%s), nor the first line "
+				"of a RECON listing (not a RECON listing: "
+				"no LIST.RECON heading)",
+				*ruv_lasterr() ? ruv_lasterr() : "bad time");
 	return rc;
 }
 
@@ -653,7 +706,13 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data,
 		}
 		memcpy(nb + h->len, data, size);
 		h->buf = nb;
-		rc = pit_first_line(h, h->len, size);
+		rc = 0;
+		if (memchr(data, '\0', size))
+			/* A time would be cut at it and the rest ignored. */
+			rc = pit_refused_now(-EINVAL, "a NUL byte in what is "
+						      "written to pit");
+		if (rc == 0)
+			rc = pit_first_line(h, h->len, size);
 		h->len += size;
 		h->buf[h->len] = '\0';
 		if (rc < 0) {
@@ -1018,6 +1077,15 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fuse_reply_create(req, &e, fi);
 }
 
+/* A library entry the PIT did not reach, in status (as ruv pit set warns). */
+static void pit_ignored(const char *name, const char *why, void *arg)
+{
+	fprintf(arg,
+		"ruvfs: pit: warning: jcl/%s is ignored, the PIT is not "
+		"written there: %s\n",
+		name, why);
+}
+
 /* The outcome of a pit write in status, as a command's: the changes and
  * the PIT, or why it was refused. */
 static void record_pit(const struct pit_request *req, int rc,
@@ -1037,6 +1105,7 @@ static void record_pit(const struct pit_request *req, int rc,
 				done->changes[i].old_value,
 				done->changes[i].new_value);
 		pit_write_text(&done->pit, 0, m);
+		jcl_ignored(fs.home, pit_ignored, m);
 	}
 	if (m)
 		fclose(m);
@@ -1744,6 +1813,8 @@ int main(int argc, char **argv)
 	    env_install(env, 0) < 0)
 		goto out;
 	find_ruv(o.ruv);
+	if (mount_check(cl.mountpoint, o.ruv, fs.ruv) < 0)
+		goto out;
 	if (check_mount_args(&o, cl.mountpoint, &ret) < 0)
 		goto out;
 	fs.mount_us = rtime_now();
