@@ -62,7 +62,7 @@ static int scan_one(const struct volume_dataset_info *di, void *arg)
 	struct volume_reader *vr = NULL;
 	const char *state = state_name(di);
 	char when[RTIME_ISO_MAX], line[256], name[4 * 256 + 8],
-	    source[4 * PATH_MAX + 8];
+		source[4 * PATH_MAX + 8];
 
 	if (di->state == VOLUME_DS_COMPLETE && ss->verify) {
 		ruv_clearerr();
