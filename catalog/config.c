@@ -79,6 +79,7 @@ void config_defaults(struct config *cfg)
 	snprintf(cfg->copy_pool[0], sizeof(cfg->copy_pool[0]), "%s", "local");
 	snprintf(cfg->copy_pool[1], sizeof(cfg->copy_pool[1]), "%s", "offsite");
 	cfg->chunk_size = 1U << 20;
+	cfg->log_segment_size = 64ULL << 20;
 	cfg->npools = 2;
 	cfg->pools[0] = local;
 	cfg->pools[1] = offsite;
@@ -263,6 +264,25 @@ static int backup_key(struct parse_state *st, const char *key,
 	return 1;
 }
 
+/* [log]: how log streams are written. */
+static int log_key(struct parse_state *st, const char *key, const char *value)
+{
+	uint64_t size;
+
+	if (!strcmp(key, "segment_size")) {
+		if (config_parse_size(value, &size) < 0 || size < (64 << 10) ||
+		    size > (1ULL << 30))
+			return refuse(st,
+				      "segment_size '%s': a size from 64K "
+				      "to 1G",
+				      value);
+		st->cfg.log_segment_size = size;
+	} else {
+		return refuse(st, "unknown key '%s' in [log]", key);
+	}
+	return 1;
+}
+
 static void note_line(struct parse_state *st, const char *buf)
 {
 	size_t n = strlen(buf);
@@ -387,6 +407,8 @@ static int handler(void *user, const char *section, const char *key,
 	}
 	if (!strcmp(section, "backup"))
 		return backup_key(st, key, value);
+	if (!strcmp(section, "log"))
+		return log_key(st, key, value);
 	if (!strncmp(section, "pool ", 5))
 		return pool_key(st, section + 5, key, value);
 	return refuse(st, "unknown section [%s]", section);

@@ -192,6 +192,15 @@ static const char schema_v2[] = "ALTER TABLE volume ADD COLUMN ident TEXT"
 
 static int relative_paths(struct repo *r);
 
+/*
+ * Version 3: the one log stream that journals each file's changes (NULL:
+ * none yet).  The first stream to journal a file binds it (logcat.c).
+ */
+static const char schema_v3_log[] =
+	"ALTER TABLE file ADD COLUMN stream_id INTEGER"
+	" REFERENCES log_stream(id);"
+	"CREATE INDEX file_stream ON file(stream_id);";
+
 /* migrations[i] takes the schema from version i to i + 1: its SQL, then
  * its fixup (may be NULL) for what SQL alone cannot do. */
 static const struct migration {
@@ -200,6 +209,7 @@ static const struct migration {
 } migrations[] = {
 	{ schema_v1, NULL },
 	{ schema_v2, relative_paths },
+	{ schema_v3_log, NULL },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

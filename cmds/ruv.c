@@ -32,6 +32,7 @@ static const struct verb verbs[] = {
 	{ "init", cmd_init, "create a RUV home" },
 	{ "jcl", cmd_jcl, "the recovery JCL library" },
 	{ "location", cmd_location, "list and define locations" },
+	{ "log", cmd_log, "log streams: define, list, show, write, delete" },
 	{ "pit", cmd_pit, "set or show the recovery point" },
 	{ "pull-list", cmd_pull_list,
 	  "what waits in Staging; --commit ships it" },

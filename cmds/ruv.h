@@ -103,6 +103,7 @@ int cmd_history(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_jcl(int argc, char **argv);
 int cmd_location(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 int cmd_pit(int argc, char **argv);
 int cmd_pull_list(int argc, char **argv);
 int cmd_relocate(int argc, char **argv);

@@ -25,6 +25,7 @@ static void assert_same_config(const struct config *a, const struct config *b)
 	for (i = 0; i < a->copies; i++)
 		assert_string_equal(a->copy_pool[i], b->copy_pool[i]);
 	assert_int_equal(a->chunk_size, b->chunk_size);
+	assert_int_equal(a->log_segment_size, b->log_segment_size);
 	assert_int_equal(a->npools, b->npools);
 	for (i = 0; i < a->npools; i++) {
 		assert_string_equal(a->pools[i].name, b->pools[i].name);
@@ -60,6 +61,7 @@ static void test_every_key(void **state)
 		config_load_string("[ruv]\nhome = /srv/ruv\nworkers = 8\n"
 				   "[backup]\ncopies = 3\ncopy3 = tape\n"
 				   "chunk_size = 256K\n"
+				   "[log]\nsegment_size = 1M\n"
 				   "[pool tape]\ndirectory = /mnt/tape\n"
 				   "prefix = t9\ncapacity = 10G\n"
 				   "location = Vault\n",
@@ -70,6 +72,7 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg.copies, 3);
 	assert_string_equal(cfg.copy_pool[2], "tape");
 	assert_int_equal(cfg.chunk_size, 256 << 10);
+	assert_int_equal(cfg.log_segment_size, 1 << 20);
 	p = config_pool(&cfg, "tape");
 	assert_non_null(p);
 	assert_string_equal(p->directory, "/mnt/tape");
@@ -108,6 +111,9 @@ static void test_refusals_name_the_line(void **state)
 	refused("[backup]\nchunk_size = 32K\n", "chunk_size");
 	refused("[backup]\nchunk_size = 128M\n", "chunk_size");
 	refused("[backup]\nchunk_size = 96K\n", "chunk_size");
+	refused("[log]\nsegment_size = 4K\n", "bad.ini:2: segment_size");
+	refused("[log]\nsegment_size = 2G\n", "bad.ini:2: segment_size");
+	refused("[log]\nsize = 1M\n", "unknown key 'size' in [log]");
 	refused("[pool local]\ncapacity = 1K\n", "capacity");
 	refused("[pool local]\ncapacity = 12Q\n", "capacity");
 	refused("[pool local]\nprefix = ABCD\n", "prefix");
