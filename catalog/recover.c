@@ -538,7 +538,7 @@ static int scan(struct job *j)
 		} else if (dsn_is(&rec, res->dsn)) {
 			u = unit_get(&j->units, rec.uow);
 			if (u) {
-				u->touches = 1;
+				u->touches |= rec.time_us <= t;
 				if (rec.lsn <= j->end && rec.uow >= j->from &&
 				    undo_add(&j->undo, &rec) < 0)
 					u = NULL;
