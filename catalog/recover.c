@@ -53,7 +53,8 @@
  * The target is built beside itself (copy_restore() to TARGET's directory
  * under the name .BASE.ruv-recover), changed there, fsynced and renamed
  * over the target, so a kill -9 leaves either the old file or the
- * recovered one, and at most that temporary file, which a rerun replaces.
+ * recovered one, and at most that temporary file (and copy_restore()'s
+ * own), which the next run removes first.
  *
  * Sources of change records: today the stream's own segments (the
  * unarchived tail and whatever archived records it still holds), read by
@@ -64,6 +65,7 @@
  * max(E, T), the second up to T), memory for one entry per unit seen and
  * for the before-images in [O, E] of the file, plus the restore.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -186,8 +188,8 @@ int recover_marks_begin(struct repo *r, struct recover_marks *m)
 		rc = repo_one(r,
 			      "SELECT coalesce(max(oldest_lsn), 1)"
 			      " FROM backup_stream WHERE stream_id = ?1",
-			      REPO_ARGS(REPO_INT(k->stream_id)),
-			      repo_row_int64, &from);
+			      REPO_ARGS(REPO_INT(k->stream_id)), repo_row_int64,
+			      &from);
 		if (rc < 0 && rc != -ENOENT)
 			continue;
 		k->start_lsn = st.last_lsn;
@@ -219,18 +221,18 @@ int recover_marks_store(struct repo *r, int64_t backup_id,
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < m->n; i++)
-		rc = repo_run(r,
-			      "INSERT INTO backup_stream(backup_id, stream_id,"
-			      " start_lsn, end_lsn, oldest_lsn)"
-			      " VALUES (?1, ?2, ?3, ?4, ?5)",
-			      REPO_ARGS(REPO_INT(backup_id),
-					REPO_INT(m->v[i].stream_id),
-					REPO_INT(m->v[i].start_lsn),
-					REPO_INT(m->v[i].end_lsn == UINT64_MAX
-							 ? INT64_MAX
-							 : (int64_t)m->v[i]
-								   .end_lsn),
-					REPO_INT(m->v[i].oldest_lsn)));
+		rc = repo_run(
+			r,
+			"INSERT INTO backup_stream(backup_id, stream_id,"
+			" start_lsn, end_lsn, oldest_lsn)"
+			" VALUES (?1, ?2, ?3, ?4, ?5)",
+			REPO_ARGS(REPO_INT(backup_id),
+				  REPO_INT(m->v[i].stream_id),
+				  REPO_INT(m->v[i].start_lsn),
+				  REPO_INT(m->v[i].end_lsn == UINT64_MAX
+						   ? INT64_MAX
+						   : (int64_t)m->v[i].end_lsn),
+				  REPO_INT(m->v[i].oldest_lsn)));
 	return rc;
 }
 
@@ -510,14 +512,13 @@ static int scan(struct job *j)
 		goto out;
 	while ((rc = logreader_next(lr, &rec)) > 0) {
 		if (first && rec.lsn != j->from) {
-			rc = ruv_fail(-ENODATA,
-				      "stream '%s' no longer holds LSNs "
-				      "%" PRIu64 "-%" PRIu64
-				      " (it starts at %" PRIu64
-				      "): the changes after the backup are "
-				      "not all there",
-				      j->li.name, j->from, rec.lsn - 1,
-				      rec.lsn);
+			rc = ruv_fail(
+				-ENODATA,
+				"stream '%s' no longer holds LSNs "
+				"%" PRIu64 "-%" PRIu64 " (it starts at %" PRIu64
+				"): the changes after the backup are "
+				"not all there",
+				j->li.name, j->from, rec.lsn - 1, rec.lsn);
 			goto out;
 		}
 		first = 0;
@@ -713,12 +714,12 @@ static int load_mark(struct job *j)
 	int64_t v[2] = { 0, 0 };
 	int rc;
 
-	rc = repo_one(j->r,
-		      "SELECT oldest_lsn FROM backup_stream"
-		      " WHERE backup_id = ?1 AND stream_id = ?2",
-		      REPO_ARGS(REPO_INT(j->res->copy.backup_id),
-				REPO_INT(j->li.id)),
-		      repo_row_int64, &v[0]);
+	rc = repo_one(
+		j->r,
+		"SELECT oldest_lsn FROM backup_stream"
+		" WHERE backup_id = ?1 AND stream_id = ?2",
+		REPO_ARGS(REPO_INT(j->res->copy.backup_id), REPO_INT(j->li.id)),
+		repo_row_int64, &v[0]);
 	if (rc == 0)
 		rc = repo_one(j->r,
 			      "SELECT end_lsn FROM backup_stream"
@@ -862,6 +863,35 @@ static int dir_sync(const char *path)
 	return 0;
 }
 
+/*
+ * What a killed run left beside the target: .BASE.ruv-recover and the
+ * temporaries copy_restore() makes for it (.BASE.ruv-recover.ruv-restore-
+ * XXXXXX).  Names of this module's own making only.
+ */
+static void remove_leftovers(const char *tmp)
+{
+	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 2];
+	const char *slash = strrchr(tmp, '/'), *base = slash ? slash + 1 : tmp;
+	size_t blen = strlen(base);
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - tmp) : 1,
+		 slash ? tmp : ".");
+	d = opendir(dir[0] ? dir : "/");
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, base, blen) &&
+		    (!de->d_name[blen] ||
+		     !strncmp(de->d_name + blen, ".ruv-restore-", 13))) {
+			snprintf(path, sizeof(path), "%s/%s", dir[0] ? dir : "",
+				 de->d_name);
+			unlink(path);
+		}
+	closedir(d);
+}
+
 /* Build the file aside and put it in place. */
 static int rebuild(struct job *j, int bound)
 {
@@ -874,6 +904,7 @@ static int rebuild(struct job *j, int bound)
 	rc = check_target(j->res->target);
 	if (rc < 0)
 		return rc;
+	remove_leftovers(tmp);
 	rc = copy_restore(&j->res->copy, tmp);
 	if (rc < 0)
 		return rc;
@@ -919,8 +950,9 @@ out:
 static int recover_one(struct repo *r, const struct recover_request *req,
 		       FILE *spill, const char *dsn, struct recover_result *res)
 {
-	struct job j = { .r = r, .req = req, .spill = spill, .res = res,
-			 .fd = -1 };
+	struct job j = {
+		.r = r, .req = req, .spill = spill, .res = res, .fd = -1
+	};
 	char stream[LOGCAT_NAME_MAX + 1] = "", when[RTIME_ISO_MAX];
 	char msg[PATH_MAX + 256];
 	struct file_info fi;
@@ -939,8 +971,8 @@ static int recover_one(struct repo *r, const struct recover_request *req,
 		snprintf(res->stream, sizeof(res->stream), "%s", stream);
 		rc = logcat_lookup(r, stream, &j.li);
 		if (rc == 0) {
-			snprintf(res->stream_dir, sizeof(res->stream_dir),
-				 "%s", j.li.dir);
+			snprintf(res->stream_dir, sizeof(res->stream_dir), "%s",
+				 j.li.dir);
 			rc = load_mark(&j);
 		}
 		if (rc == 0)
@@ -962,17 +994,13 @@ static int recover_one(struct repo *r, const struct recover_request *req,
 		 "to %s at %s from backup B%lld: %u units applied, %u left "
 		 "out, %u in flight",
 		 res->target, when, (long long)res->copy.backup_id,
-		 res->units_applied, res->units_left_out,
-		 res->units_in_flight);
+		 res->units_applied, res->units_left_out, res->units_in_flight);
 	rc = history_add(r, "recover", res->dsn, 0, msg);
 out:
 	if (rc < 0) {
 		res->rc = rc;
 		snprintf(res->message, sizeof(res->message), "%s",
 			 *ruv_lasterr() ? ruv_lasterr() : strerror(-rc));
-		if (!req->inventory_only)
-			history_add(r, "recover", res->dsn[0] ? res->dsn : dsn,
-				    rc, res->message);
 	}
 	free(j.units.v);
 	undo_free(&j.undo);

@@ -87,13 +87,13 @@ struct recover_result {
 	char message[512]; /* why, when rc < 0 */
 	char target[PATH_MAX];
 	int have_copy;
-	struct copy_info copy; /* the backup copy read */
+	struct copy_info copy;		  /* the backup copy read */
 	char stream[LOGCAT_NAME_MAX + 1]; /* "" when the file has none */
 	char stream_dir[PATH_MAX];
-	uint64_t from_lsn, to_lsn; /* the records read (0, 0: none) */
+	uint64_t from_lsn, to_lsn;	     /* the records read (0, 0: none) */
 	char segments[RECOVER_SEGMENTS_MAX]; /* segment files read, spaces
 						between; "..." when cut */
-	unsigned units_applied;	  /* committed at or before T */
+	unsigned units_applied;		     /* committed at or before T */
 	unsigned units_left_out;  /* backed out, aborted, committed after T */
 	unsigned units_in_flight; /* begun at or before T, open at T */
 	uint64_t records_applied, records_undone, records_spilled;

@@ -59,8 +59,7 @@ static void print_text(const struct recover_result *res, int inventory)
 			printf("  stream %s (%s): LSNs %llu-%llu in %s\n",
 			       res->stream, res->stream_dir,
 			       (unsigned long long)res->from_lsn,
-			       (unsigned long long)res->to_lsn,
-			       res->segments);
+			       (unsigned long long)res->to_lsn, res->segments);
 		else if (res->stream[0])
 			printf("  stream %s (%s): no records to read\n",
 			       res->stream, res->stream_dir);
@@ -70,9 +69,8 @@ static void print_text(const struct recover_result *res, int inventory)
 	}
 	printf("recovered %s to %s from the backup of %s (copy %u, volume "
 	       "%s): %u units applied, %u left out, %u in flight at T\n",
-	       res->dsn, res->target, when, res->copy.copy_no,
-	       res->copy.volser, res->units_applied, res->units_left_out,
-	       res->units_in_flight);
+	       res->dsn, res->target, when, res->copy.copy_no, res->copy.volser,
+	       res->units_applied, res->units_left_out, res->units_in_flight);
 }
 
 static void print_json(const struct recover_result *res, unsigned n,
@@ -167,8 +165,8 @@ int cmd_recover(int argc, char **argv)
 	int all = 0, json = ruv.json, c, rc, ret = RUV_OK;
 
 	if (argc < 2 || strcmp(argv[1], "forward")) {
-		if (argc >= 2 && (!strcmp(argv[1], "--help") ||
-				  !strcmp(argv[1], "-h")))
+		if (argc >= 2 &&
+		    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 			return ruv_help(usage);
 		return ruv_usage_error(usage, "recover: say 'forward'");
 	}
@@ -239,9 +237,8 @@ int cmd_recover(int argc, char **argv)
 					       ruv_lasterr());
 		}
 	}
-	rc = recover_forward(r, &req, argv + optind,
-			     (unsigned)(argc - optind), groups, ng, all, &res,
-			     &nres);
+	rc = recover_forward(r, &req, argv + optind, (unsigned)(argc - optind),
+			     groups, ng, all, &res, &nres);
 	repo_close(r);
 	free(groups);
 	if (!res)

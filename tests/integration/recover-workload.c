@@ -20,9 +20,9 @@
  *       when it ends (those under the lock too).  After a backout the
  *       live file must equal its shadow again (checked: exit 3).
  *   recover-workload capture SHADOW STATUS LOCK OUT
- *       Under the exclusive lock: T = now (UTC µs), every shadow file
- *       copied to OUT/, the units begun and not ended to OUT/inflight,
- *       T in ISO 8601 to OUT/T; the lock is kept until the clock has
+ *       Under the exclusive lock: the units begun and not ended to
+ *       OUT/inflight, then T = now (UTC µs), every shadow file copied to
+ *       OUT/, T in ISO 8601 to OUT/T; the lock is kept until the clock has
  *       passed T, so every unit committed later has a COMMIT after T.
  *   recover-workload bulk HOME STREAM DSN PATH NUNITS SEED
  *       NUNITS units each of a few 64 KiB writes into PATH, committed.
@@ -166,8 +166,8 @@ static void change(struct ruvlog *l, uint64_t uow, struct wfile *f)
 
 static int worker(char **a)
 {
-	const char *home = a[0], *stream = a[1], *data = a[2],
-		   *shadow = a[3], *stdir = a[4], *lock = a[5];
+	const char *home = a[0], *stream = a[1], *data = a[2], *shadow = a[3],
+		   *stdir = a[4], *lock = a[5];
 	unsigned id = (unsigned)atoi(a[6]), nfiles = (unsigned)atoi(a[7]),
 		 nunits = (unsigned)atoi(a[8]), u, k, w, nw, nf;
 	struct wfile files[8];
@@ -188,10 +188,10 @@ static int worker(char **a)
 	for (k = 0; k < nfiles; k++) {
 		snprintf(files[k].dsn, sizeof(files[k].dsn), "RW.W%u.F%u", id,
 			 k);
-		snprintf(files[k].path, sizeof(files[k].path), "%.4000s/w%u_%u.dat",
-			 data, id, k);
-		snprintf(files[k].shadow, sizeof(files[k].shadow), "%.4000s/%.31s",
-			 shadow, files[k].dsn);
+		snprintf(files[k].path, sizeof(files[k].path),
+			 "%.4000s/w%u_%u.dat", data, id, k);
+		snprintf(files[k].shadow, sizeof(files[k].shadow),
+			 "%.4000s/%.31s", shadow, files[k].dsn);
 		files[k].fd = open(files[k].path, O_RDWR);
 		TRY(files[k].fd);
 	}
@@ -281,17 +281,9 @@ static int capture(char **a)
 
 	TRY(fd);
 	TRY(flock(fd, LOCK_EX));
-	t = now_us();
-	d = opendir(shadow);
-	TRY(d ? 0 : -errno);
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && !strstr(de->d_name, ".tmp")) {
-			snprintf(from, sizeof(from), "%s/%s", shadow,
-				 de->d_name);
-			snprintf(to, sizeof(to), "%s/%s", out, de->d_name);
-			TRY(copy_file(from, to));
-		}
-	closedir(d);
+	/* The units begun by now (their B lines are written outside the
+	 * lock, so read them before T); none can end while the lock is
+	 * held. */
 	snprintf(to, sizeof(to), "%s/inflight", out);
 	f = fopen(to, "w");
 	TRY(f ? 0 : -errno);
@@ -305,6 +297,17 @@ static int capture(char **a)
 		}
 	closedir(d);
 	fclose(f);
+	t = now_us();
+	d = opendir(shadow);
+	TRY(d ? 0 : -errno);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && !strstr(de->d_name, ".tmp")) {
+			snprintf(from, sizeof(from), "%s/%s", shadow,
+				 de->d_name);
+			snprintf(to, sizeof(to), "%s/%s", out, de->d_name);
+			TRY(copy_file(from, to));
+		}
+	closedir(d);
 	sec = (time_t)(t / 1000000);
 	gmtime_r(&sec, &tm);
 	snprintf(to, sizeof(to), "%s/T", out);
