@@ -51,11 +51,12 @@
  * DSNs are stored folded, as names_dsn_check() gives them.
  *
  * Changing the format: any change a version-1 reader would misread (a new
- * field, a new type, a new meaning) bumps the version.  Writers append
- * only to a segment of their own version; a writer that finds an older
- * version in the last segment starts a new segment of its version, and
- * readers read every version they know and refuse (-EIO, "version N")
- * a newer one.
+ * field, a new type, a new meaning) bumps the version, and the version
+ * is per segment.  A writer appends only to a segment of its own
+ * version: the writer of version N + 1 must start a new segment when it
+ * finds a version-N one last (this code knows only version 1, so it has
+ * no such case yet), and readers must go on reading every older version.
+ * This code refuses any other version (-EIO, "segment version N").
  *
  * Torn tail and damage: a record whose length runs past the end of the
  * last segment, or a run of zero bytes to its end, is a torn tail (a

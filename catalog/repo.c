@@ -196,10 +196,9 @@ static int relative_paths(struct repo *r);
  * Version 3: the one log stream that journals each file's changes (NULL:
  * none yet).  The first stream to journal a file binds it (logcat.c).
  */
-static const char schema_v3_log[] =
-	"ALTER TABLE file ADD COLUMN stream_id INTEGER"
-	" REFERENCES log_stream(id);"
-	"CREATE INDEX file_stream ON file(stream_id);";
+static const char schema_v3[] = "ALTER TABLE file ADD COLUMN stream_id INTEGER"
+				" REFERENCES log_stream(id);"
+				"CREATE INDEX file_stream ON file(stream_id);";
 
 /*
  * Version 4: what exact recovery over a fuzzy backup needs (recover.c):
@@ -227,7 +226,7 @@ static const struct migration {
 } migrations[] = {
 	{ schema_v1, NULL },
 	{ schema_v2, relative_paths },
-	{ schema_v3_log, NULL },
+	{ schema_v3, NULL },
 	{ schema_v4_marks, NULL },
 };
 
