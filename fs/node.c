@@ -21,6 +21,7 @@
 #include "location.h"
 #include "pit.h"
 #include "pool.h"
+#include "logreport.h"
 #include "report.h"
 #include "shipment.h"
 #include "rtime.h"
@@ -64,6 +65,9 @@ static const struct fixed fixed[F_NFIXED] = {
 	[F_JCLBYLOC] = { "by-location", F_JCLBACKUPS, S_IFDIR | 0555 },
 	[F_REP_PULL] = { "pull-list.txt", F_REPORTS, S_IFREG | 0444 },
 	[F_REP_PULL_JSON] = { "pull-list.json", F_REPORTS, S_IFREG | 0444 },
+	[F_REP_LOGS] = { "logs.txt", F_REPORTS, S_IFREG | 0444 },
+	[F_REP_LOGS_JSON] = { "logs.json", F_REPORTS, S_IFREG | 0444 },
+	[F_LOGS] = { "logs", F_ROOT, S_IFDIR | 0500 },
 };
 
 static void stat_base(struct node *n, fuse_ino_t ino, mode_t mode,
@@ -230,6 +234,8 @@ int node_stat(fuse_ino_t ino, struct node *n)
 		return fixed_node(id, n);
 	if (type == T_JCL)
 		return jcl_stat(ino, n);
+	if (type == T_LOGSTREAM || type == T_LOGSEG)
+		return logtree_stat(ino, n);
 	r = fs_repo();
 	if (!r)
 		return -ENOENT;
@@ -452,6 +458,8 @@ int node_lookup(fuse_ino_t parent, const char *name, struct node *n)
 
 	if (parent == node_ino(T_FIXED, F_JCL))
 		return jcl_lookup(name, n);
+	if (parent == node_ino(T_FIXED, F_LOGS) || ptype == T_LOGSTREAM)
+		return logtree_lookup(parent, name, n);
 	if (ptype == T_FIXED) {
 		rc = lookup_fixed(pid, name, n);
 		if (rc != -ENOENT || !is_fixed_dir_with_rows(pid))
@@ -700,6 +708,8 @@ int node_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx)
 
 	if (type == T_FIXED && id == F_JCL)
 		return jcl_readdir(off, fill, ctx);
+	if ((type == T_FIXED && id == F_LOGS) || type == T_LOGSTREAM)
+		return logtree_readdir(ino, off, fill, ctx);
 	if (type == T_FIXED && !is_fixed_dir_with_rows(id))
 		return readdir_fixed(id, off, &w);
 	r = fs_repo();
@@ -844,9 +854,11 @@ static const char readme[] =
 	"  pit          read: the recovery point in every form; write a time\n"
 	"               or a RECON listing to set it (and update jcl/):\n"
 	"                 cat recon.lst > pit\n"
-	"  reports/     the Backup report, the volume report and the pull\n"
-	"               list (as ruv pull-list, not committed), .txt and\n"
-	"               .json\n"
+	"  logs/STREAM/SEGMENT    the log streams' segment files, read-only\n"
+	"               (root only); getfattr -d: LSNs, times, archived\n"
+	"  reports/     the Backup report, the volume report, the pull\n"
+	"               list (as ruv pull-list, not committed) and the log\n"
+	"               streams (as ruv log list), .txt and .json\n"
 	"\n"
 	"Copy names: DSN.Dyyyymmdd.Thhmmss.B<backup>.C<copy>, times in UTC.\n"
 	"Unmount with: fusermount3 -u MOUNTPOINT\n";
@@ -902,6 +914,13 @@ int node_generate(fuse_ino_t ino, char **buf, size_t *len)
 			rc = pull_list_report(
 				r, node_id_of(ino) == F_REP_PULL_JSON, out,
 				NULL);
+		break;
+	case F_REP_LOGS:
+	case F_REP_LOGS_JSON:
+		r = fs_repo();
+		if (r)
+			rc = report_logs(r, node_id_of(ino) == F_REP_LOGS_JSON,
+					 out);
 		break;
 	default:
 		rc = -EINVAL;

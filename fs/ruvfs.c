@@ -43,6 +43,7 @@
 #include "fs_int.h"
 #include "group.h"
 #include "home.h"
+#include "pass.h"
 #include "location.h"
 #include "pit.h"
 #include "pool.h"
@@ -509,6 +510,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	} else if (type == T_VOLUME) {
 		h->kind = 'v';
 		rc = open_volume(ino, h);
+	} else if (type == T_LOGSEG) {
+		h->kind = 'v'; /* a file read as it is, like a volume */
+		rc = logtree_open(ino, &h->fd);
 	} else {
 		rc = -EISDIR;
 	}
@@ -1108,6 +1112,12 @@ static int copy_xattrs(fuse_ino_t ino, char *buf, size_t size, const char *want,
 	size_t alen = 0;
 	int rc;
 
+	if (node_type_of(ino) == T_LOGSEG) {
+		rc = logtree_xattrs(ino, &all, &alen);
+		if (rc < 0)
+			return rc;
+		goto pick;
+	}
 	if (!r)
 		return -ENOENT;
 	rc = copy_get(r, (int64_t)node_id_of(ino), &ci);
@@ -1134,6 +1144,7 @@ static int copy_xattrs(fuse_ino_t ino, char *buf, size_t size, const char *want,
 		(unsigned long long)ci.stored, 0);
 	fprintf(out, "user.ruv.changed%c%s%c", 0, ci.changed ? "yes" : "no", 0);
 	fclose(out);
+pick:
 	rc = -ENODATA;
 	*len = 0;
 	for (p = all; p < all + alen;) {
@@ -1175,7 +1186,7 @@ static void xattr_reply(fuse_req_t req, fuse_ino_t ino, const char *want,
 	}
 	/* Only copies have attributes, all user.ruv.*: answer the rest
 	 * without a query. */
-	if (node_type_of(ino) != T_COPY ||
+	if ((node_type_of(ino) != T_COPY && node_type_of(ino) != T_LOGSEG) ||
 	    (want && strncmp(want, "user.ruv.", 9))) {
 		if (want)
 			fuse_reply_err(req, ENODATA);
@@ -1429,11 +1440,16 @@ static const char usage[] =
 	"  -o timeout=SEC  kernel cache of names and attributes (default 1)\n"
 	"  -o noxattr      no user.ruv.* attributes: ls -l asks every file\n"
 	"                  for two attributes, this spares those round trips\n"
+	"  -o data=DIR     serve DIR instead (MOUNTPOINT may be DIR itself)\n"
+	"  -o journal=STREAM  with data=: journal every change to a file\n"
+	"                  registered under DIR to the log stream STREAM\n"
 	"Other -o options go to FUSE (see mount.fuse3(8)).  Unmount with\n"
 	"fusermount3 -u MOUNTPOINT.\n";
 
 struct opts {
 	int noxattr;
+	char *data;
+	char *journal;
 	char *home;
 	char *ruv;
 	char *config;
@@ -1449,6 +1465,8 @@ static const struct fuse_opt opt_spec[] = {
 	{ "--config %s", offsetof(struct opts, config), 0 },
 	{ "timeout=%s", offsetof(struct opts, timeout), 0 },
 	{ "noxattr", offsetof(struct opts, noxattr), 1 },
+	{ "data=%s", offsetof(struct opts, data), 0 },
+	{ "journal=%s", offsetof(struct opts, journal), 0 },
 	FUSE_OPT_END
 };
 
@@ -1615,6 +1633,7 @@ int main(int argc, char **argv)
 	struct fuse_loop_config *lc = NULL;
 	struct fuse_session *se = NULL;
 	struct env *env = NULL;
+	const struct fuse_lowlevel_ops *mops = &ops;
 	struct opts o = { 0 };
 	char fsname[PATH_MAX + 80];
 	struct stat sb;
@@ -1649,6 +1668,10 @@ int main(int argc, char **argv)
 	if (resolve_config(o.config) < 0 || fs_env_open(&env) < 0 ||
 	    env_install(env, 0) < 0)
 		goto out;
+	if (o.journal && !o.data) {
+		fprintf(stderr, "ruvfs: journal= needs data=DIR\n");
+		goto out_usage;
+	}
 	find_ruv(o.ruv);
 	fs.timeout = o.timeout ? atof(o.timeout) : 1.0;
 	if (fs.timeout < 0 || fs.timeout > 3600)
@@ -1675,7 +1698,12 @@ int main(int argc, char **argv)
 		    (int)sizeof(fsname) ||
 	    fuse_opt_add_arg(&args, fsname) < 0)
 		goto out;
-	se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
+	if (o.data) {
+		if (pass_setup(fs.home, o.journal, o.data) < 0)
+			goto out;
+		mops = &pass_ops;
+	}
+	se = fuse_session_new(&args, mops, sizeof(*mops), NULL);
 	if (!se)
 		goto out;
 	if (fuse_set_signal_handlers(se) != 0)
@@ -1695,7 +1723,7 @@ int main(int argc, char **argv)
 	if (reload_start() < 0)
 		fs_log("no reload thread: SIGHUP ends the session");
 	/* After fuse_daemonize: its fork keeps no threads. */
-	if (inval_start(se) < 0)
+	if (!o.data && inval_start(se) < 0)
 		fs_log("no cache invalidation thread: changes show within "
 		       "the timeout");
 	if (cl.singlethread) {
@@ -1724,6 +1752,10 @@ out_session:
 	fuse_session_destroy(se);
 out:
 	env_uninstall();
+	if (o.data)
+		pass_shutdown();
+	free(o.data);
+	free(o.journal);
 	free(cl.mountpoint);
 	free(o.home);
 	free(o.ruv);
