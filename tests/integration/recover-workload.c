@@ -19,6 +19,13 @@
  *       once a unit has logged its first change, "C UOW" or "X UOW"
  *       when it ends (those under the lock too).  After a backout the
  *       live file must equal its shadow again (checked: exit 3).
+ *   recover-workload mworker DATA SHADOW STATUS LOCK ID NFILES SEED
+ *       The same through the journaling mount at DATA, where a unit is
+ *       what one open file receives up to its close: files DATA/mID_K.dat
+ *       (DSN RW.MID.FK); each unit opens one, makes 1-50 changes
+ *       (pwrite, ftruncate down and up), and closes it (the COMMIT) under
+ *       the shared lock with the update of its shadow.  Until STATUS/stop
+ *       exists.
  *   recover-workload capture SHADOW STATUS LOCK OUT
  *       Under the exclusive lock: the units begun and not ended to
  *       OUT/inflight, then T = now (UTC µs), every shadow file copied to
@@ -243,6 +250,60 @@ static int worker(char **a)
 	return 0;
 }
 
+static int mworker(char **a)
+{
+	static unsigned char buf[8192];
+	const char *data = a[0], *shadow = a[1], *stdir = a[2], *lock = a[3];
+	unsigned id = (unsigned)atoi(a[4]), nfiles = (unsigned)atoi(a[5]), k, w,
+		 nw;
+	char path[4200], sh[4200], stop[4200];
+	uint64_t size, off, len, i;
+	struct stat sb;
+	int lockfd, fd;
+
+	rng = (uint64_t)strtoull(a[6], NULL, 10) * 2654435761u + 100 + id;
+	lockfd = open(lock, O_RDWR | O_CREAT, 0644);
+	TRY(lockfd);
+	snprintf(stop, sizeof(stop), "%.4000s/stop", stdir);
+	while (access(stop, F_OK) != 0) {
+		k = rnd(nfiles);
+		snprintf(path, sizeof(path), "%.4000s/m%u_%u.dat", data, id, k);
+		snprintf(sh, sizeof(sh), "%.4000s/RW.M%u.F%u", shadow, id, k);
+		fd = open(path, O_RDWR);
+		TRY(fd);
+		nw = 1 + rnd(50);
+		for (w = 0; w < nw; w++) {
+			TRY(fstat(fd, &sb));
+			size = (uint64_t)sb.st_size;
+			if (rnd(10) == 0) {
+				size = rnd(3) ? (size ? rnd((uint32_t)size) : 0)
+					      : size + rnd(20000);
+				if (size > MAX_SIZE)
+					size = MAX_SIZE;
+				TRY(ftruncate(fd, (off_t)size));
+				continue;
+			}
+			len = 1 + rnd(rnd(4) ? 512 : sizeof(buf));
+			off = rnd((uint32_t)(size + 16384));
+			if (off + len > MAX_SIZE)
+				off = MAX_SIZE - len;
+			for (i = 0; i < len; i++)
+				buf[i] = (unsigned char)rnd(256);
+			TRY(pwrite(fd, buf, len, (off_t)off) == (ssize_t)len
+				    ? 0
+				    : -EIO);
+			if (rnd(8) == 0)
+				usleep(rnd(3000));
+		}
+		TRY(flock(lockfd, LOCK_SH));
+		TRY(close(fd));
+		TRY(copy_file(path, sh));
+		TRY(flock(lockfd, LOCK_UN));
+		usleep(rnd(10000));
+	}
+	return 0;
+}
+
 /* The units of a status file begun and not ended, to out. */
 static void inflight(const char *path, FILE *out)
 {
@@ -357,10 +418,13 @@ int main(int argc, char **argv)
 {
 	if (argc == 12 && !strcmp(argv[1], "worker"))
 		return worker(argv + 2);
+	if (argc == 9 && !strcmp(argv[1], "mworker"))
+		return mworker(argv + 2);
 	if (argc == 6 && !strcmp(argv[1], "capture"))
 		return capture(argv + 2);
 	if (argc == 8 && !strcmp(argv[1], "bulk"))
 		return bulk(argv + 2);
-	fprintf(stderr, "usage: recover-workload worker|capture|bulk ...\n");
+	fprintf(stderr,
+		"usage: recover-workload worker|mworker|capture|bulk ...\n");
 	return 1;
 }

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Forward recovery against an oracle.  Three processes run random units
 # of work (1-50 writes, extends, truncates down and up; some backed out,
-# the last of each left in flight) over six files through libruvlog;
-# fuzzy backups are taken while they write; at 24 random instants the
+# the last of each left in flight) over six files through libruvlog, and
+# a fourth writes two more through the journaling mount (a unit: what one
+# open file receives up to its close; the mount serves DIR at its own
+# mount point); fuzzy backups are taken while they write; at 24 random instants the
 # test captures the committed state of every file (copies the workload
 # keeps of each file as of its last commit, taken under a lock that
 # holds the commits back: never derived from the log).  Recovering each
@@ -10,11 +12,13 @@
 # flight at the instant are absent from the file and present in the
 # spill file.
 . "${SRCDIR}/tests/integration/lib.sh"
+. "${SRCDIR}/tests/integration/jlib.sh"
 : "${RECOVER_WORKLOAD:?}"
 W=$RECOVER_WORKLOAD
 make_home
-mkdir -p "$T/shadow" "$T/status" "$T/cap"
+mkdir -p "$T/shadow" "$T/status" "$T/cap" "$T/mdata"
 "$RUV" log define RWLOG >/dev/null
+"$RUV" log define JLOG --kind journal >/dev/null
 
 files=""
 for i in 0 1 2; do
@@ -25,8 +29,17 @@ for i in 0 1 2; do
 		files="$files RW.W$i.F$k"
 	done
 done
+for k in 0 1; do
+	head -c $((25000 + 11 * k)) /dev/urandom >"$T/mdata/m0_$k.dat"
+	"$RUV" file register "RW.M0.F$k" "$T/mdata/m0_$k.dat" >/dev/null
+	cp "$T/mdata/m0_$k.dat" "$T/shadow/RW.M0.F$k"
+	files="$files RW.M0.F$k"
+done
 # shellcheck disable=SC2086
 "$RUV" group define RW $files >/dev/null
+# Mounted at its own mount point: the backups read DIR itself.
+mkdir "$T/mnt"
+jmount JLOG "$T/mdata" "$T/mnt"
 check "the first backup, before any unit" "$RUV" backup --group RW
 
 seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
@@ -37,6 +50,9 @@ for i in 0 1 2; do
 		"$T/lock" $i 2 100000 "$seed" 2>"$T/worker$i.err" &
 	pids="$pids $!"
 done
+"$W" mworker "$T/mnt" "$T/shadow" "$T/status" "$T/lock" 0 2 "$seed" \
+	2>"$T/mworker.err" &
+pids="$pids $!"
 
 # 24 instants at random intervals; a fuzzy backup after every fourth.
 rand_sleep() {
@@ -61,10 +77,13 @@ for p in $pids; do
 	wait "$p" || st=$?
 done
 check_eq "the workers ran to the end, every backout matching its shadow" 0 "$st"
-cat "$T"/worker*.err | sed 's/^/# /'
+cat "$T"/worker*.err "$T/mworker.err" | sed 's/^/# /'
+check "the mount is unmounted cleanly" jumount
 check_eq "fuzzy backups taken while the units ran" 7 "$backups"
-check_eq "each file's backup marked the stream's LSNs" "42 42" \
+check_eq "each file's backup marked both streams' LSNs" "56 112" \
 	"$(sql "SELECT count(*) FROM backup") $(sql "SELECT count(*) FROM backup_stream s JOIN backup b ON b.id = s.backup_id")"
+check_eq "the mount journaled its units" 1 \
+	"$(sql "SELECT count(*) > 0 FROM file f JOIN log_stream s ON s.id = f.stream_id WHERE s.name = 'JLOG'")"
 check_eq "and some began with units open (oldest BEGIN before the start)" 1 \
 	"$(sql "SELECT count(*) > 0 FROM backup_stream WHERE oldest_lsn <= start_lsn")"
 
@@ -102,8 +121,8 @@ while [ $n -lt 24 ]; do
 		}
 	done
 done
-check_eq "recovered to 24 instants x 6 files, each equal to its captured state" \
-	"0 of 144" "$bad of $total"
+check_eq "recovered to 24 instants x 8 files, each equal to its captured state" \
+	"0 of 192" "$bad of $total"
 check_eq "units in flight at the instants are in the spill files ($inflight)" 0 "$spillbad"
 check_eq "units were in flight at the instants" 1 "$([ "$inflight" -ge 24 ] && echo 1)"
 check_eq "the fuzzy backups needed changes undone ($undone records)" 1 \
@@ -133,8 +152,11 @@ for i in 0 1 2; do
 		cmp -s "$T/data/w${i}_$k.dat" "$T/cap/end/RW.W$i.F$k" || bad=$((bad + 1))
 	done
 done
+for k in 0 1; do
+	cmp -s "$T/mdata/m0_$k.dat" "$T/cap/end/RW.M0.F$k" || bad=$((bad + 1))
+done
 check_eq "every registered file is its committed state" 0 "$bad"
-check_eq "nothing left beside them" "" "$(ls -A "$T/data" | grep ruv-recover)"
-check_eq "history records each recovery" 6 \
-	"$(sql "SELECT count(*) FROM history WHERE action = 'recover' AND outcome = 'ok' AND message LIKE 'to $T/data/%'")"
+check_eq "nothing left beside them" "" "$(ls -A "$T/data" "$T/mdata" | grep ruv-recover)"
+check_eq "history records each recovery" 8 \
+	"$(sql "SELECT count(*) FROM history WHERE action = 'recover' AND outcome = 'ok' AND message LIKE 'to $T/%data/%'")"
 done_testing
