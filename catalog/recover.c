@@ -69,6 +69,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -435,6 +436,37 @@ static void undo_free(struct undo_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* ---- the source of change records ------------------------------------------
+ */
+
+/*
+ * The records of one stream from LSN from on, in LSN order, each once:
+ * today the stream's own segments (the unarchived tail and what archiving
+ * has not pruned).  The archives (consolidated, then ordinary, by their
+ * archive_range) are to come in here, ahead of the tail, and nowhere else.
+ */
+struct source {
+	struct logreader *lr;
+};
+
+static int source_open(const struct logcat_info *li, uint64_t from,
+		       struct source *src)
+{
+	return logreader_open(li->dir, from, &src->lr);
+}
+
+/* 1 and *rec, 0 at the end, -errno. */
+static int source_next(struct source *src, struct logrec *rec)
+{
+	return logreader_next(src->lr, rec);
+}
+
+static void source_close(struct source *src)
+{
+	logreader_close(src->lr);
+	src->lr = NULL;
+}
+
 /* ---- one file ------------------------------------------------------------ */
 
 struct job {
@@ -501,16 +533,16 @@ static int scan(struct job *j)
 {
 	struct recover_result *res = j->res;
 	int64_t t = j->req->stop_us;
-	struct logreader *lr = NULL;
+	struct source src = { 0 };
 	struct logrec rec;
 	struct unit *u;
 	uint64_t last = 0;
 	int rc, first = 1;
 
-	rc = logreader_open(j->li.dir, j->from, &lr);
+	rc = source_open(&j->li, j->from, &src);
 	if (rc < 0)
 		goto out;
-	while ((rc = logreader_next(lr, &rec)) > 0) {
+	while ((rc = source_next(&src, &rec)) > 0) {
 		if (first && rec.lsn != j->from) {
 			rc = ruv_fail(
 				-ENODATA,
@@ -574,7 +606,7 @@ static int scan(struct job *j)
 	}
 	rc = 0;
 out:
-	logreader_close(lr);
+	source_close(&src);
 	return rc;
 }
 
@@ -603,6 +635,7 @@ static void spill_record(FILE *f, const struct logrec *rec)
 	char when[RTIME_ISO_MAX];
 
 	rtime_format_iso(rec->time_us, when, sizeof(when));
+	flockfile(f); /* lanes share it: one line at a time */
 	fprintf(f, "lsn=%" PRIu64 " time=%s uow=%" PRIu64 " dsn=%s type=%s",
 		rec->lsn, when, rec->uow, rec->dsn,
 		logrec_type_name(rec->type));
@@ -617,6 +650,7 @@ static void spill_record(FILE *f, const struct logrec *rec)
 			rec->new_size, rec->old_size);
 	}
 	putc('\n', f);
+	funlockfile(f);
 }
 
 /* Undo: the kept records of units not committed by T, newest first. */
@@ -658,13 +692,13 @@ static int undo(struct job *j)
 static int redo(struct job *j)
 {
 	int64_t t = j->req->stop_us;
-	struct logreader *lr = NULL;
+	struct source src = { 0 };
 	struct logrec rec;
 	struct unit *u;
 	int rc;
 
-	rc = logreader_open(j->li.dir, j->from, &lr);
-	while (rc >= 0 && (rc = logreader_next(lr, &rec)) > 0) {
+	rc = source_open(&j->li, j->from, &src);
+	while (rc >= 0 && (rc = source_next(&src, &rec)) > 0) {
 		if (rec.time_us > t)
 			break;
 		if (!dsn_is(&rec, j->res->dsn))
@@ -684,7 +718,7 @@ static int redo(struct job *j)
 			j->res->records_spilled++;
 		}
 	}
-	logreader_close(lr);
+	source_close(&src);
 	return rc < 0 ? rc : 0;
 }
 
@@ -1091,6 +1125,73 @@ static int resolve(struct repo *r, const struct recover_request *req,
 	return 0;
 }
 
+/* ---- lanes -----------------------------------------------------------------
+ */
+
+struct lanes {
+	struct repo *r; /* the caller's: its path, and lane 0's connection */
+	const struct recover_request *req;
+	FILE *spill;
+	char **names;
+	struct recover_result *res;
+	unsigned n;
+	unsigned next; /* under mu */
+	pthread_mutex_t mu;
+};
+
+/* One lane: its own repository connection, files taken in turn. */
+static void *lane_run(void *arg)
+{
+	struct lanes *ls = arg;
+	struct repo *r = NULL;
+	unsigned i;
+	int rc;
+
+	rc = repo_open(repo_path(ls->r), 0, &r);
+	for (;;) {
+		pthread_mutex_lock(&ls->mu);
+		i = ls->next++;
+		pthread_mutex_unlock(&ls->mu);
+		if (i >= ls->n)
+			break;
+		if (rc < 0) {
+			ls->res[i].rc = rc;
+			snprintf(ls->res[i].message, sizeof(ls->res[i].message),
+				 "%s",
+				 *ruv_lasterr() ? ruv_lasterr()
+						: strerror(-rc));
+			continue;
+		}
+		recover_one(r, ls->req, ls->spill, ls->names[i], &ls->res[i]);
+	}
+	repo_close(r);
+	return NULL;
+}
+
+/* Every file, in lanes of their own when workers allow. */
+static void run_lanes(struct lanes *ls, unsigned workers)
+{
+	pthread_t tid[64];
+	unsigned nt = workers < ls->n ? workers : ls->n, i, started = 0;
+
+	if (nt > 64)
+		nt = 64;
+	if (nt > 1) {
+		pthread_mutex_init(&ls->mu, NULL);
+		for (i = 0; i < nt; i++)
+			if (pthread_create(&tid[i], NULL, lane_run, ls) == 0)
+				started++;
+		for (i = 0; i < started; i++)
+			pthread_join(tid[i], NULL);
+		pthread_mutex_destroy(&ls->mu);
+		if (started)
+			return;
+	}
+	for (i = 0; i < ls->n; i++)
+		recover_one(ls->r, ls->req, ls->spill, ls->names[i],
+			    &ls->res[i]);
+}
+
 int recover_forward(struct repo *r, const struct recover_request *req,
 		    char *const *dsns, unsigned n, char *const *groups,
 		    unsigned ng, int all, struct recover_result **results,
@@ -1098,6 +1199,7 @@ int recover_forward(struct repo *r, const struct recover_request *req,
 {
 	struct recover_result *res = NULL;
 	struct names l = { 0 };
+	struct lanes lanes;
 	char when[RTIME_ISO_MAX];
 	FILE *spill = NULL;
 	unsigned i;
@@ -1129,12 +1231,18 @@ int recover_forward(struct repo *r, const struct recover_request *req,
 		fprintf(spill, "# ruv recover forward spill v1 stop=%s\n",
 			when);
 	}
-	for (i = 0; i < l.n; i++) {
+	for (i = 0; i < l.n; i++)
 		snprintf(res[i].dsn, sizeof(res[i].dsn), "%s", l.v[i]);
-		res[i].rc = recover_one(r, req, spill, l.v[i], &res[i]);
+	lanes = (struct lanes){ .r = r,
+				.req = req,
+				.spill = spill,
+				.names = l.v,
+				.res = res,
+				.n = l.n };
+	run_lanes(&lanes, req->workers);
+	for (i = 0; i < l.n; i++)
 		if (res[i].rc < 0 && !first)
 			first = res[i].rc;
-	}
 	if (spill) {
 		if (fflush(spill) != 0 || fsync(fileno(spill)) < 0) {
 			if (!first)

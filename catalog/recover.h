@@ -77,6 +77,9 @@ struct recover_request {
 	const char *new_name; /* write the registered path of this DSN */
 	int inventory_only;   /* read and report, write nothing */
 	const char *spill;    /* units in flight at T go here (may be NULL) */
+	unsigned workers;     /* files recovered at once, each in a thread
+				 with its own repository connection ([ruv]
+				 workers); 0 or 1: one after the other */
 };
 
 #define RECOVER_SEGMENTS_MAX 2048
@@ -116,6 +119,7 @@ struct recover_result {
  * earliest reachable time), records missing from the stream (-ENODATA,
  * naming the stream and the LSN range), a damaged record (-EIO).
  *
+ * Files run in up to req->workers lanes; results stay in the order named.
  * *results (free it) holds *nresults results.  Returns 0 when every file
  * was recovered (or inventoried), else the first failure's -errno.
  */

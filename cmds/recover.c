@@ -237,6 +237,7 @@ int cmd_recover(int argc, char **argv)
 					       ruv_lasterr());
 		}
 	}
+	req.workers = ruv.cfg.workers;
 	rc = recover_forward(r, &req, argv + optind, (unsigned)(argc - optind),
 			     groups, ng, all, &res, &nres);
 	repo_close(r);
