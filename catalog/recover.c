@@ -540,6 +540,14 @@ static int scan(struct job *j)
 	int rc, first = 1;
 
 	rc = source_open(&j->li, j->from, &src);
+	if (rc == -ENOENT || rc == -ENOTDIR) {
+		rc = ruv_fail(-ENODATA,
+			      "stream '%s' is not here (%s): its records "
+			      "from LSN %" PRIu64
+			      " on are needed to bring '%s' past its backup",
+			      j->li.name, j->li.dir, j->from, res->dsn);
+		goto out;
+	}
 	if (rc < 0)
 		goto out;
 	while ((rc = source_next(&src, &rec)) > 0) {

@@ -2,7 +2,7 @@
 # ruv recover forward refuses, each with a message that names the fix,
 # and changes nothing: an unknown DSN, T before the first usable backup
 # (the earliest reachable time named), changes missing from the stream
-# (stream and LSN range named), one target for several files, an
+# (stream and LSN range named) or the stream not here, one target for several files, an
 # unregistered new name, a target that is a symbolic link or a directory,
 # a bad time.  --inventory-only reads and writes nothing; the RUV and TOD
 # forms of T are decoded with the stored PIT's offset and leap seconds.
@@ -89,10 +89,18 @@ check_same_file "recovers to the end" "$T/expected" "$T/r1"
 check_fail "a TOD that is not one" 2 "X and 16 hex digits" \
 	"$RUV" recover forward G.FILE --stop-time X12345678901234ZZ
 
+# The stream's directory not here (a remote site without the logs).
+mv "$RUV_HOME/logs/GLOG" "$T/glog.away"
+dump_repo >"$T/dump0"
+check_fail "a stream that is not here" 1 \
+	"stream 'GLOG' is not here \(.*/logs/GLOG\): its records from LSN 1 on are needed" \
+	"$RUV" recover forward G.FILE
+unchanged "no stream"
+mv "$T/glog.away" "$RUV_HOME/logs/GLOG"
+
 # A gap: the stream's first segment gone (pruned by hand).
 seg=$(ls "$RUV_HOME/logs/GLOG" | grep rlog | head -n 1)
 rm "$RUV_HOME/logs/GLOG/$seg"
-dump_repo >"$T/dump0"
 check_fail "changes missing from the stream" 1 \
 	"stream 'GLOG' no longer holds LSNs 1-[0-9]+ \(it starts at [0-9]+\)" \
 	"$RUV" recover forward G.FILE

@@ -50,8 +50,9 @@ static int setup(void **state)
 static void test_time_forms(void **state)
 {
 	struct fixture *fx = *state;
-	struct pit_stored p = { .pit_us = T0, .set_us = T0, .offset_sec = -18000,
-				.leap_sec = 27 };
+	struct pit_stored p = {
+		.pit_us = T0, .set_us = T0, .offset_sec = -18000, .leap_sec = 27
+	};
 	char tod[24];
 	int64_t us = 0;
 
@@ -83,11 +84,10 @@ static void test_time_forms(void **state)
 	/* Refusals leave *us alone. */
 	us = 42;
 	assert_int_equal(recover_parse_time(fx->r, "X12345", &us), -EINVAL);
-	assert_int_equal(
-		recover_parse_time(fx->r, "X000000000000000G", &us), -EINVAL);
-	assert_non_null(strstr(ruv_lasterr(), "X and 16 hex digits"));
-	assert_int_equal(recover_parse_time(fx->r, "2026-02-30", &us),
+	assert_int_equal(recover_parse_time(fx->r, "X000000000000000G", &us),
 			 -EINVAL);
+	assert_non_null(strstr(ruv_lasterr(), "X and 16 hex digits"));
+	assert_int_equal(recover_parse_time(fx->r, "2026-02-30", &us), -EINVAL);
 	assert_int_equal(us, 42);
 }
 
@@ -116,9 +116,9 @@ static void test_marks(void **state)
 	assert_int_equal(logstream_open(li.dir, NULL, &ls), 0);
 	assert_int_equal(logstream_begin(ls, &u1), 0);
 	assert_int_equal(logstream_begin(ls, &u2), 0);
-	assert_int_equal(logstream_write(ls, u2, "A.DAT", 0, "X", 1, "a", 1, 6,
-					 NULL),
-			 0);
+	assert_int_equal(
+		logstream_write(ls, u2, "A.DAT", 0, "X", 1, "a", 1, 6, NULL),
+		0);
 	assert_int_equal(logstream_commit(ls, u1, NULL, 0), 0);
 	assert_int_equal(logstream_begin(ls, &u3), 0);
 	assert_int_equal(logstream_backout(ls, u3), 0);
