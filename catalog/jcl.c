@@ -685,10 +685,10 @@ static const struct {
 	  "#!/bin/sh\n"
 	  "# Remote-site step 6: every protected file to the recovery point,\n"
 	  "# from its newest usable backup at or before it and the units of\n"
-	  "# work committed by then ('ruv recover forward --help').\n"
-	  "# 'ruv pit set' rewrites the time below in place.\n"
+	  "# work committed by then ('ruv recover forward --help'), in place\n"
+	  "# over what the disaster left.  'ruv pit set' rewrites the time.\n"
 	  "set -e\n"
-	  "ruv recover forward --all \\\n"
+	  "ruv recover forward --all --force \\\n"
 	  "  --stop-time 1970-01-01T00:00:00Z\n" },
 	{ "DB2RCVR", 0644,
 	  "//DB2RCVR  JOB (ACCT),'DB2 PIT RECOVERY'\n"

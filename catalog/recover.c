@@ -905,6 +905,74 @@ static int dir_sync(const char *path)
 	return 0;
 }
 
+/* The backup's own view of the file: size and mtime when it began. */
+static int backup_state(struct job *j, uint64_t *size, int64_t *mtime_us)
+{
+	int64_t v = 0;
+	int rc;
+
+	*size = j->res->copy.size;
+	rc = repo_one(j->r, "SELECT mtime_us FROM backup WHERE id = ?1",
+		      REPO_ARGS(REPO_INT(j->res->copy.backup_id)),
+		      repo_row_int64, &v);
+	*mtime_us = v;
+	return rc;
+}
+
+/*
+ * The restore guard of a recovery in place: the live file must be as the
+ * log last left it (the size and mtime of the newest COMMIT listing it,
+ * from O on; with none there, as the backup found it), else it has
+ * changes nothing journaled and --force is needed to replace it.
+ */
+static int guard(struct job *j, int bound)
+{
+	struct recover_result *res = j->res;
+	struct source src = { 0 };
+	char now_s[RTIME_ISO_MAX], then_s[RTIME_ISO_MAX];
+	uint64_t size = 0, lsn = 0;
+	int64_t mtime = 0, live_us;
+	struct logrec rec;
+	struct stat sb;
+	size_t i;
+	int rc;
+
+	if (lstat(res->target, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return 0; /* nothing to keep, or check_target() refuses */
+	rc = backup_state(j, &size, &mtime);
+	if (rc < 0)
+		return rc;
+	if (bound) {
+		rc = source_open(&j->li, j->from, &src);
+		while (rc >= 0 && (rc = source_next(&src, &rec)) > 0) {
+			if (rec.type != LOGREC_COMMIT)
+				continue;
+			for (i = 0; i < rec.n_touched; i++)
+				if (!strcasecmp(rec.touched[i].dsn, res->dsn)) {
+					size = rec.touched[i].size;
+					mtime = rec.touched[i].mtime_us;
+					lsn = rec.lsn;
+				}
+		}
+		source_close(&src);
+		if (rc < 0)
+			return rc;
+	}
+	live_us = (int64_t)sb.st_mtim.tv_sec * 1000000 +
+		  sb.st_mtim.tv_nsec / 1000;
+	if ((uint64_t)sb.st_size == size && live_us == mtime)
+		return 0;
+	rtime_format_iso(live_us, now_s, sizeof(now_s));
+	rtime_format_iso(mtime, then_s, sizeof(then_s));
+	return ruv_fail(-EBUSY,
+			"'%s' changed since its last journaled state (now "
+			"%llu bytes, modified %s; %s %llu bytes, modified %s): "
+			"give --force to recover over it",
+			res->target, (unsigned long long)sb.st_size, now_s,
+			lsn ? "the log's last commit says" : "its backup found",
+			(unsigned long long)size, then_s);
+}
+
 /*
  * What a killed run left beside the target: .BASE.ruv-recover and the
  * temporaries copy_restore() makes for it (.BASE.ruv-recover.ruv-restore-
@@ -944,6 +1012,8 @@ static int rebuild(struct job *j, int bound)
 	if (rc < 0)
 		return rc;
 	rc = check_target(j->res->target);
+	if (rc == 0 && !j->req->to && !j->req->new_name && !j->req->force)
+		rc = guard(j, bound);
 	if (rc < 0)
 		return rc;
 	remove_leftovers(tmp);

@@ -76,6 +76,8 @@ struct recover_request {
 	const char *to;	      /* write this path instead */
 	const char *new_name; /* write the registered path of this DSN */
 	int inventory_only;   /* read and report, write nothing */
+	int force;	      /* in place over a file that changed since its
+				 last journaled state */
 	const char *spill;    /* units in flight at T go here (may be NULL) */
 	unsigned workers;     /* files recovered at once, each in a thread
 				 with its own repository connection ([ruv]
@@ -114,7 +116,11 @@ struct recover_result {
  * before T (copy_choose()), restored beside the target, the undo and redo
  * passes of recover.c over the file's log stream, fsync, rename over the
  * target (the restore guard of copy_restore(): no symbolic link on the
- * way, only a regular file replaced).  A history row per file.
+ * way, only a regular file replaced).  In place (neither to nor
+ * new_name), a live file whose size or mtime is not what the newest COMMIT
+ * listing it says (the backup's, when none does) has changes nothing
+ * journaled: refused with -EBUSY unless req->force.  A history row per
+ * file.
  * Refusals: T before the first usable backup (-ENOENT, naming the
  * earliest reachable time), records missing from the stream (-ENODATA,
  * naming the stream and the LSN range), a damaged record (-EIO).

@@ -19,7 +19,7 @@
 static const char usage[] =
 	"usage: ruv recover forward (DSN... | --group G... | --all)\n"
 	"           [--stop-time T] [--to PATH | --new-name DSN]\n"
-	"           [--inventory-only] [--spill PATH] [--json]\n"
+	"           [--inventory-only] [--spill PATH] [--force] [--json]\n"
 	"\n"
 	"Rebuild each file to T: the newest backup with a usable copy in an\n"
 	"active location that started at or before T, then, from its log\n"
@@ -31,6 +31,9 @@ static const char usage[] =
 	"The file is built beside the target, fsynced and renamed over it;\n"
 	"the target is the registered path, PATH (--to) or the registered\n"
 	"path of another DSN (--new-name, to test the recovery first).\n"
+	"In place, a file that changed since its last journaled state\n"
+	"(size or mtime not as the log's last commit, or the backup, says)\n"
+	"is refused unless --force.\n"
 	"\n"
 	"T: ISO 8601 (without a zone: site local time), or as the JCL\n"
 	"members carry it, yyyyjjjhhmmsst or X and 16 hex digits (a TOD\n"
@@ -154,6 +157,7 @@ int cmd_recover(int argc, char **argv)
 		{ "inventory-only", no_argument, NULL, 'i' },
 		{ "spill", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct recover_request req = { .stop_us = RECOVER_TIME_ALL };
@@ -205,6 +209,9 @@ int cmd_recover(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'f':
+			req.force = 1;
 			break;
 		default:
 			free(groups);

@@ -20,8 +20,12 @@ cp "$T/old" "$T/data/big.dat"
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
+check_fail "in place over a file changed since the log's last commit" 1 \
+	"'$T/data/big.dat' changed since its last journaled state .*: give --force" \
+	"$RUV" recover forward K.BIG
+check_same_file "refused, the file untouched" "$T/old" "$T/data/big.dat"
 t0=$(now_ms)
-check "one recovery, timed" "$RUV" recover forward K.BIG
+check "one recovery with --force, timed" "$RUV" recover forward K.BIG --force
 dur=$(($(now_ms) - t0))
 check_same_file "it gives the committed state" "$T/expected" "$T/data/big.dat"
 echo "# one recovery: $dur ms"
@@ -31,7 +35,7 @@ landed=0 tries=0 bad=0
 while [ $landed -lt 20 ] && [ $tries -lt 200 ]; do
 	tries=$((tries + 1))
 	cmp -s "$T/data/big.dat" "$T/old" || cp "$T/old" "$T/data/big.dat"
-	"$RUV" recover forward K.BIG >/dev/null 2>&1 &
+	"$RUV" recover forward K.BIG --force >/dev/null 2>&1 &
 	pid=$!
 	ms=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
 	ms=$((ms % dur))
@@ -49,7 +53,7 @@ echo "# $landed kills landed in $tries tries"
 check_eq "at least 20 kills landed" 1 "$([ $landed -ge 20 ] && echo 1)"
 check_eq "after each, the file was untouched or wholly recovered" 0 "$bad"
 cp "$T/old" "$T/data/big.dat"
-check "a rerun succeeds" "$RUV" recover forward K.BIG
+check "a rerun succeeds" "$RUV" recover forward K.BIG --force
 check_same_file "and gives the committed state" "$T/expected" "$T/data/big.dat"
 check_eq "nothing is left beside the file" "big.dat" "$(ls -A "$T/data" | grep big)"
 check "the repository is sound" "$RUV" repo check
