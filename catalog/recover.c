@@ -1214,8 +1214,19 @@ struct lanes {
 	struct recover_result *res;
 	unsigned n;
 	unsigned next; /* under mu */
+	unsigned done; /* under mu: files ended */
 	pthread_mutex_t mu;
 };
+
+static void file_done(struct lanes *ls, unsigned i)
+{
+	pthread_mutex_lock(&ls->mu);
+	ls->done++;
+	if (ls->req->progress)
+		ls->req->progress(ls->req->progress_arg, &ls->res[i], ls->done,
+				  ls->n);
+	pthread_mutex_unlock(&ls->mu);
+}
 
 /* One lane: its own repository connection, files taken in turn. */
 static void *lane_run(void *arg)
@@ -1239,8 +1250,10 @@ static void *lane_run(void *arg)
 				 *ruv_lasterr() ? ruv_lasterr()
 						: strerror(-rc));
 			continue;
-		}
-		recover_one(r, ls->req, ls->spill, ls->names[i], &ls->res[i]);
+		} else
+			recover_one(r, ls->req, ls->spill, ls->names[i],
+				    &ls->res[i]);
+		file_done(ls, i);
 	}
 	repo_close(r);
 	return NULL;
@@ -1254,20 +1267,20 @@ static void run_lanes(struct lanes *ls, unsigned workers)
 
 	if (nt > 64)
 		nt = 64;
+	pthread_mutex_init(&ls->mu, NULL);
 	if (nt > 1) {
-		pthread_mutex_init(&ls->mu, NULL);
 		for (i = 0; i < nt; i++)
 			if (pthread_create(&tid[i], NULL, lane_run, ls) == 0)
 				started++;
 		for (i = 0; i < started; i++)
 			pthread_join(tid[i], NULL);
-		pthread_mutex_destroy(&ls->mu);
-		if (started)
-			return;
 	}
-	for (i = 0; i < ls->n; i++)
+	for (i = ls->next; !started && i < ls->n; i++) {
 		recover_one(ls->r, ls->req, ls->spill, ls->names[i],
 			    &ls->res[i]);
+		file_done(ls, i);
+	}
+	pthread_mutex_destroy(&ls->mu);
 }
 
 int recover_forward(struct repo *r, const struct recover_request *req,

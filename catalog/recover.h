@@ -70,20 +70,6 @@ int recover_parse_time(struct repo *r, const char *s, int64_t *us);
 
 #define RECOVER_TIME_ALL INT64_MAX /* "everything known" */
 
-struct recover_request {
-	int64_t stop_us; /* T; RECOVER_TIME_ALL: every record there is */
-	/* At most one of these two, and then exactly one file: */
-	const char *to;	      /* write this path instead */
-	const char *new_name; /* write the registered path of this DSN */
-	int inventory_only;   /* read and report, write nothing */
-	int force;	      /* in place over a file that changed since its
-				 last journaled state */
-	const char *spill;    /* units in flight at T go here (may be NULL) */
-	unsigned workers;     /* files recovered at once, each in a thread
-				 with its own repository connection ([ruv]
-				 workers); 0 or 1: one after the other */
-};
-
 #define RECOVER_SEGMENTS_MAX 2048
 
 struct recover_result {
@@ -102,6 +88,25 @@ struct recover_result {
 	unsigned units_left_out;  /* backed out, aborted, committed after T */
 	unsigned units_in_flight; /* begun at or before T, open at T */
 	uint64_t records_applied, records_undone, records_spilled;
+};
+
+struct recover_request {
+	int64_t stop_us; /* T; RECOVER_TIME_ALL: every record there is */
+	/* At most one of these two, and then exactly one file: */
+	const char *to;	      /* write this path instead */
+	const char *new_name; /* write the registered path of this DSN */
+	int inventory_only;   /* read and report, write nothing */
+	int force;	      /* in place over a file that changed since its
+				 last journaled state */
+	const char *spill;    /* units in flight at T go here (may be NULL) */
+	/* Optional: called as each file ends (rc in res), from the lanes'
+	 * threads one at a time; done of total files. */
+	void (*progress)(void *arg, const struct recover_result *res,
+			 unsigned done, unsigned total);
+	void *progress_arg;
+	unsigned workers; /* files recovered at once, each in a thread
+			     with its own repository connection ([ruv]
+			     workers); 0 or 1: one after the other */
 };
 
 /*

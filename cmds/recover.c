@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "errmsg.h"
 #include "jsonw.h"
@@ -44,7 +45,20 @@ static const char usage[] =
 	"\n"
 	"--inventory-only: the backup copy (VOLSER, location, volume file)\n"
 	"and the stream segments that would be read, and whether T is\n"
-	"reachable; nothing is written.\n";
+	"reachable; nothing is written.\n"
+	"\n"
+	"Files recover in parallel ([ruv] workers); a line per file as it\n"
+	"ends goes to a terminal and to ctl's status.\n";
+
+/* A line per file as it ends: on a terminal, and for ctl's status
+ * (RUV_PROGRESS=lines).  Called one at a time. */
+static void progress(void *arg, const struct recover_result *res, unsigned done,
+		     unsigned total)
+{
+	(void)arg;
+	fprintf(stderr, "recover %s: %s (%u of %u files)\n", res->dsn,
+		res->rc < 0 ? "failed" : "done", done, total);
+}
 
 static void print_text(const struct recover_result *res, int inventory)
 {
@@ -245,6 +259,9 @@ int cmd_recover(int argc, char **argv)
 		}
 	}
 	req.workers = ruv.cfg.workers;
+	if (isatty(STDERR_FILENO) || (getenv("RUV_PROGRESS") &&
+				      !strcmp(getenv("RUV_PROGRESS"), "lines")))
+		req.progress = progress;
 	rc = recover_forward(r, &req, argv + optind, (unsigned)(argc - optind),
 			     groups, ng, all, &res, &nres);
 	repo_close(r);

@@ -3,7 +3,7 @@
 # time `ruv pit set` wrote into it, brings every registered file back to
 # the PIT in place: the units committed by then applied, the later ones
 # left out, over a live file that a disaster changed (the member passes
-# --force).
+# --force).  ctl runs a recover line, its progress in status.
 . "${SRCDIR}/tests/integration/lib.sh"
 make_home
 "$RUV" jcl init >/dev/null
@@ -39,4 +39,15 @@ check_same_file "APP.C, removed since, as at the PIT" "$T/c.pit" "$T/data/c.dat"
 check_eq "the PIT's commits applied, the later ones left out" \
 	"ALPHA|brxyz|charlie" \
 	"$(tr -d '\n' <"$T/data/a.dat")|$(cat "$T/data/b.dat")|$(tr -d '\n' <"$T/data/c.dat")"
+
+# From ctl: one line per file in status as it ends.
+cp "$T/data/a.dat" "$T/a.before"
+printf 'scribble' >"$T/data/b.dat"
+mount_ruvfs
+M=$T/mnt
+check "ctl runs recover forward" sh -c "echo 'recover forward APP.B --force --stop-time $pit' >'$M/ctl'"
+check "status shows it done" grep -q "recover APP.B: done (1 of 1 files)" "$M/status"
+check_same_file "APP.B as at the PIT again" "$T/b.pit" "$T/data/b.dat"
+check_fail "a refused line fails the write" 1 "changed since its last journaled state" \
+	sh -c "printf 'x' >>'$T/data/b.dat'; echo 'recover forward APP.B' >'$M/ctl' 2>/dev/null || { grep 'changed since' '$M/status' | tail -n 1 | sed 's/^/ruv: /' >&2; exit 1; }"
 done_testing
