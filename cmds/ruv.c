@@ -56,11 +56,13 @@ static const struct verb verbs[] = {
 static const char usage[] =
 	"usage: ruv [--home DIR] [--config FILE] [--json] VERB [ARGS...]\n"
 	"       ruv help [VERB]\n"
+	"       ruv -V | --version\n"
 	"\n"
 	"  --home DIR     the RUV home (default: $RUV_HOME, then home= in\n"
 	"                 the configuration)\n"
 	"  --config FILE  the configuration (default: $RUV_CONFIG, then\n"
-	"                 HOME/ruv.ini, then /etc/ruv/ruv.ini, then built-in)\n"
+	"                 HOME/ruv.ini, then " RUV_SYSCONFDIR "/ruv/ruv.ini,\n"
+	"                 then built-in)\n"
 	"  --json         reports and listings as JSON\n"
 	"\n"
 	"Exit status: 0 done, 1 failed, 2 usage error.\n";
@@ -129,7 +131,7 @@ int cmd_version(int argc, char **argv)
 	return RUV_OK;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	const struct verb *v;
 
@@ -140,11 +142,17 @@ int main(int argc, char **argv)
 		return ruv_usage_error(usage, "no verb given");
 	if (is_help(argv[1]))
 		return cmd_help(1, argv);
-	if (!strcmp(argv[1], "--version"))
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return cmd_version(1, argv);
 	v = find_verb(argv[1]);
 	if (!v)
 		return ruv_usage_error(usage, "unknown verb '%s'", argv[1]);
 	ruv.verb = v->name;
 	return v->fn(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+	ruv_prog = "ruv";
+	return ruv_exit(run(argc, argv));
 }

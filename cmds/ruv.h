@@ -31,6 +31,10 @@ struct ruv_globals {
 
 extern struct ruv_globals ruv;
 
+/* The program's name that starts every message ("ruv", "ruvtogl",
+ * "ruvreprs"); set by main before anything is printed. */
+extern const char *ruv_prog;
+
 /*
  * Open the environment (env_open): resolve the home, load the
  * configuration, set the volume search path, and take the home lock,
@@ -90,6 +94,14 @@ int ruv_simple_opts(int argc, char **argv, const char *usage,
  * message.
  */
 int ruv_take_globals(int argc, char **argv, const char *usage);
+
+/*
+ * The exit status of a program whose verb returned rc: rc, unless
+ * standard output could not be written completely (checked by flushing
+ * and closing it), then a message and RUV_FAILED.  Every main returns
+ * through it.
+ */
+int ruv_exit(int rc);
 
 /* Mode bits as "0644". */
 const char *ruv_mode_str(unsigned mode, char buf[8]);

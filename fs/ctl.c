@@ -36,6 +36,7 @@
 
 #include "ctlbuf.h"
 #include "fs_int.h"
+#include "log.h"
 #include "rtime.h"
 
 extern char **environ;
@@ -54,6 +55,7 @@ struct job {
 	char line[256];
 	int running;
 	int err;	   /* 0 ok, else the errno */
+	int ctl;	   /* a ctl line (else a tree write, such as pit) */
 	char output[2048]; /* the tail of what it printed */
 };
 
@@ -122,7 +124,7 @@ static void read_all(int fd, char *buf, size_t cap, size_t *len)
 	buf[*len] = '\0';
 }
 
-static unsigned job_start(const char *line)
+static unsigned job_start(const char *line, int ctl)
 {
 	struct job *j;
 	unsigned id;
@@ -133,6 +135,7 @@ static unsigned job_start(const char *line)
 	memset(j, 0, sizeof(*j));
 	j->start_us = rtime_now();
 	j->running = 1;
+	j->ctl = ctl;
 	snprintf(j->line, sizeof(j->line), "%s", line);
 	pthread_mutex_unlock(&lock);
 	return id;
@@ -163,18 +166,43 @@ static void job_append(unsigned id, const char *data, size_t len)
 	pthread_mutex_unlock(&lock);
 }
 
+/* The last non-empty line of text, without its newline, into buf. */
+static void last_line(const char *text, char *buf, size_t len)
+{
+	const char *end = text + strlen(text), *p;
+
+	while (end > text && end[-1] == '\n')
+		end--;
+	for (p = end; p > text && p[-1] != '\n'; p--)
+		;
+	snprintf(buf, len, "%.*s", (int)(end - p), p);
+}
+
+/* A command ends: in status, and in the operator's log (log.h). */
 static void job_end(unsigned id, int err)
 {
+	char line[LINE_MAX_LEN + 1], why[512];
+	const char *kind = "";
 	struct job *j;
 
+	line[0] = why[0] = '\0';
 	pthread_mutex_lock(&lock);
 	j = &jobs[id % RING];
 	if (njobs - id <= RING) {
 		j->running = 0;
 		j->end_us = rtime_now();
 		j->err = err;
+		snprintf(line, sizeof(line), "%s", j->line);
+		kind = j->ctl ? "ctl: " : "";
+		if (err)
+			last_line(j->output, why, sizeof(why));
 	}
 	pthread_mutex_unlock(&lock);
+	if (!err)
+		fslog(LOG_INFO, "%s%s: done", kind, line);
+	else
+		fslog(LOG_ERR, "%s%s: %s%s%s", kind, line, strerror(err),
+		      why[0] ? ": " : "", why);
 }
 
 /* Copy the program's output into the job as it comes, to EOF. */
@@ -230,7 +258,7 @@ static int run_line(const char *line)
 	argc = ctlbuf_split(copy, words, ARGS_MAX);
 	if (argc == 0)
 		return 0; /* blank or comment */
-	id = job_start(line);
+	id = job_start(line, 1);
 	if (argc < 0) {
 		job_append(id, "ruvfs: ctl: unbalanced quote\n", 29);
 		job_end(id, EINVAL);
@@ -380,7 +408,7 @@ void ctl_status(FILE *out)
 
 void ctl_record(const char *what, int err, const char *output)
 {
-	unsigned id = job_start(what);
+	unsigned id = job_start(what, 0);
 
 	if (output && *output)
 		job_append(id, output, strlen(output));

@@ -45,8 +45,11 @@
 #include "home.h"
 #include "pass.h"
 #include "location.h"
+#include "log.h"
+#include "mountopt.h"
 #include "pit.h"
 #include "pool.h"
+#include "sdnotify.h"
 #include "repo.h"
 #include "rtime.h"
 #include "volume.h"
@@ -291,10 +294,16 @@ static void reply_entry_or_err(fuse_req_t req, int rc, const struct node *n)
 }
 
 /* Library errors are kept for status: the errno alone says little. */
+/* The reason this thread's last library call gave, for the log line of
+ * the request (a lookup's message on the way is no reason). */
+static __thread char noted_why[512];
+
 static int noted(int rc, const char *what)
 {
-	if (rc < 0 && *ruv_lasterr())
+	if (rc < 0 && *ruv_lasterr()) {
 		ctl_note_error("%s: %s", what, ruv_lasterr());
+		snprintf(noted_why, sizeof(noted_why), "%s", ruv_lasterr());
+	}
 	return rc;
 }
 
@@ -561,6 +570,10 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		ruv_clearerr();
 		n = volume_reader_pread(h->vr, buf, size, (uint64_t)off);
 		noted((int)(n < 0 ? n : 0), h->what);
+		if (n < 0)
+			fslog(LOG_ERR, "read of copy %s: %s%s%s", h->what,
+			      strerror((int)-n), *ruv_lasterr() ? ": " : "",
+			      ruv_lasterr());
 		pthread_mutex_unlock(&h->lock);
 	} else {
 		n = pread(h->fd, buf, size, off);
@@ -926,6 +939,19 @@ static int do_rename(fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 	return -EPERM;
 }
 
+/* The operator's log line of a refused mv: both paths, errno, reason. */
+static void log_refused_mv(fuse_ino_t parent, const char *name,
+			   fuse_ino_t newparent, const char *newname, int rc)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	const char *why = noted_why;
+
+	fslog_dir_path(parent, from, sizeof(from));
+	fslog_dir_path(newparent, to, sizeof(to));
+	fslog(LOG_ERR, "mv %s/%s %s/%s: %s%s%s", from, name, to, newname,
+	      strerror(-rc), *why ? ": " : "", why);
+}
+
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      fuse_ino_t newparent, const char *newname,
 		      unsigned int flags)
@@ -933,6 +959,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	int rc;
 
 	ruv_clearerr();
+	noted_why[0] = '\0';
 	if (parent == node_ino(T_FIXED, F_JCL) &&
 	    newparent == node_ino(T_FIXED, F_JCL)) {
 		/* An ordinary directory: the kernel's errno as it comes. */
@@ -951,6 +978,8 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	/* mv must never hear EXDEV (it would copy) nor EINVAL. */
 	if (rc == -EXDEV || rc == -EINVAL)
 		rc = -EPERM;
+	if (rc < 0)
+		log_refused_mv(parent, name, newparent, newname, rc);
 	inval_submit(0);
 	fuse_reply_err(req, -rc);
 }
@@ -1435,12 +1464,16 @@ static const char usage[] =
 	"                  ruvfs, or on PATH)\n"
 	"  -o config=FILE, --config FILE\n"
 	"                  the configuration (default: $RUV_CONFIG, then\n"
-	"                  HOME/ruv.ini, then /etc/ruv/ruv.ini), also for\n"
-	"                  ctl lines; read again on SIGHUP\n"
-	"  -o timeout=SEC  kernel cache of names and attributes (default 1)\n"
+	"                  HOME/ruv.ini, then " RUV_SYSCONFDIR
+	"/ruv/ruv.ini),\n"
+	"                  also for ctl lines; read again on SIGHUP\n"
+	"  -o timeout=SEC  kernel cache of names and attributes, 0-3600\n"
+	"                  (default 1)\n"
+	"  -o nonempty     mount over a directory that is not empty\n"
 	"  -o noxattr      no user.ruv.* attributes: ls -l asks every file\n"
 	"                  for two attributes, this spares those round trips\n"
-	"  -o data=DIR     serve DIR instead (MOUNTPOINT may be DIR itself)\n"
+	"  -o data=DIR     serve DIR instead (MOUNTPOINT may be DIR itself:\n"
+	"                  nonempty is implied)\n"
 	"  -o journal=STREAM  with data=: journal every change to a file\n"
 	"                  registered under DIR to the log stream STREAM\n"
 	"Other -o options go to FUSE (see mount.fuse3(8)).  Unmount with\n"
@@ -1448,6 +1481,7 @@ static const char usage[] =
 
 struct opts {
 	int noxattr;
+	int nonempty;
 	char *data;
 	char *journal;
 	char *home;
@@ -1465,6 +1499,7 @@ static const struct fuse_opt opt_spec[] = {
 	{ "--config %s", offsetof(struct opts, config), 0 },
 	{ "timeout=%s", offsetof(struct opts, timeout), 0 },
 	{ "noxattr", offsetof(struct opts, noxattr), 1 },
+	{ "nonempty", offsetof(struct opts, nonempty), 1 },
 	{ "data=%s", offsetof(struct opts, data), 0 },
 	{ "journal=%s", offsetof(struct opts, journal), 0 },
 	FUSE_OPT_END
@@ -1511,6 +1546,42 @@ static void find_ruv(const char *given)
 	snprintf(fs.ruv, sizeof(fs.ruv), "/usr/bin/ruv");
 	if (access(fs.ruv, X_OK) < 0)
 		snprintf(fs.ruv, sizeof(fs.ruv), "/usr/local/bin/ruv");
+}
+
+/* -o timeout= and the mount point, before anything is set up: < 0 after
+ * the message, *ret the exit status (2 usage, 1 refused). */
+static int check_mount_args(const struct opts *o, const char *mountpoint,
+			    int *ret)
+{
+	char what[PATH_MAX];
+	int rc;
+
+	if (mountopt_timeout(o->timeout, &fs.timeout) < 0) {
+		fprintf(stderr,
+			"ruvfs: -o timeout='%s': not a number of seconds from "
+			"0 to 3600\nsee 'ruvfs --help'\n",
+			o->timeout);
+		*ret = 2;
+		return -EINVAL;
+	}
+	/* data=DIR is meant to go over DIR itself, which has files. */
+	rc = mountopt_check_mountpoint(mountpoint, o->nonempty || o->data, what,
+				       sizeof(what));
+	if (rc == -EBUSY)
+		fprintf(stderr,
+			"ruvfs: mount point '%s' already holds a ruvfs mount"
+			" (%s)\n",
+			mountpoint, what);
+	else if (rc == -ENOTEMPTY)
+		fprintf(stderr,
+			"ruvfs: mount point '%s' is not empty (-o nonempty "
+			"mounts over it)\n",
+			mountpoint);
+	else if (rc < 0)
+		fprintf(stderr, "ruvfs: mount point '%s': %s\n", mountpoint,
+			strerror(-rc));
+	*ret = 1;
+	return rc;
 }
 
 /*
@@ -1632,8 +1703,8 @@ int main(int argc, char **argv)
 	struct fuse_cmdline_opts cl = { 0 };
 	struct fuse_loop_config *lc = NULL;
 	struct fuse_session *se = NULL;
-	struct env *env = NULL;
 	const struct fuse_lowlevel_ops *mops = &ops;
+	struct env *env = NULL;
 	struct opts o = { 0 };
 	char fsname[PATH_MAX + 80];
 	struct stat sb;
@@ -1662,20 +1733,19 @@ int main(int argc, char **argv)
 			errno ? strerror(errno) : "not a directory");
 		goto out;
 	}
+	if (o.journal && !o.data) {
+		fprintf(stderr, "ruvfs: journal= needs data=DIR\n");
+		goto out_usage;
+	}
 	/* The environment as ruv opens it; a bad configuration is refused
 	 * before anything is mounted. */
 	fs.foreground = 1; /* messages to stderr until daemonized */
 	if (resolve_config(o.config) < 0 || fs_env_open(&env) < 0 ||
 	    env_install(env, 0) < 0)
 		goto out;
-	if (o.journal && !o.data) {
-		fprintf(stderr, "ruvfs: journal= needs data=DIR\n");
-		goto out_usage;
-	}
 	find_ruv(o.ruv);
-	fs.timeout = o.timeout ? atof(o.timeout) : 1.0;
-	if (fs.timeout < 0 || fs.timeout > 3600)
-		fs.timeout = 1.0;
+	if (check_mount_args(&o, cl.mountpoint, &ret) < 0)
+		goto out;
 	fs.mount_us = rtime_now();
 	fs.uid = getuid();
 	fs.gid = getgid();
@@ -1722,6 +1792,9 @@ int main(int argc, char **argv)
 	 * after fuse_daemonize, whose fork keeps no threads. */
 	if (reload_start() < 0)
 		fs_log("no reload thread: SIGHUP ends the session");
+	ret = sdnotify("READY=1");
+	if (ret < 0)
+		fs_log("cannot tell the service manager: %s", strerror(-ret));
 	/* After fuse_daemonize: its fork keeps no threads. */
 	if (!o.data && inval_start(se) < 0)
 		fs_log("no cache invalidation thread: changes show within "
@@ -1739,7 +1812,8 @@ int main(int argc, char **argv)
 		ret = fuse_session_loop_mt(se, lc);
 		fuse_loop_cfg_destroy(lc);
 	}
-	ret = ret != 0;
+	ret = mountopt_exit_status(ret);
+	sdnotify("STOPPING=1");
 	/* Unmounted first: a notification still under way then fails at
 	 * once rather than wait for a request nobody will answer. */
 	reload_stop();
@@ -1751,11 +1825,11 @@ out_signals:
 out_session:
 	fuse_session_destroy(se);
 out:
-	env_uninstall();
 	if (o.data)
 		pass_shutdown();
 	free(o.data);
 	free(o.journal);
+	env_uninstall();
 	free(cl.mountpoint);
 	free(o.home);
 	free(o.ruv);
