@@ -727,7 +727,7 @@ static const struct {
 	  "Members run at the remote site, in this order:\n"
 	  "  RESTREPO  restore the repository from the shipped volumes\n"
 	  "  TOGGLE    inactivate Local copies, activate Offsite copies\n"
-	  "  RECOVER   restore every protected file to the PIT\n"
+	  "  RECOVER   recover every protected file to the PIT\n"
 	  "  DB2RCVR   Db2 utility statements carrying the PIT\n"
 	  "  IMSRCVR   IMS DBRC statements carrying the PIT\n"
 	  "  VSAMRCVR  VSAM (RUV) statements carrying the PIT\n"
@@ -749,15 +749,13 @@ static const struct {
 	  "ruvtogl --inactivate Local --activate Offsite\n" },
 	{ "RECOVER", 0755,
 	  "#!/bin/sh\n"
-	  "# Restore every registered file from its newest usable backup at\n"
-	  "# or before the recovery point, which 'ruv pit set' writes below.\n"
+	  "# Remote-site step 6: every protected file to the recovery point,\n"
+	  "# from its newest usable backup at or before it and the units of\n"
+	  "# work committed by then ('ruv recover forward --help'), in place\n"
+	  "# over what the disaster left.  'ruv pit set' rewrites the time.\n"
 	  "set -e\n"
-	  "ruv file list --json |\n"
-	  "  python3 -c 'import json,sys; [print(f[\"dsn\"]) for f in "
-	  "json.load(sys.stdin)[\"files\"]]' |\n"
-	  "  while read -r dsn; do\n"
-	  "    ruv restore \"$dsn\" --stop-time 1970-01-01T00:00:00Z\n"
-	  "  done\n" },
+	  "ruv recover forward --all --force \\\n"
+	  "  --stop-time 1970-01-01T00:00:00Z\n" },
 	{ "DB2RCVR", 0644,
 	  "//DB2RCVR  JOB (ACCT),'DB2 PIT RECOVERY'\n"
 	  "//* Conditional restart and recovery to the coordinated PIT.\n"

@@ -40,6 +40,8 @@ static const struct verb verbs[] = {
 	{ "pit", cmd_pit, "set or show the recovery point" },
 	{ "pull-list", cmd_pull_list,
 	  "what waits in Staging; --commit ships it" },
+	{ "recover", cmd_recover,
+	  "recover files to a point in time (forward recovery)" },
 	{ "relocate", cmd_relocate, "move copies to another location" },
 	{ "repo", cmd_repo, "back up or check the repository" },
 	{ "report", cmd_report, "the Backup and volume reports" },

@@ -126,6 +126,7 @@ int cmd_log(int argc, char **argv);
 int cmd_log_prune(int argc, char **argv);
 int cmd_pit(int argc, char **argv);
 int cmd_pull_list(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
 int cmd_relocate(int argc, char **argv);
 int cmd_repo(int argc, char **argv);
 int cmd_reprs(int argc, char **argv);
