@@ -664,7 +664,9 @@ static int open_handle(struct pnode *n, int flags, struct phandle **out)
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+	/* The kernel has resolved the path already; /proc/self/fd/N is a
+	 * magic link, which O_NOFOLLOW would refuse (ELOOP). */
+	flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_NOFOLLOW);
 	proc_path(n->fd, p, sizeof(p));
 	/* A journaled write needs its before-image, and the offset of an
 	 * O_APPEND write is decided here, under the file's lock. */
