@@ -46,6 +46,7 @@
 #include "jcl.h"
 #include "home.h"
 #include "pool.h"
+#include "recover.h"
 #include "rtime.h"
 #include "volume.h"
 
@@ -126,19 +127,47 @@ static int open_source(const struct file_info *fi, int *fd_out, struct stat *sb)
 	return 0;
 }
 
+/* A value for one key=value line: backslash and control characters as
+ * \\ and \xNN, so a path (registered by an older ruv, before control
+ * characters were refused) cannot end its line and forge keys. */
+static void meta_value(const char *s, char *buf, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+	unsigned char c;
+
+	for (; *s && k + 5 <= cap; s++) {
+		c = (unsigned char)*s;
+		if (c == '\\' || c < 0x20 || c == 0x7f) {
+			buf[k++] = '\\';
+			if (c == '\\') {
+				buf[k++] = '\\';
+				continue;
+			}
+			buf[k++] = 'x';
+			buf[k++] = hex[c >> 4];
+			buf[k++] = hex[c & 15];
+		} else {
+			buf[k++] = (char)c;
+		}
+	}
+	buf[k] = '\0';
+}
+
 /* Self-description of the data set, kept on the volume with it. */
 static int backup_meta(const struct file_info *fi, const struct stat *sb,
 		       int64_t start_us, unsigned copy_no, char *buf,
 		       size_t len)
 {
-	char when[RTIME_ISO_MAX];
+	char when[RTIME_ISO_MAX], path[4 * PATH_MAX + 8];
 	int n;
 
 	rtime_format_iso(start_us, when, sizeof(when));
+	meta_value(fi->path, path, sizeof(path));
 	n = snprintf(buf, len,
 		     "dsn=%s\npath=%s\nstart=%s\ncopy=%u\nuid=%u\ngid=%u\n"
 		     "mode=%04o\nmtime=%lld\n",
-		     fi->dsn, fi->path, when, copy_no, (unsigned)sb->st_uid,
+		     fi->dsn, path, when, copy_no, (unsigned)sb->st_uid,
 		     (unsigned)sb->st_gid, (unsigned)(sb->st_mode & 07777),
 		     (long long)timespec_us(&sb->st_mtim));
 	if (n < 0 || (size_t)n >= len)
@@ -513,7 +542,9 @@ static int insert_copy(struct repo *r, const char *column, int64_t backup_id,
 
 static int register_backup(struct worker_state *ws, unsigned ncopies,
 			   const struct file_info *fi, const struct stat *sb,
-			   const struct copy_out *co, struct backup_result *res)
+			   const struct copy_out *co,
+			   const struct recover_marks *marks,
+			   struct backup_result *res)
 {
 	struct repo *r = ws->r;
 	int64_t ds_id;
@@ -525,6 +556,8 @@ static int register_backup(struct worker_state *ws, unsigned ncopies,
 	if (rc < 0)
 		return rc;
 	rc = insert_backup(r, fi, sb, res, &res->backup_id);
+	if (rc == 0)
+		rc = recover_marks_store(r, res->backup_id, marks);
 	for (i = 0; rc == 0 && i < ncopies; i++) {
 		rc = backup_insert_dataset(r, ws->w[i]->volume_id, &co[i].info,
 					   "backup", &ds_id);
@@ -575,6 +608,7 @@ static int backup_one(struct worker_state *ws, const struct backup_request *req,
 		      const char *dsn, struct backup_result *res)
 {
 	struct copy_out co[CONFIG_MAX_COPIES];
+	struct recover_marks marks = { 0 };
 	unsigned ncopies = req->cfg->copies, i;
 	struct stat before, after, now;
 	struct file_info fi;
@@ -586,9 +620,14 @@ static int backup_one(struct worker_state *ws, const struct backup_request *req,
 	if (rc < 0)
 		return rc;
 	snprintf(res->dsn, sizeof(res->dsn), "%s", fi.dsn);
-	rc = open_source(&fi, &fd, &before);
+	/* Before the first byte is read: what recovery from this backup
+	 * must undo and redo (recover.c). */
+	rc = recover_marks_begin(ws->r, &marks);
 	if (rc < 0)
 		return rc;
+	rc = open_source(&fi, &fd, &before);
+	if (rc < 0)
+		goto out;
 	rc = acquire_writers(ws, req);
 	if (rc < 0)
 		goto out;
@@ -631,7 +670,8 @@ static int backup_one(struct worker_state *ws, const struct backup_request *req,
 			goto out_unwrite;
 	}
 	res->end_us = rtime_now();
-	rc = register_backup(ws, ncopies, &fi, &before, co, res);
+	recover_marks_end(&marks);
+	rc = register_backup(ws, ncopies, &fi, &before, co, &marks, res);
 	if (rc < 0)
 		goto out_unwrite;
 	release_full_volumes(ws, ncopies);
@@ -640,6 +680,7 @@ out_unwrite:
 	unwrite(ws, ncopies, co);
 out:
 	abort_copies(co, ncopies);
+	recover_marks_free(&marks);
 	if (fd >= 0)
 		close(fd);
 	return rc;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ini.h>
@@ -51,6 +52,8 @@ struct parse_state {
 	int at_start;	  /* the next read begins a physical line */
 	int indented;	  /* the line inih is on begins with a blank */
 	int after_header; /* a [section] line came after the last key */
+	int bad_line;	  /* the first line too long or with a NUL; 0 none */
+	char bad[64];	  /* and what is wrong with it */
 	/* the keys so far */
 	unsigned nseen;
 	struct key_seen seen[MAX_KEYS];
@@ -80,6 +83,7 @@ void config_defaults(struct config *cfg)
 	snprintf(cfg->copy_pool[1], sizeof(cfg->copy_pool[1]), "%s", "offsite");
 	cfg->chunk_size = 1U << 20;
 	cfg->log_segment_size = 64ULL << 20;
+	cfg->log_keep_archived_us = 7LL * 86400 * 1000000;
 	cfg->npools = 2;
 	cfg->pools[0] = local;
 	cfg->pools[1] = offsite;
@@ -264,7 +268,44 @@ static int backup_key(struct parse_state *st, const char *key,
 	return 1;
 }
 
-/* [log]: how log streams are written. */
+/* "90", "90s", "15m", "12h", "7d" into microseconds (0 .. 36500 days). */
+static int parse_duration(const char *s, int64_t *out)
+{
+	unsigned long long n = 0, unit = 1;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (unsigned long long)(*p - '0');
+		if (n > 36500ULL * 86400)
+			return -ERANGE;
+	}
+	switch (*p) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*p && p[1])
+		return -EINVAL;
+	if (n * unit > 36500ULL * 86400)
+		return -ERANGE;
+	*out = (int64_t)(n * unit) * 1000000;
+	return 0;
+}
+
+/* [log]: how log streams are written and how long archived segments stay. */
 static int log_key(struct parse_state *st, const char *key, const char *value)
 {
 	uint64_t size;
@@ -277,6 +318,13 @@ static int log_key(struct parse_state *st, const char *key, const char *value)
 				      "to 1G",
 				      value);
 		st->cfg.log_segment_size = size;
+	} else if (!strcmp(key, "keep_archived")) {
+		if (parse_duration(value, &st->cfg.log_keep_archived_us) < 0)
+			return refuse(st,
+				      "keep_archived '%s': a number of "
+				      "seconds, or with s, m, h or d (7d), "
+				      "up to 36500d",
+				      value);
 	} else {
 		return refuse(st, "unknown key '%s' in [log]", key);
 	}
@@ -294,12 +342,49 @@ static void note_line(struct parse_state *st, const char *buf)
 	st->at_start = n > 0 && buf[n - 1] == '\n';
 }
 
+/* A physical line that will not fit inih's buffer would be cut and its
+ * rest parsed as a line of its own ("syntax error"), and a NUL would cut
+ * a value short: both are noted, with the line, and refused at the end.
+ * Physical lines and inih's count agree up to the first of them. */
+static void note_bad(struct parse_state *st, int line, const char *bad)
+{
+	if (!st->bad_line) {
+		st->bad_line = line;
+		snprintf(st->bad, sizeof(st->bad), "%s", bad);
+	}
+}
+
 static char *read_file_line(char *buf, int size, void *stream)
 {
 	struct parse_state *st = stream;
+	int c = EOF, n = 0;
 
-	if (!fgets(buf, size, st->f))
+	while (n < size - 1 && (c = getc(st->f)) != EOF) {
+		if (!c) {
+			note_bad(st, st->lineno + 1, "a NUL byte in the line");
+			c = ' ';
+		}
+		buf[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (!n)
 		return NULL;
+	buf[n] = '\0';
+	if (n == size - 1 && buf[n - 1] != '\n' && st->at_start) {
+		c = getc(st->f);
+		if (c != EOF && c != '\n') {
+			char why[64];
+
+			snprintf(why, sizeof(why),
+				 "line longer than %d bytes (a value too "
+				 "long)",
+				 size - 1);
+			note_bad(st, st->lineno + 1, why);
+		}
+		if (c != EOF)
+			ungetc(c, st->f);
+	}
 	note_line(st, buf);
 	return buf;
 }
@@ -378,6 +463,11 @@ static int handler(void *user, const char *section, const char *key,
 {
 	struct parse_state *st = user;
 
+	if (!*section)
+		return refuse(st,
+			      "key '%s' outside any section: put it under "
+			      "[ruv], [backup] or [pool NAME]",
+			      key);
 	if (!note_key(st, section, key))
 		return 0;
 
@@ -482,6 +572,9 @@ static int check_whole(struct parse_state *st)
 static int finish(struct parse_state *st, int line, const char *name,
 		  struct config *cfg)
 {
+	if (st->bad_line && (line <= 0 || st->bad_line <= line))
+		return ruv_fail(-EINVAL, "%s:%d: %s", name, st->bad_line,
+				st->bad);
 	if (line > 0)
 		return ruv_fail(-EINVAL, "%s:%d: %s", name, line,
 				st->msg[0] ? st->msg : "syntax error");
@@ -498,6 +591,7 @@ static int finish(struct parse_state *st, int line, const char *name,
 int config_load(const char *path, struct config *cfg)
 {
 	struct parse_state *st;
+	struct stat sb;
 	FILE *f;
 	int rc;
 
@@ -510,6 +604,15 @@ int config_load(const char *path, struct config *cfg)
 		rc = -errno;
 		ruv_fail(rc, "cannot read config '%s': %s", path,
 			 strerror(-rc));
+		goto out;
+	}
+	/* A directory opens, reads as nothing, and would give the
+	 * defaults without a word. */
+	if (fstat(fileno(f), &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		rc = ruv_fail(S_ISDIR(sb.st_mode) ? -EISDIR : -EINVAL,
+			      "config '%s' is %s, not a file", path,
+			      S_ISDIR(sb.st_mode) ? "a directory"
+						  : "not a regular file");
 		goto out;
 	}
 	if (strlen(path) >= sizeof(st->cfg.path)) {

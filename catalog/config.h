@@ -31,8 +31,9 @@ struct config {
 	unsigned workers;
 	unsigned copies;
 	char copy_pool[CONFIG_MAX_COPIES][CONFIG_NAME_MAX + 1];
-	uint32_t chunk_size;	   /* bytes, a power of two */
-	uint64_t log_segment_size; /* [log] segment_size, bytes */
+	uint32_t chunk_size;	      /* bytes, a power of two */
+	uint64_t log_segment_size;    /* [log] segment_size, bytes */
+	int64_t log_keep_archived_us; /* [log] keep_archived, microseconds */
 	unsigned npools;
 	struct config_pool pools[CONFIG_MAX_POOLS];
 };

@@ -227,8 +227,9 @@ int copy_list(struct repo *r, const struct copy_filter *f,
 	if (f->after_id)
 		WHERE("c.id > ?6");
 	if (f->kind && f->kind != 'B')
-		WHERE(f->kind == 'R' ? "c.repo_backup_id IS NOT NULL"
-				     : "c.jcl_backup_id IS NOT NULL");
+		WHERE(f->kind == 'R'   ? "c.repo_backup_id IS NOT NULL"
+		      : f->kind == 'A' ? "c.archive_id IS NOT NULL"
+				       : "c.jcl_backup_id IS NOT NULL");
 	else if (f->kind == 'B')
 		WHERE("c.backup_id IS NOT NULL");
 #undef WHERE
@@ -953,7 +954,7 @@ int copy_name_parse(const char *name, char *kind, int64_t *backup_id,
 		goto bad;
 	for (b = c - 1; b > name && *b != '.'; b--)
 		;
-	if (b == name || !strchr("BRJ", b[1]))
+	if (b == name || !b[1] || !strchr("BRJA", b[1]))
 		goto bad;
 	*kind = b[1];
 	id = strtoll(b + 2, &end, 10);
@@ -1015,6 +1016,8 @@ int copy_lookup(struct repo *r, const char *name, struct copy_info *out)
 		      kind == 'B'   ? COPY_SELECT " WHERE c.backup_id = ?1"
 						  " AND c.copy_no = ?2"
 		      : kind == 'R' ? COPY_SELECT " WHERE c.repo_backup_id = ?1"
+						  " AND c.copy_no = ?2"
+		      : kind == 'A' ? COPY_SELECT " WHERE c.archive_id = ?1"
 						  " AND c.copy_no = ?2"
 				    : COPY_SELECT " WHERE c.jcl_backup_id = ?1"
 						  " AND c.copy_no = ?2",

@@ -23,7 +23,8 @@ struct repo;
 
 struct copy_info {
 	int64_t copy_id;
-	char kind;	   /* 'B' backup, 'R' repository, 'J' JCL library */
+	char kind; /* 'B' backup, 'R' repository, 'J' JCL library, 'A' archive
+		    */
 	int64_t backup_id; /* of the backup, repository or JCL backup */
 	int64_t dataset_id;
 	int64_t volume_id;
@@ -59,7 +60,9 @@ struct copy_info {
  * The name of a copy in the tree and on the command line:
  * DSN.Dyyyymmdd.Thhmmss.B<backup id>.C<copy number>, e.g.
  * PAY.MASTER.D20261124.T080000.B42.C2; a repository backup's copies are
- * RUV.REPOSITORY....R<id>.Cn, a JCL library backup's RUV.JCLLIB....J<id>.Cn.
+ * RUV.REPOSITORY....R<id>.Cn, a JCL library backup's RUV.JCLLIB....J<id>.Cn,
+ * an archive's RUV.ARCHIVE (user data), RUV.UOW, RUV.ACCUM or
+ * RUV.ACCUM.UOW (from its data set's kind) ....A<archive id>.Cn.
  * Unique and stable (from catalog keys), sorts by DSN then time, shell-safe.
  */
 #define COPY_NAME_MAX (NAMES_DSN_MAX + 48)
@@ -78,7 +81,10 @@ int copy_name(const struct copy_info *ci, char *buf, size_t len);
 	" WHEN c.jcl_backup_id IS NOT NULL THEN 'J' ELSE 'A' END"
 #define COPY_SQL_DSN                                                           \
 	"coalesce(f.dsn, CASE WHEN c.repo_backup_id IS NOT NULL"               \
-	" THEN '" COPY_REPOSITORY_DSN "' ELSE '" COPY_JCL_DSN "' END)"
+	" THEN '" COPY_REPOSITORY_DSN "'"                                      \
+	" WHEN c.archive_id IS NOT NULL"                                       \
+	" THEN 'RUV.' || upper(replace(d.kind, '-', '.'))"                     \
+	" ELSE '" COPY_JCL_DSN "' END)"
 #define COPY_SQL_TIME                                                          \
 	"coalesce(b.start_us, rb.created_us, jb.created_us, d.created_us)"
 #define COPY_SQL_NAME                                                          \
@@ -120,7 +126,7 @@ int copy_relocate(struct repo *r, const char *const *names, unsigned n,
 struct copy_filter {
 	int64_t after_id; /* copies with a larger row id: paging by key */
 	unsigned limit;	  /* 0: all */
-	char kind;	  /* 'B', 'R', 'J', or 0 for every kind */
+	char kind;	  /* 'B', 'R', 'J', 'A', or 0 for every kind */
 	int resolve;	  /* find volume files that moved (volume catalog):
 			   * for callers that read the copies */
 	const char *dsn;

@@ -40,6 +40,7 @@ static int check_source(const char *path, struct file_info *fi)
 {
 	struct stat sb;
 	char *real;
+	const char *p;
 	int fd, rc;
 
 	if (!*path)
@@ -59,6 +60,17 @@ static int check_source(const char *path, struct file_info *fi)
 		rc = ruv_fail(-ENAMETOOLONG, "'%s': path too long", path);
 		goto out;
 	}
+	/* A newline in a registered path would split a line of `file
+	 * list` and let a name forge lines (uid=0, mode=4755) in a volume
+	 * scan; no control character has a place in a data set's path. */
+	for (p = real; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			rc = ruv_fail(-EINVAL,
+				      "path has a control character (byte "
+				      "0x%02x at %zu): not registered",
+				      (unsigned char)*p, (size_t)(p - real));
+			goto out;
+		}
 	fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		rc = -errno;

@@ -256,6 +256,23 @@ int jcl_rewrite(const char *member, const char *text, size_t len,
 				      fl.vstart, fl.bad);
 			break;
 		}
+		if (fl.repl && !*fl.repl) {
+			/* An 8-byte TOD or a 6-byte LRSN, and a PIT past
+			 * the 8-byte clock's wrap: no value would be true. */
+			rc = ruv_fail(
+				-EINVAL,
+				"%s:%u: %s value '%.*s' cannot express "
+				"%s, past the 8-byte TOD clock's end "
+				"(2042-09-17T23:53:47Z less leap "
+				"seconds): use %s (nothing changed)",
+				member, line, fl.name,
+				fl.vlen > 40 ? 40 : (int)fl.vlen, fl.vstart,
+				f->iso,
+				!strcmp(fl.name, "STOP_TIME")
+					? "the 14-digit STOP_TIME"
+					: "a 10-byte LRSN (20 hex digits)");
+			break;
+		}
 		if (!fl.repl || (strlen(fl.repl) == fl.vlen &&
 				 !memcmp(fl.vstart, fl.repl, fl.vlen))) {
 			p += fl.klen;
@@ -624,6 +641,55 @@ int jcl_list(const char *home,
 	return rc;
 }
 
+/* An edit in progress, not an entry: see jcl_ignored().  dir: the
+ * library, where X of an X~ must exist. */
+static int editor_temporary(int dir, const char *name)
+{
+	char stem[NAMES_MEMBER_MAX + 2];
+	size_t n = strlen(name);
+
+	if (name[0] == '.')
+		return 1;
+	if (n > 1 && n <= NAMES_MEMBER_MAX + 1 && name[n - 1] == '~') {
+		memcpy(stem, name, n - 1);
+		stem[n - 1] = '\0';
+		if (names_member_check(stem) == 0 &&
+		    faccessat(dir, stem, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int jcl_ignored(const char *home,
+		void (*cb)(const char *name, const char *why, void *),
+		void *arg)
+{
+	char dir[4096], why[320];
+	struct dirent *de;
+	DIR *d;
+	int rc;
+
+	rc = home_path(home, "jcl", dir, sizeof(dir));
+	if (rc < 0)
+		return rc;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (editor_temporary(dirfd(d), de->d_name))
+			continue;
+		ruv_clearerr();
+		if (names_member_check(de->d_name) == 0)
+			continue;
+		snprintf(why, sizeof(why), "not a member name (%s)",
+			 *ruv_lasterr() ? ruv_lasterr() : "invalid");
+		cb(de->d_name, why, arg);
+	}
+	closedir(d);
+	ruv_clearerr();
+	return 0;
+}
+
 int jcl_show(const char *home, const char *member, FILE *out)
 {
 	struct member m = { 0 };
@@ -661,7 +727,7 @@ static const struct {
 	  "Members run at the remote site, in this order:\n"
 	  "  RESTREPO  restore the repository from the shipped volumes\n"
 	  "  TOGGLE    inactivate Local copies, activate Offsite copies\n"
-	  "  RECOVER   restore every protected file to the PIT\n"
+	  "  RECOVER   recover every protected file to the PIT\n"
 	  "  DB2RCVR   Db2 utility statements carrying the PIT\n"
 	  "  IMSRCVR   IMS DBRC statements carrying the PIT\n"
 	  "  VSAMRCVR  VSAM (RUV) statements carrying the PIT\n"
@@ -683,15 +749,13 @@ static const struct {
 	  "ruvtogl --inactivate Local --activate Offsite\n" },
 	{ "RECOVER", 0755,
 	  "#!/bin/sh\n"
-	  "# Restore every registered file from its newest usable backup at\n"
-	  "# or before the recovery point, which 'ruv pit set' writes below.\n"
+	  "# Remote-site step 6: every protected file to the recovery point,\n"
+	  "# from its newest usable backup at or before it and the units of\n"
+	  "# work committed by then ('ruv recover forward --help'), in place\n"
+	  "# over what the disaster left.  'ruv pit set' rewrites the time.\n"
 	  "set -e\n"
-	  "ruv file list --json |\n"
-	  "  python3 -c 'import json,sys; [print(f[\"dsn\"]) for f in "
-	  "json.load(sys.stdin)[\"files\"]]' |\n"
-	  "  while read -r dsn; do\n"
-	  "    ruv restore \"$dsn\" --stop-time 1970-01-01T00:00:00Z\n"
-	  "  done\n" },
+	  "ruv recover forward --all --force \\\n"
+	  "  --stop-time 1970-01-01T00:00:00Z\n" },
 	{ "DB2RCVR", 0644,
 	  "//DB2RCVR  JOB (ACCT),'DB2 PIT RECOVERY'\n"
 	  "//* Conditional restart and recovery to the coordinated PIT.\n"

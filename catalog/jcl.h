@@ -35,6 +35,21 @@ int jcl_list(const char *home,
 		       void *),
 	     void *arg);
 
+/*
+ * The library's entries that are not named like a member and are not an
+ * editor's temporary, each with why (e.g. "not a member name: ..."):
+ * they are never read, written by a PIT, or backed up, so the front ends
+ * show them (jcl list: IGNORED) and warn of them (pit set, jcl backup).
+ * Ignored silently, as an edit in progress: names starting with '.'
+ * (vi's .X.swp, ruv's own temporaries, sed -i's when told so) and X~
+ * where member X exists (an editor's backup).  sed -i's default sedXXXXXX
+ * is a member name: it is a member while it lasts.  0 or -errno (no
+ * library: 0).
+ */
+int jcl_ignored(const char *home,
+		void (*cb)(const char *name, const char *why, void *),
+		void *arg);
+
 /* Copy a member to out.  -EINVAL not a member name or not a usable
  * member (the message says why), -ENOENT none. */
 int jcl_show(const char *home, const char *member, FILE *out);

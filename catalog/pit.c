@@ -429,22 +429,36 @@ int64_t pit_from_tod(uint64_t tod, int leap_sec)
 	return (int64_t)(tod >> 12) - TOD_EPOCH_US - (int64_t)leap_sec * US;
 }
 
+unsigned pit_tod_epoch(int64_t us, int leap_sec)
+{
+	int64_t since = us + TOD_EPOCH_US + (int64_t)leap_sec * US;
+
+	return since < 0 ? 0 : (unsigned)(since >> 52);
+}
+
 void pit_format(int64_t us, int local_offset_sec, int leap_sec,
 		struct pit_formats *out)
 {
 	struct rtime_civil c;
 	uint64_t tod = pit_tod(us, leap_sec);
+	unsigned epoch = pit_tod_epoch(us, leap_sec);
 	int off = local_offset_sec, a = off < 0 ? -off : off;
 
 	rtime_format_iso(us, out->iso, sizeof(out->iso));
 	rtime_format_ruv(us, local_offset_sec, out->vsam, sizeof(out->vsam));
-	snprintf(out->vsam_tod, sizeof(out->vsam_tod), "X%016llX",
-		 (unsigned long long)tod);
 	rtime_format_ruv(us, 0, out->db2_time, sizeof(out->db2_time));
-	snprintf(out->lrsn6, sizeof(out->lrsn6), "%012llX",
-		 (unsigned long long)(tod >> 16));
-	snprintf(out->lrsn10, sizeof(out->lrsn10), "00%016llX00",
-		 (unsigned long long)tod);
+	/* Past the 8-byte clock's end only the 10-byte LRSN, with its
+	 * epoch byte, can say the time; the 8-byte TOD and the 6-byte LRSN
+	 * are left empty, and a member that holds one is refused. */
+	out->vsam_tod[0] = out->lrsn6[0] = '\0';
+	if (!epoch) {
+		snprintf(out->vsam_tod, sizeof(out->vsam_tod), "X%016llX",
+			 (unsigned long long)tod);
+		snprintf(out->lrsn6, sizeof(out->lrsn6), "%012llX",
+			 (unsigned long long)(tod >> 16));
+	}
+	snprintf(out->lrsn10, sizeof(out->lrsn10), "%02X%016llX00",
+		 epoch & 0xFF, (unsigned long long)tod);
 	rtime_to_civil(us + (int64_t)local_offset_sec * US, &c);
 	snprintf(out->ims, sizeof(out->ims),
 		 "%04d.%03d %02d:%02d:%02d.%06d %c%02d:%02d", c.year, c.yday,
@@ -553,11 +567,17 @@ void pit_write_keys(const struct pit_stored *p, struct jsonw *j)
 	jsonw_key(j, "vsam");
 	jsonw_string(j, f.vsam);
 	jsonw_key(j, "vsam_tod");
-	jsonw_string(j, f.vsam_tod);
+	if (f.vsam_tod[0])
+		jsonw_string(j, f.vsam_tod);
+	else
+		jsonw_null(j); /* past the 8-byte TOD */
 	jsonw_key(j, "db2_time");
 	jsonw_string(j, f.db2_time);
 	jsonw_key(j, "lrsn6");
-	jsonw_string(j, f.lrsn6);
+	if (f.lrsn6[0])
+		jsonw_string(j, f.lrsn6);
+	else
+		jsonw_null(j);
 	jsonw_key(j, "lrsn10");
 	jsonw_string(j, f.lrsn10);
 	jsonw_key(j, "ims");
@@ -575,14 +595,23 @@ void pit_write_text(const struct pit_stored *p, int json, FILE *out)
 		fprintf(out, "source     %s\n", p->source);
 		if (p->rule[0])
 			fprintf(out, "rule       %s\n", p->rule);
-		fprintf(out, "VSAM       STOP_TIME(%s)  STOP_TIME(%s)\n",
-			f.vsam, f.vsam_tod);
+		if (f.vsam_tod[0])
+			fprintf(out,
+				"VSAM       STOP_TIME(%s)  STOP_TIME(%s)\n",
+				f.vsam, f.vsam_tod);
+		else
+			fprintf(out,
+				"VSAM       STOP_TIME(%s)  (no "
+				"STOP_TIME(X...): "
+				"past the 8-byte TOD)\n",
+				f.vsam);
 		fprintf(out, "Db2        ENDTIME=%s  SYSPITRT=%s\n", f.db2_time,
 			f.db2_time);
 		fprintf(out,
 			"Db2 LRSN   SYSPITR=%s  TOLOGPOINT X'%s'  (6-byte "
 			"%s)\n",
-			f.lrsn10, f.lrsn10, f.lrsn6);
+			f.lrsn10, f.lrsn10,
+			f.lrsn6[0] ? f.lrsn6 : "none: past the 8-byte TOD");
 		fprintf(out, "IMS        RCVTIME('%s')\n", f.ims);
 		return;
 	}

@@ -45,18 +45,22 @@ int pit_from_recon(const char *text, size_t len, const char *name,
 		   int offset_sec, struct pit_result *out);
 
 /* The S/390 TOD clock value of a time: (µs since 1900-01-01 UTC + leap
- * seconds × 10^6) × 4096.  leap_sec: 0, or 27 for the full count. */
+ * seconds × 10^6) × 4096, modulo 2^64.  leap_sec: 0, or 27 for the full
+ * count.  The 8-byte clock wraps at 2042-09-17T23:53:47.370496Z less the
+ * leap seconds; pit_tod_epoch() says how many times (0 before). */
 uint64_t pit_tod(int64_t us, int leap_sec);
+unsigned pit_tod_epoch(int64_t us, int leap_sec);
 /* And back (µs, floored). */
 int64_t pit_from_tod(uint64_t tod, int leap_sec);
 
 struct pit_formats {
 	char iso[32];	   /* 2025-02-10T14:42:17.364519Z */
 	char vsam[16];	   /* yyyyjjjhhmmsst, site local, tenths floored */
-	char vsam_tod[20]; /* X + 16 hex digits */
+	char vsam_tod[20]; /* X + 16 hex digits; "" past the TOD wrap */
 	char db2_time[16]; /* yyyydddhhmmsst, UTC, tenths floored */
-	char lrsn6[16];	   /* 12 hex digits */
-	char lrsn10[24];   /* 20 hex digits: 00 + 8 TOD bytes + 00 */
+	char lrsn6[16];	   /* 12 hex digits; "" past the TOD wrap */
+	char lrsn10[24];   /* 20 hex digits: epoch byte (00, 01 past the
+			      wrap) + 8 TOD bytes + 00 */
 	char ims[40];	   /* yyyy.ddd hh:mm:ss.ffffff ±hh:mm */
 };
 

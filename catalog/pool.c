@@ -193,9 +193,9 @@ static int lock_file(const char *path, int *fd_out)
 {
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = volume_open_file(path, O_RDONLY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		rc = -errno;
 		close(fd);
@@ -685,9 +685,9 @@ int pool_seal_volume(struct repo *r, const char *volser)
 	if (strcmp(state, "open"))
 		return 0;
 	/* Wait for a writer to finish, then repair, mark the end, record. */
-	w.lock_fd = open(w.path, O_RDONLY | O_CLOEXEC);
+	w.lock_fd = volume_open_file(w.path, O_RDONLY);
 	if (w.lock_fd < 0 || flock(w.lock_fd, LOCK_EX) < 0) {
-		rc = -errno;
+		rc = w.lock_fd < 0 ? w.lock_fd : -errno;
 		ruv_fail(rc, "volume '%s' (%s): %s", name, w.path,
 			 strerror(-rc));
 		goto out;
@@ -744,14 +744,22 @@ int pool_seal_volumes(struct repo *r, char *const *volsers, unsigned n,
 		      void (*cb)(const char *volser, void *), void *arg)
 {
 	struct pool_volume_info v;
-	char name[NAMES_VOLSER_LEN + 1];
-	unsigned i;
+	char name[NAMES_VOLSER_LEN + 1], other[NAMES_VOLSER_LEN + 1];
+	unsigned i, k;
 	int rc;
 
 	for (i = 0; i < n; i++) {
 		rc = names_volser_check(volsers[i], name, sizeof(name));
 		if (rc < 0)
 			return rc;
+		for (k = 0; k < i; k++)
+			if (names_volser_check(volsers[k], other,
+					       sizeof(other)) >= 0 &&
+			    !strcmp(name, other))
+				return ruv_fail(-EINVAL,
+						"volume '%s' is named twice; "
+						"nothing sealed",
+						name);
 		rc = pool_volume_find(r, name, &v);
 		if (rc == -ENOENT)
 			return ruv_fail(rc,

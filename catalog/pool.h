@@ -81,7 +81,8 @@ int pool_seal_volume(struct repo *r, const char *volser);
  * Seal the volumes volsers[0..n), each as pool_seal_volume, cb hearing
  * each one sealed: every VOLSER must name an open volume before any is
  * sealed (-ENOENT one not in the repository, -EEXIST one already sealed
- * or shipped, -EINVAL not a VOLSER; the message names it).  A failure on
+ * or shipped, -EINVAL not a VOLSER or one named twice; the message names
+ * it).  A failure on
  * the way leaves those before it sealed.
  */
 int pool_seal_volumes(struct repo *r, char *const *volsers, unsigned n,

@@ -200,6 +200,24 @@ static const char schema_v3[] = "ALTER TABLE file ADD COLUMN stream_id INTEGER"
 				" REFERENCES log_stream(id);"
 				"CREATE INDEX file_stream ON file(stream_id);";
 
+/*
+ * Version 4: what exact recovery over a fuzzy backup needs (recover.c):
+ * per backup and per log stream defined when it ran, the stream's last
+ * LSN when the backup began to read (start_lsn) and when it had read
+ * everything (end_lsn), and the BEGIN of the oldest unit then open
+ * (oldest_lsn; start_lsn + 1 when none was).
+ */
+static const char schema_v4_marks[] =
+	"CREATE TABLE backup_stream ("
+	" backup_id INTEGER NOT NULL REFERENCES backup(id) ON DELETE CASCADE,"
+	" stream_id INTEGER NOT NULL REFERENCES log_stream(id),"
+	" start_lsn INTEGER NOT NULL,"
+	" end_lsn INTEGER NOT NULL,"
+	" oldest_lsn INTEGER NOT NULL,"
+	" PRIMARY KEY (backup_id, stream_id)) WITHOUT ROWID;"
+	"CREATE INDEX backup_stream_oldest ON backup_stream(stream_id,"
+	" oldest_lsn);";
+
 /* migrations[i] takes the schema from version i to i + 1: its SQL, then
  * its fixup (may be NULL) for what SQL alone cannot do. */
 static const struct migration {
@@ -209,6 +227,7 @@ static const struct migration {
 	{ schema_v1, NULL },
 	{ schema_v2, relative_paths },
 	{ schema_v3, NULL },
+	{ schema_v4_marks, NULL },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

@@ -15,7 +15,7 @@
 
 struct repo;
 
-#define REPO_SCHEMA_VERSION 3
+#define REPO_SCHEMA_VERSION 4
 #define REPO_APPLICATION_ID 0x52555631 /* "RUV1" */
 
 enum {

@@ -457,11 +457,12 @@ static int copy_checked(const char *src, const char *dir, const char *volser,
 	if (!buf)
 		return -ENOMEM;
 	*bytes = 0;
-	in = open(src, O_RDONLY | O_CLOEXEC);
+	in = volume_open_file(src, O_RDONLY);
 	if (in < 0) {
-		rc = -errno;
-		ruv_fail(rc, "volume %s ('%s'): %s", volser, src,
-			 strerror(-rc));
+		rc = in;
+		if (rc != -EINVAL) /* else it said why */
+			ruv_fail(rc, "volume %s ('%s'): %s", volser, src,
+				 strerror(-rc));
 		goto out;
 	}
 	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -340,6 +340,47 @@ static int io_fail(const char *path, const char *what, int rc)
 			strerror(-rc));
 }
 
+static const char *file_kind(mode_t m)
+{
+	return S_ISFIFO(m)   ? "a FIFO"
+	       : S_ISDIR(m)  ? "a directory"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+	       : S_ISSOCK(m) ? "a socket"
+			     : "not a regular file";
+}
+
+int volume_open_file(const char *path, int flags)
+{
+	struct stat sb;
+	int fd, rc;
+
+	/* O_NONBLOCK: the open of a FIFO would wait for a writer, in D
+	 * state under FUSE, and a device's may block or act. */
+	fd = open(path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		rc = ruv_fail(-EINVAL,
+			      "volume '%s' is %s, not a volume file (refused "
+			      "unread)",
+			      path, file_kind(sb.st_mode));
+		goto fail;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return rc;
+}
+
 /* ---- label ----------------------------------------------------------------
  */
 
@@ -433,10 +474,10 @@ int volume_label_read(const char *path, struct volume_label *out)
 {
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = volume_open_file(path, O_RDONLY);
 	if (fd < 0) {
-		rc = -errno;
-		return io_fail(path, "open", rc);
+		rc = fd;
+		return rc == -EINVAL ? rc : io_fail(path, "open", rc);
 	}
 	rc = label_read(fd, path, out);
 	close(fd);
@@ -1113,10 +1154,10 @@ int volume_scan(const char *path,
 	struct walk w = { .fd = -1 };
 	int rc;
 
-	w.fd = open(path, O_RDONLY | O_CLOEXEC);
+	w.fd = volume_open_file(path, O_RDONLY);
 	if (w.fd < 0) {
-		rc = -errno;
-		return io_fail(path, "open", rc);
+		rc = w.fd;
+		return rc == -EINVAL ? rc : io_fail(path, "open", rc);
 	}
 	rc = label_read(w.fd, path, l);
 	if (rc < 0)
@@ -1188,12 +1229,17 @@ static int zeros(const unsigned char *p, size_t n)
 int volume_is_torn_create(const char *path)
 {
 	unsigned char buf[VOLUME_LABEL_SIZE];
+	struct stat sb;
 	ssize_t n;
 	int fd, torn = 0;
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return 0;
+	}
 	n = pread(fd, buf, sizeof(buf), 0);
 	if (n >= 0 && n < VOLUME_LABEL_SIZE) {
 		size_t m = (size_t)n < 8 ? (size_t)n : 8;
@@ -1355,10 +1401,11 @@ int volume_open(const char *path, int writable, struct volume **out)
 	if (rc < 0)
 		goto out;
 	v->writable = writable;
-	v->fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	v->fd = volume_open_file(path, writable ? O_RDWR : O_RDONLY);
 	if (v->fd < 0) {
-		rc = -errno;
-		io_fail(path, "open", rc);
+		rc = v->fd;
+		if (rc != -EINVAL)
+			io_fail(path, "open", rc);
 		goto out;
 	}
 	rc = label_read(v->fd, path, &v->label);
@@ -1978,10 +2025,11 @@ int volume_reader_open(const char *path, uint64_t offset, uint64_t length,
 		rc = -ENOMEM;
 		goto out;
 	}
-	vr->fd = open(path, O_RDONLY | O_CLOEXEC);
+	vr->fd = volume_open_file(path, O_RDONLY);
 	if (vr->fd < 0) {
-		rc = -errno;
-		io_fail(path, "open", rc);
+		rc = vr->fd;
+		if (rc != -EINVAL)
+			io_fail(path, "open", rc);
 		goto out;
 	}
 	rc = file_size(vr->fd, &size);

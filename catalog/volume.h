@@ -126,6 +126,16 @@ int volume_create(const char *path, const char *volser, const char *pool,
  */
 int volume_open(const char *path, int writable, struct volume **out);
 
+/*
+ * Open an existing volume file (flags: O_RDONLY or O_RDWR; O_CLOEXEC is
+ * added) without ever blocking in open: O_NONBLOCK, then fstat, and
+ * anything but a regular file (a FIFO, a device, a directory, put where
+ * a volume was) is refused with -EINVAL and a message naming its kind;
+ * O_NONBLOCK is then cleared.  A file descriptor, or -errno (message for
+ * the refusal only: callers word the open errors their own way).
+ */
+int volume_open_file(const char *path, int flags);
+
 /* Read the label alone (one 4 KiB read).  -EIO (message) for a file that
  * is not a volume or a damaged label, the open errors as they are. */
 int volume_label_read(const char *path, struct volume_label *out);

@@ -20,6 +20,9 @@
 
 struct ruv_globals ruv;
 
+/* The program's name in its messages: each main sets it. */
+const char *ruv_prog = "ruv";
+
 /*
  * The one error path of the CLI.  Every failure a verb reports goes
  * through ruv_error(), ruv_errorf() or ruv_usage_error(): each prints the
@@ -47,7 +50,7 @@ int ruv_error(const char *what, int rc)
 	report_errno(rc);
 	if (!*why)
 		why = strerror(rc < 0 ? -rc : rc);
-	fprintf(stderr, "ruv: %s: %s\n", what, why);
+	fprintf(stderr, "%s: %s: %s\n", ruv_prog, what, why);
 	return RUV_FAILED;
 }
 
@@ -56,7 +59,7 @@ int ruv_errorf(int rc, const char *fmt, ...)
 	va_list ap;
 
 	report_errno(rc);
-	fputs("ruv: ", stderr);
+	fprintf(stderr, "%s: ", ruv_prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -68,7 +71,7 @@ void ruv_note(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("ruv: ", stderr);
+	fprintf(stderr, "%s: ", ruv_prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -105,7 +108,7 @@ static void usage_command(const char *usage, char *buf, size_t len)
 		p++;
 	}
 	if (!buf[0])
-		snprintf(buf, len, "ruv");
+		snprintf(buf, len, "%s", ruv_prog);
 }
 
 int ruv_usage_error(const char *usage, const char *fmt, ...)
@@ -114,7 +117,7 @@ int ruv_usage_error(const char *usage, const char *fmt, ...)
 	va_list ap;
 
 	report_errno(EINVAL);
-	fputs("ruv: ", stderr);
+	fprintf(stderr, "%s: ", ruv_prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -127,6 +130,11 @@ int ruv_usage_error(const char *usage, const char *fmt, ...)
 int ruv_help(const char *usage)
 {
 	fputs(usage, stdout);
+	/* A verb's usage: where the global options go, as ruv --help says. */
+	if (!strncmp(usage, "usage: ruv ", 11))
+		fputs("\nGlobal options, before or after the verb: --home DIR,"
+		      " --config FILE,\n--json (see 'ruv --help').\n",
+		      stdout);
 	return RUV_OK;
 }
 
@@ -134,9 +142,7 @@ int ruv_help(const char *usage)
 static void lock_waiting(const char *who, void *arg)
 {
 	(void)arg;
-	fprintf(stderr, "%s: waiting for %s\n",
-		ruv.verb && !strncmp(ruv.verb, "ruv", 3) ? ruv.verb : "ruv",
-		who);
+	fprintf(stderr, "%s: waiting for %s\n", ruv_prog, who);
 }
 
 int ruv_setup(int need_home)
@@ -208,6 +214,30 @@ int ruv_simple_opts(int argc, char **argv, const char *usage,
 	return optind;
 }
 
+const char *ruv_printable(const char *s, char *buf, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+	unsigned char c;
+
+	for (; *s && k + 5 <= cap; s++) {
+		c = (unsigned char)*s;
+		if (c == '\\') {
+			buf[k++] = '\\';
+			buf[k++] = '\\';
+		} else if (c < 0x20 || c == 0x7f) {
+			buf[k++] = '\\';
+			buf[k++] = 'x';
+			buf[k++] = hex[c >> 4];
+			buf[k++] = hex[c & 15];
+		} else {
+			buf[k++] = (char)c;
+		}
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
 const char *ruv_mode_str(unsigned mode, char buf[8])
 {
 	snprintf(buf, 8, "%04o", mode & 07777);
@@ -275,4 +305,27 @@ int ruv_take_globals(int argc, char **argv, const char *usage)
 	}
 	argv[j] = NULL;
 	return j;
+}
+
+/*
+ * Standard output is the result of a listing or report: output that did
+ * not all reach it (a full disk, a closed pipe reader, /dev/full) is a
+ * failure, whatever the verb said.  A stdout closed before we started
+ * (EBADF) with nothing written to it is no failure.
+ */
+int ruv_exit(int rc)
+{
+	int err = 0;
+
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err = errno ? errno : EIO;
+	if (fclose(stdout) != 0 && !err && errno != EBADF)
+		err = errno;
+	if (!err)
+		return rc;
+	report_errno(err);
+	fprintf(stderr, "%s: write error on standard output: %s\n", ruv_prog,
+		strerror(err));
+	return RUV_FAILED;
 }

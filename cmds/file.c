@@ -33,13 +33,14 @@ static const char usage[] =
 
 static int print_text(const struct file_info *fi, void *arg)
 {
-	char when[RTIME_ISO_MAX], mode[8];
+	char when[RTIME_ISO_MAX], mode[8], path[4 * PATH_MAX + 8];
 
 	(void)arg;
 	rtime_format_iso(fi->registered_us, when, sizeof(when));
 	printf("%-44s %s %5u %5u %-27s %s\n", fi->dsn,
 	       ruv_mode_str(fi->mode, mode), (unsigned)fi->uid,
-	       (unsigned)fi->gid, when, fi->path);
+	       (unsigned)fi->gid, when,
+	       ruv_printable(fi->path, path, sizeof(path)));
 	return 0;
 }
 

@@ -84,6 +84,14 @@ int cmd_history(int argc, char **argv)
 						       "--last '%s': "
 						       "not a count",
 						       optarg);
+			/* 0 would mean "no limit" below: say so, not
+			 * print everything. */
+			if (!last)
+				return ruv_usage_error(usage,
+						       "--last 0: shows "
+						       "nothing; give 1 or "
+						       "more, or leave "
+						       "--last out for all");
 			break;
 		default:
 			return ruv_usage_error(usage, "unknown option '%s'",

@@ -74,6 +74,37 @@ static int listed(const char *m, uint64_t size, const char *problem, void *arg)
 	return 0;
 }
 
+static void list_ignored(const char *name, const char *why, void *arg)
+{
+	struct jsonw *j = arg;
+	char shown[4 * 256 + 8];
+
+	if (j) {
+		jsonw_object_open(j);
+		jsonw_key(j, "name");
+		jsonw_string(j, name);
+		jsonw_key(j, "size");
+		jsonw_uint(j, 0);
+		jsonw_key(j, "problem");
+		jsonw_string(j, why);
+		jsonw_key(j, "ignored");
+		jsonw_bool(j, 1);
+		jsonw_object_close(j);
+	} else {
+		printf("%-16s %8s  IGNORED: %s\n",
+		       ruv_printable(name, shown, sizeof(shown)), "-", why);
+	}
+}
+
+static void warn_not_backed_up(const char *name, const char *why, void *arg)
+{
+	char shown[4 * 256 + 8];
+
+	(void)arg;
+	ruv_note("warning: jcl/%s is ignored, not backed up: %s",
+		 ruv_printable(name, shown, sizeof(shown)), why);
+}
+
 static int list_members(void)
 {
 	struct jsonw *j = NULL;
@@ -88,6 +119,8 @@ static int list_members(void)
 		jsonw_array_open(j);
 	}
 	rc = jcl_list(ruv.home, listed, j);
+	if (rc == 0)
+		rc = jcl_ignored(ruv.home, list_ignored, j);
 	if (j) {
 		jsonw_array_close(j);
 		jsonw_object_close(j);
@@ -187,6 +220,7 @@ int cmd_jcl(int argc, char **argv)
 		       "%lld\n",
 		       (unsigned long long)bres.size,
 		       (long long)bres.backup_id);
+		jcl_ignored(ruv.home, warn_not_backed_up, NULL);
 		return RUV_OK;
 	}
 

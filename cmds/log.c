@@ -25,6 +25,7 @@ static const char usage[] =
 	"       ruv log show NAME [--from-lsn N] [--to-lsn N] [--dsn DSN] "
 	"[--json]\n"
 	"       ruv log delete NAME\n"
+	"       ruv log prune [STREAM...]   (see 'ruv log prune --help')\n"
 	"       ruv log write NAME DSN --offset N [--truncate SIZE] < BYTES\n"
 	"       ruv log write NAME DSN --truncate SIZE\n"
 	"\n"
@@ -480,6 +481,8 @@ int cmd_log(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return ruv_help(usage);
 	sub = argv[1];
+	if (!strcmp(sub, "prune")) /* its own file: cmds/log_prune.c */
+		return cmd_log_prune(argc - 1, argv + 1);
 	/* getopt over what follows the subcommand; GNU getopt moves the
 	 * operands behind the options. */
 	i = parse_opts(argc - 1, argv + 1, &o, &rc);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jcl.h"
 #include "jsonw.h"
 #include "pit.h"
 #include "repo.h"
@@ -92,6 +93,17 @@ static int parse_offset(const char *s, int *out)
 	return 0;
 }
 
+/* An entry of the JCL library that the PIT did not reach: a warning,
+ * not a failure (an edit may be in progress). */
+static void warn_not_written(const char *name, const char *why, void *arg)
+{
+	char shown[4 * 256 + 8];
+
+	(void)arg;
+	ruv_note("warning: jcl/%s is ignored, the PIT is not written there: %s",
+		 ruv_printable(name, shown, sizeof(shown)), why);
+}
+
 static int pit_set(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -153,6 +165,7 @@ static int pit_set(int argc, char **argv)
 		return ruv_error("pit set", rc);
 	write_set(&done);
 	pit_applied_free(&done);
+	jcl_ignored(ruv.home, warn_not_written, NULL);
 	return RUV_OK;
 }
 

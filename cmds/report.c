@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "archive.h"
 #include "copy.h"
 #include "repo.h"
 #include "report.h"
@@ -14,6 +15,7 @@
 static const char usage[] =
 	"usage: ruv report backups [--location L] [--dsn DSN] [--json]\n"
 	"       ruv report volumes [--json]\n"
+	"       ruv report archives [--json]\n"
 	"\n"
 	"volumes: VOLSER, pool, state (open, sealed, shipped), data sets,\n"
 	"size, shipment, path.  --json: {\"volumes\": [{\"volser\", \"pool\",\n"
@@ -25,7 +27,20 @@ static const char usage[] =
 	"--json: {\"backups\": [{\"name\", \"dsn\", \"backup_id\",\n"
 	"        \"time\", \"end\", \"copy\", \"location\", \"active\",\n"
 	"        \"usable\", \"volser\", \"seq\", \"size\", \"stored\",\n"
-	"        \"ratio\", \"changed\"}]}\n";
+	"        \"ratio\", \"changed\"}]}\n"
+	"        Archive copies are rows too, named RUV.ARCHIVE (user data),\n"
+	"        RUV.UOW, RUV.ACCUM, RUV.ACCUM.UOW ...A<id>.Cn.\n"
+	"archives: one row per archive copy, oldest first: name, kind\n"
+	"(archive, uow, accum, accum-uow), first and last record time,\n"
+	"copy, location, active, VOLSER, seq, size, stored, the consolidated\n"
+	"archive it went into, STREAM:FIRST-LAST LSNs.  --json:\n"
+	"        {\"archives\": [{\"name\", \"archive_id\", \"kind\", "
+	"\"first\",\n"
+	"        \"last\", \"ranges\": [{\"stream\", \"first_lsn\",\n"
+	"        \"last_lsn\"}], \"consolidated_into\", \"copy\", "
+	"\"location\",\n"
+	"        \"active\", \"usable\", \"volser\", \"seq\", \"size\",\n"
+	"        \"stored\"}]}\n";
 
 int cmd_report(int argc, char **argv)
 {
@@ -57,14 +72,17 @@ int cmd_report(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1 || (strcmp(argv[optind], "backups") &&
-				   strcmp(argv[optind], "volumes")))
+				   strcmp(argv[optind], "volumes") &&
+				   strcmp(argv[optind], "archives")))
 		return ruv_usage_error(usage, "report: name the report "
-					      "(backups or volumes)");
+					      "(backups, volumes or archives)");
 	rc = ruv_open(&r);
 	if (rc != RUV_OK)
 		return rc;
 	if (!strcmp(argv[optind], "volumes"))
 		rc = report_volumes(r, ruv.json, stdout);
+	else if (!strcmp(argv[optind], "archives"))
+		rc = archive_report(r, ruv.json, stdout);
 	else
 		rc = report_backups(r, &f, ruv.json, stdout);
 	repo_close(r);

@@ -14,8 +14,9 @@
 #include "ruv.h"
 
 static const char usage[] =
-	"usage: ruvreprs [--home DIR] [--from DIR|FILE|VOLSER]... [--time T]\n"
-	"                [--force] [--wait]\n"
+	"usage: ruvreprs [--home DIR] [--config FILE] [--from "
+	"DIR|FILE|VOLSER]...\n"
+	"                [--time T] [--force] [--wait]\n"
 	"usage: ruv reprs [same options]\n"
 	"\n"
 	"With no repository: find the newest repository backup created at or\n"

@@ -23,6 +23,10 @@ struct verb {
 
 /* Sorted by name: looked up with bsearch. */
 static const struct verb verbs[] = {
+	{ "accumulate", cmd_accumulate,
+	  "merge the archives into consolidated ones" },
+	{ "archive", cmd_archive,
+	  "archive the log streams (user data and units of work)" },
 	{ "backup", cmd_backup, "back up files and groups (local + offsite)" },
 	{ "catalog", cmd_catalog, "index arrived volume files by VOLSER" },
 	{ "file", cmd_file, "register, unregister and list protected files" },
@@ -36,6 +40,8 @@ static const struct verb verbs[] = {
 	{ "pit", cmd_pit, "set or show the recovery point" },
 	{ "pull-list", cmd_pull_list,
 	  "what waits in Staging; --commit ships it" },
+	{ "recover", cmd_recover,
+	  "recover files to a point in time (forward recovery)" },
 	{ "relocate", cmd_relocate, "move copies to another location" },
 	{ "repo", cmd_repo, "back up or check the repository" },
 	{ "report", cmd_report, "the Backup and volume reports" },
@@ -54,11 +60,13 @@ static const struct verb verbs[] = {
 static const char usage[] =
 	"usage: ruv [--home DIR] [--config FILE] [--json] VERB [ARGS...]\n"
 	"       ruv help [VERB]\n"
+	"       ruv -V | --version\n"
 	"\n"
 	"  --home DIR     the RUV home (default: $RUV_HOME, then home= in\n"
 	"                 the configuration)\n"
 	"  --config FILE  the configuration (default: $RUV_CONFIG, then\n"
-	"                 HOME/ruv.ini, then /etc/ruv/ruv.ini, then built-in)\n"
+	"                 HOME/ruv.ini, then " RUV_SYSCONFDIR "/ruv/ruv.ini,\n"
+	"                 then built-in)\n"
 	"  --json         reports and listings as JSON\n"
 	"\n"
 	"Exit status: 0 done, 1 failed, 2 usage error.\n";
@@ -127,7 +135,7 @@ int cmd_version(int argc, char **argv)
 	return RUV_OK;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	const struct verb *v;
 
@@ -138,11 +146,17 @@ int main(int argc, char **argv)
 		return ruv_usage_error(usage, "no verb given");
 	if (is_help(argv[1]))
 		return cmd_help(1, argv);
-	if (!strcmp(argv[1], "--version"))
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return cmd_version(1, argv);
 	v = find_verb(argv[1]);
 	if (!v)
 		return ruv_usage_error(usage, "unknown verb '%s'", argv[1]);
 	ruv.verb = v->name;
 	return v->fn(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+	ruv_prog = "ruv";
+	return ruv_exit(run(argc, argv));
 }

@@ -31,6 +31,10 @@ struct ruv_globals {
 
 extern struct ruv_globals ruv;
 
+/* The program's name that starts every message ("ruv", "ruvtogl",
+ * "ruvreprs"); set by main before anything is printed. */
+extern const char *ruv_prog;
+
 /*
  * Open the environment (env_open): resolve the home, load the
  * configuration, set the volume search path, and take the home lock,
@@ -91,8 +95,23 @@ int ruv_simple_opts(int argc, char **argv, const char *usage,
  */
 int ruv_take_globals(int argc, char **argv, const char *usage);
 
+/*
+ * The exit status of a program whose verb returned rc: rc, unless
+ * standard output could not be written completely (checked by flushing
+ * and closing it), then a message and RUV_FAILED.  Every main returns
+ * through it.
+ */
+int ruv_exit(int rc);
+
 /* Mode bits as "0644". */
 const char *ruv_mode_str(unsigned mode, char buf[8]);
+
+int cmd_accumulate(int argc, char **argv);
+int cmd_archive(int argc, char **argv);
+/* s for a line of text output: control characters and backslash as \xNN
+ * and \\, so a name cannot split a line or forge one; cut to fit cap
+ * (at least 8).  Returns buf. */
+const char *ruv_printable(const char *s, char *buf, size_t cap);
 
 int cmd_backup(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
@@ -104,8 +123,10 @@ int cmd_init(int argc, char **argv);
 int cmd_jcl(int argc, char **argv);
 int cmd_location(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_log_prune(int argc, char **argv);
 int cmd_pit(int argc, char **argv);
 int cmd_pull_list(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
 int cmd_relocate(int argc, char **argv);
 int cmd_repo(int argc, char **argv);
 int cmd_reprs(int argc, char **argv);

@@ -2,16 +2,36 @@
 /*
  * ruvreprs: the repository-restore program of the remote-site runbook.
  */
+#include <stdio.h>
+#include <string.h>
+
+#include "ruv-config.h"
 #include "ruv.h"
 
 static const char usage[] = "usage: ruvreprs [--home DIR] [--config FILE] "
 			    "[OPTIONS]  (see ruvreprs --help)\n";
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	argc = ruv_take_globals(argc, argv, usage);
 	if (argc < 0)
 		return RUV_USAGE;
 	ruv.verb = "ruvreprs";
+	if (argc > 1 &&
+	    (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
+		if (argc > 2)
+			return ruv_usage_error(usage,
+					       "unexpected argument "
+					       "'%s'",
+					       argv[2]);
+		printf("ruvreprs %s\n", RUV_VERSION);
+		return RUV_OK;
+	}
 	return cmd_reprs(argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+	ruv_prog = "ruvreprs";
+	return ruv_exit(run(argc, argv));
 }

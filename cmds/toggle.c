@@ -11,7 +11,8 @@
 #include "ruv.h"
 
 static const char usage[] =
-	"usage: ruvtogl [--inactivate LOC]... [--activate LOC]... [--dry-run]\n"
+	"usage: ruvtogl [--home DIR] [--config FILE] [--inactivate LOC]...\n"
+	"               [--activate LOC]... [--dry-run]\n"
 	"usage: ruv toggle [same options]\n"
 	"\n"
 	"Inactivate and activate locations in one transaction.  With no\n"

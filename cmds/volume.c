@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "archive.h"
 #include "errmsg.h"
 #include "jsonw.h"
 #include "pool.h"
@@ -33,7 +34,8 @@ static const char usage[] =
 	"seal: close volumes for appending (state open -> sealed): the end\n"
 	"      mark is written and the next backup opens a new volume.  Every\n"
 	"      VOLSER must name an open volume, else nothing is sealed (one\n"
-	"      already sealed or shipped: exit 1, EEXIST).\n";
+	"      already sealed or shipped: exit 1, EEXIST; one named twice:\n"
+	"      exit 1, EINVAL).\n";
 
 struct scan_state {
 	const char *path;
@@ -59,7 +61,8 @@ static int scan_one(const struct volume_dataset_info *di, void *arg)
 	struct scan_state *ss = arg;
 	struct volume_reader *vr = NULL;
 	const char *state = state_name(di);
-	char when[RTIME_ISO_MAX];
+	char when[RTIME_ISO_MAX], line[256], name[4 * 256 + 8],
+		source[4 * PATH_MAX + 8];
 
 	if (di->state == VOLUME_DS_COMPLETE && ss->verify) {
 		ruv_clearerr();
@@ -82,10 +85,15 @@ static int scan_one(const struct volume_dataset_info *di, void *arg)
 	rtime_format_iso(di->created_us, when, sizeof(when));
 	if (!ss->j) {
 		printf("  %5u %-10s %-64s %-44s %s %14llu %14llu %6u %s\n",
-		       di->seq, volume_kind_name(di->kind), di->name,
-		       di->source[0] ? di->source : "-", when,
-		       (unsigned long long)di->raw_size,
+		       di->seq, volume_kind_name(di->kind),
+		       ruv_printable(di->name, name, sizeof(name)),
+		       di->source[0] ? ruv_printable(di->source, source,
+						     sizeof(source))
+				     : "-",
+		       when, (unsigned long long)di->raw_size,
 		       (unsigned long long)di->stored_size, di->nchunks, state);
+		if (archive_describe(di, line, sizeof(line)))
+			printf("        %s\n", line);
 		return 0;
 	}
 	jsonw_object_open(ss->j);

@@ -29,21 +29,33 @@ void ctlbuf_free(struct ctlbuf *cb);
 
 /*
  * Append data and run each line it completes, in order, stopping at the
- * first that fails.  Returns:
+ * first that fails.  A line loses one trailing CR; a line that still
+ * holds a NUL or another control character but tab is refused (EINVAL)
+ * without running.  Returns:
  *  - size when every completed line ran (a trailing partial line waits);
  *  - the count through the end of the last line that ran, when a later
  *    line of the same write fails (a short write: a buffered writer
  *    re-sends the rest);
  *  - -errno of the failed line when the first line of the write fails
- *    (-EINVAL for a line longer than CTLBUF_LINE_MAX).
- * The failed line's bytes, as written, and its errno are remembered: the
- * next write that starts with exactly those bytes answers the errno
+ *    (-EINVAL for a line longer than CTLBUF_LINE_MAX or refused).
+ * After a failure the file is spent until it is closed: the next write
+ * that starts with exactly the failed line's bytes answers its errno
  * without running anything, and so does one more (a writer's retry and
- * its close-time retry); a third, or any other write, forgets them and
- * runs.  A failure drops the partial line.  size is clamped to INT_MAX.
+ * its close-time retry); every other write answers -ECANCELED and runs
+ * nothing (lines after a failed one never run, however they are split
+ * into writes).  A failure drops the partial line.  size is clamped to
+ * INT_MAX.
  */
 int ctlbuf_write(struct ctlbuf *cb, const char *data, size_t size,
 		 ctlbuf_run_fn run, void *arg);
+
+/*
+ * Why the last ctlbuf_write() or ctlbuf_flush() refused a line itself,
+ * without running it (a control character, a line too long, a spent
+ * file), or NULL when it did not.  *line is set to that line, control
+ * characters shown as \xNN, cut to about 120 bytes.  Both point into cb.
+ */
+const char *ctlbuf_refusal(const struct ctlbuf *cb, const char **line);
 
 /* Whether an unterminated line waits (for ctlbuf_flush()); NULL: no. */
 int ctlbuf_pending(const struct ctlbuf *cb);
@@ -56,8 +68,8 @@ int ctlbuf_flush(struct ctlbuf *cb, ctlbuf_run_fn run, void *arg);
  * Split s, in place, into at most max words: blanks separate, '...' and
  * "..." quote (the quotes go), '#' at the start of a word ends the line.
  * argv[argc] is set to NULL, so argv has room for max + 1.  Returns the
- * number of words, or -EINVAL for an unbalanced quote or more than max
- * words.
+ * number of words, -EINVAL for an unbalanced quote, or -E2BIG for more
+ * than max words.
  */
 int ctlbuf_split(char *s, char **argv, int max);
 

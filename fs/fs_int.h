@@ -42,6 +42,9 @@ enum node_type {
 	T_SHIPMENT,	 /* shipments/ID: directory of volume files */
 	T_JCL,		 /* jcl/MEMBER: the real file, passed through */
 	T_JBLOC,	 /* jcl-backups/by-location/LOC: directory */
+	T_LOGSTREAM,	 /* logs/STREAM: directory (stream id) */
+	T_LOGSEG,	 /* logs/STREAM/SEGMENT (stream id << 40 | LSN) */
+	T_ARCLOC,	 /* archives/by-location/LOC: directory */
 };
 
 enum fixed_node {
@@ -74,6 +77,13 @@ enum fixed_node {
 	F_JCLBYLOC,
 	F_REP_PULL,
 	F_REP_PULL_JSON,
+	F_REP_LOGS,
+	F_REP_LOGS_JSON,
+	F_LOGS,
+	F_REP_ARCHIVES,
+	F_REP_ARCHIVES_JSON,
+	F_ARCHIVES,
+	F_ARCBYLOC,
 	F_NFIXED
 };
 
@@ -167,6 +177,15 @@ ssize_t jcl_listxattr(fuse_ino_t ino, char *buf, size_t size);
 int jcl_setxattr(fuse_ino_t ino, const char *name, const void *value,
 		 size_t size, int flags);
 int jcl_removexattr(fuse_ino_t ino, const char *name);
+
+/* logtree.c: logs/STREAM/SEGMENT, the segment files of the log streams
+ * (read-only) with user.ruv.* attributes ("name NUL value NUL" ...,
+ * malloc'd, in *all). */
+int logtree_stat(fuse_ino_t ino, struct node *n);
+int logtree_lookup(fuse_ino_t parent, const char *name, struct node *n);
+int logtree_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx);
+int logtree_open(fuse_ino_t ino, int *fd_out);
+int logtree_xattrs(fuse_ino_t ino, char **all, size_t *len);
 
 /* ctl.c: the control file and the status it feeds. */
 struct ctl_buf;

@@ -58,6 +58,7 @@ static const struct copy_view {
 	{ 'B', T_BKLOC, F_BYLOC },
 	{ 'R', T_REPLOC, F_REPBYLOC },
 	{ 'J', T_JBLOC, F_JCLBYLOC },
+	{ 'A', T_ARCLOC, F_ARCBYLOC },
 };
 
 #define NVIEWS (sizeof(copy_views) / sizeof(copy_views[0]))

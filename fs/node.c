@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "archive.h"
 #include "copy.h"
 #include "file.h"
 #include "fs_int.h"
@@ -21,6 +22,7 @@
 #include "location.h"
 #include "pit.h"
 #include "pool.h"
+#include "logreport.h"
 #include "report.h"
 #include "shipment.h"
 #include "rtime.h"
@@ -64,6 +66,13 @@ static const struct fixed fixed[F_NFIXED] = {
 	[F_JCLBYLOC] = { "by-location", F_JCLBACKUPS, S_IFDIR | 0555 },
 	[F_REP_PULL] = { "pull-list.txt", F_REPORTS, S_IFREG | 0444 },
 	[F_REP_PULL_JSON] = { "pull-list.json", F_REPORTS, S_IFREG | 0444 },
+	[F_REP_LOGS] = { "logs.txt", F_REPORTS, S_IFREG | 0444 },
+	[F_REP_LOGS_JSON] = { "logs.json", F_REPORTS, S_IFREG | 0444 },
+	[F_LOGS] = { "logs", F_ROOT, S_IFDIR | 0500 },
+	[F_REP_ARCHIVES] = { "archives.txt", F_REPORTS, S_IFREG | 0444 },
+	[F_REP_ARCHIVES_JSON] = { "archives.json", F_REPORTS, S_IFREG | 0444 },
+	[F_ARCHIVES] = { "archives", F_ROOT, S_IFDIR | 0555 },
+	[F_ARCBYLOC] = { "by-location", F_ARCHIVES, S_IFDIR | 0555 },
 };
 
 static void stat_base(struct node *n, fuse_ino_t ino, mode_t mode,
@@ -230,6 +239,8 @@ int node_stat(fuse_ino_t ino, struct node *n)
 		return fixed_node(id, n);
 	if (type == T_JCL)
 		return jcl_stat(ino, n);
+	if (type == T_LOGSTREAM || type == T_LOGSEG)
+		return logtree_stat(ino, n);
 	r = fs_repo();
 	if (!r)
 		return -ENOENT;
@@ -264,6 +275,7 @@ int node_stat(fuse_ino_t ino, struct node *n)
 	case T_BKLOC:
 	case T_REPLOC:
 	case T_JBLOC:
+	case T_ARCLOC:
 	case T_LOCSTATE:
 		rc = location_get(r, (int64_t)id, &li);
 		if (rc == 0)
@@ -323,7 +335,7 @@ static int is_fixed_dir_with_rows(uint64_t id)
 	return id == F_FILES || id == F_GROUPS || id == F_BYLOC ||
 	       id == F_BYFILE || id == F_VOLUMES || id == F_LOCACTIVE ||
 	       id == F_LOCINACTIVE || id == F_REPBYLOC || id == F_SHIPMENTS ||
-	       id == F_SHIPPENDING || id == F_JCLBYLOC;
+	       id == F_SHIPPENDING || id == F_JCLBYLOC || id == F_ARCBYLOC;
 }
 
 /* A volume file in shipments/pending (ship 0) or shipments/ID. */
@@ -366,6 +378,8 @@ static int location_dir_type(uint64_t parent)
 		return T_REPLOC;
 	case F_JCLBYLOC:
 		return T_JBLOC;
+	case F_ARCBYLOC:
+		return T_ARCLOC;
 	default:
 		return T_LOCSTATE;
 	}
@@ -374,7 +388,10 @@ static int location_dir_type(uint64_t parent)
 /* The kind of copy a location directory lists: backup, repository, JCL. */
 static char copy_kind_of(int dir_type)
 {
-	return dir_type == T_BKLOC ? 'B' : dir_type == T_REPLOC ? 'R' : 'J';
+	return dir_type == T_BKLOC    ? 'B'
+	       : dir_type == T_REPLOC ? 'R'
+	       : dir_type == T_ARCLOC ? 'A'
+				      : 'J';
 }
 
 static int lookup_rows(struct repo *r, uint64_t parent, const char *name,
@@ -406,6 +423,7 @@ static int lookup_rows(struct repo *r, uint64_t parent, const char *name,
 	case F_BYLOC:
 	case F_REPBYLOC:
 	case F_JCLBYLOC:
+	case F_ARCBYLOC:
 	case F_LOCACTIVE:
 	case F_LOCINACTIVE:
 		rc = location_lookup(r, name, &li);
@@ -452,6 +470,8 @@ int node_lookup(fuse_ino_t parent, const char *name, struct node *n)
 
 	if (parent == node_ino(T_FIXED, F_JCL))
 		return jcl_lookup(name, n);
+	if (parent == node_ino(T_FIXED, F_LOGS) || ptype == T_LOGSTREAM)
+		return logtree_lookup(parent, name, n);
 	if (ptype == T_FIXED) {
 		rc = lookup_fixed(pid, name, n);
 		if (rc != -ENOENT || !is_fixed_dir_with_rows(pid))
@@ -481,6 +501,7 @@ int node_lookup(fuse_ino_t parent, const char *name, struct node *n)
 	case T_BKLOC:
 	case T_REPLOC:
 	case T_JBLOC:
+	case T_ARCLOC:
 		rc = location_get(r, (int64_t)pid, &li);
 		if (rc == 0)
 			rc = copy_lookup(r, name, &ci);
@@ -700,6 +721,8 @@ int node_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx)
 
 	if (type == T_FIXED && id == F_JCL)
 		return jcl_readdir(off, fill, ctx);
+	if ((type == T_FIXED && id == F_LOGS) || type == T_LOGSTREAM)
+		return logtree_readdir(ino, off, fill, ctx);
 	if (type == T_FIXED && !is_fixed_dir_with_rows(id))
 		return readdir_fixed(id, off, &w);
 	r = fs_repo();
@@ -733,6 +756,7 @@ int node_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx)
 		case F_BYLOC:
 		case F_REPBYLOC:
 		case F_JCLBYLOC:
+		case F_ARCBYLOC:
 		case F_LOCACTIVE:
 		case F_LOCINACTIVE:
 			/* A handful of rows: listed whole, skipping to off. */
@@ -760,6 +784,7 @@ int node_readdir(fuse_ino_t ino, off_t off, node_fill_fn fill, void *ctx)
 	case T_BKLOC:
 	case T_REPLOC:
 	case T_JBLOC:
+	case T_ARCLOC:
 		rc = location_get(r, (int64_t)id, &li);
 		if (rc < 0)
 			break;
@@ -844,9 +869,17 @@ static const char readme[] =
 	"  pit          read: the recovery point in every form; write a time\n"
 	"               or a RECON listing to set it (and update jcl/):\n"
 	"                 cat recon.lst > pit\n"
-	"  reports/     the Backup report, the volume report and the pull\n"
-	"               list (as ruv pull-list, not committed), .txt and\n"
-	"               .json\n"
+	"  logs/STREAM/SEGMENT    the log streams' segment files, read-only\n"
+	"               (root only); getfattr -d: LSNs, times, archived\n"
+	"  archives/by-location/LOC/NAME\n"
+	"               one file per archive copy (RUV.ARCHIVE, RUV.UOW,\n"
+	"               RUV.ACCUM, RUV.ACCUM.UOW ...A<id>.C<copy>): the\n"
+	"               archive's log records as stored (a consolidated\n"
+	"               one: then its index); root only\n"
+	"  reports/     the Backup report, the volume report, the pull\n"
+	"               list (as ruv pull-list, not committed), the log\n"
+	"               streams (as ruv log list) and the archive report,\n"
+	"               .txt and .json\n"
 	"\n"
 	"Copy names: DSN.Dyyyymmdd.Thhmmss.B<backup>.C<copy>, times in UTC.\n"
 	"Unmount with: fusermount3 -u MOUNTPOINT\n";
@@ -894,6 +927,13 @@ int node_generate(fuse_ino_t ino, char **buf, size_t *len)
 			rc = report_volumes(
 				r, node_id_of(ino) == F_REP_VOLUMES_JSON, out);
 		break;
+	case F_REP_ARCHIVES:
+	case F_REP_ARCHIVES_JSON:
+		r = fs_repo();
+		if (r)
+			rc = archive_report(
+				r, node_id_of(ino) == F_REP_ARCHIVES_JSON, out);
+		break;
 	case F_REP_PULL:
 	case F_REP_PULL_JSON:
 		/* What ruv pull-list shows, never committed from here. */
@@ -902,6 +942,13 @@ int node_generate(fuse_ino_t ino, char **buf, size_t *len)
 			rc = pull_list_report(
 				r, node_id_of(ino) == F_REP_PULL_JSON, out,
 				NULL);
+		break;
+	case F_REP_LOGS:
+	case F_REP_LOGS_JSON:
+		r = fs_repo();
+		if (r)
+			rc = report_logs(r, node_id_of(ino) == F_REP_LOGS_JSON,
+					 out);
 		break;
 	default:
 		rc = -EINVAL;

@@ -43,11 +43,17 @@
 #include "fs_int.h"
 #include "group.h"
 #include "home.h"
+#include "pass.h"
 #include "location.h"
+#include "log.h"
+#include "mountopt.h"
 #include "pit.h"
 #include "pool.h"
+#include "sdnotify.h"
 #include "repo.h"
 #include "rtime.h"
+#include "jcl.h"
+#include "mountcheck.h"
 #include "volume.h"
 
 struct ruvfs fs;
@@ -290,10 +296,16 @@ static void reply_entry_or_err(fuse_req_t req, int rc, const struct node *n)
 }
 
 /* Library errors are kept for status: the errno alone says little. */
+/* The reason this thread's last library call gave, for the log line of
+ * the request (a lookup's message on the way is no reason). */
+static __thread char noted_why[512];
+
 static int noted(int rc, const char *what)
 {
-	if (rc < 0 && *ruv_lasterr())
+	if (rc < 0 && *ruv_lasterr()) {
 		ctl_note_error("%s: %s", what, ruv_lasterr());
+		snprintf(noted_why, sizeof(noted_why), "%s", ruv_lasterr());
+	}
 	return rc;
 }
 
@@ -440,6 +452,10 @@ static int open_copy(fuse_ino_t ino, struct handle *h)
 	/* The same lookup and checks as a restore, with no fallback: this
 	 * node is this one copy, and a wrong or damaged one answers EIO. */
 	rc = copy_open_reader(&ci, &h->vr);
+	/* The name exists (ls shows it): its volume not being here is a
+	 * storage failure, EIO, not ENOENT; status names the VOLSER. */
+	if (rc == -ENOENT)
+		rc = -EIO;
 	return noted(rc, h->what);
 }
 
@@ -454,8 +470,8 @@ static int open_volume(fuse_ino_t ino, struct handle *h)
 	rc = pool_volume_get(r, (int64_t)node_id_of(ino), &v);
 	if (rc < 0)
 		return rc;
-	h->fd = open(v.path, O_RDONLY | O_CLOEXEC);
-	return h->fd < 0 ? -errno : 0;
+	h->fd = volume_open_file(v.path, O_RDONLY); /* never a FIFO */
+	return h->fd < 0 ? h->fd : 0;
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -509,6 +525,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	} else if (type == T_VOLUME) {
 		h->kind = 'v';
 		rc = open_volume(ino, h);
+	} else if (type == T_LOGSEG) {
+		h->kind = 'v'; /* a file read as it is, like a volume */
+		rc = logtree_open(ino, &h->fd);
 	} else {
 		rc = -EISDIR;
 	}
@@ -557,6 +576,10 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		ruv_clearerr();
 		n = volume_reader_pread(h->vr, buf, size, (uint64_t)off);
 		noted((int)(n < 0 ? n : 0), h->what);
+		if (n < 0)
+			fslog(LOG_ERR, "read of copy %s: %s%s%s", h->what,
+			      strerror((int)-n), *ruv_lasterr() ? ": " : "",
+			      ruv_lasterr());
 		pthread_mutex_unlock(&h->lock);
 	} else {
 		n = pread(h->fd, buf, size, off);
@@ -570,13 +593,57 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	free(buf);
 }
 
+/* A pit write refused at write time: in status as a failed pit
+ * command, with why; returns rc. */
+static int pit_refused_now(int rc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int pit_refused_now(int rc, const char *fmt, ...)
+{
+	char msg[512];
+	size_t n;
+	va_list ap;
+
+	n = (size_t)snprintf(msg, sizeof(msg), "ruvfs: pit: ");
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - n - 1, fmt, ap);
+	va_end(ap);
+	n = strlen(msg);
+	msg[n] = '\n';
+	msg[n + 1] = '\0';
+	ctl_record("pit (written to it)", -rc, msg);
+	return rc;
+}
+
+/*
+ * Whether the first line of a pit write can open a RECON listing, and so
+ * is not checked as a time: it names the listing (LIST.RECON, LISTING OF
+ * RECON, the DBRC page title DATA BASE RECOVERY CONTROL), is blank, starts
+ * with a form feed (SYSOUT page eject), or is longer than any time (a
+ * SYSOUT job log heading).  Anything else is meant as a time.
+ */
+static int pit_listing_start(const char *l, size_t len)
+{
+	size_t i;
+
+	if (len >= 64 || (len && l[0] == '\f'))
+		return 1;
+	if (memmem(l, len, "LIST.RECON", 10) ||
+	    memmem(l, len, "LISTING OF RECON", 16) ||
+	    memmem(l, len, "DATA BASE RECOVERY CONTROL", 26))
+		return 1;
+	for (i = 0; i < len; i++)
+		if (!strchr(" \t\f", l[i]))
+			return 0;
+	return 1;
+}
+
 /*
  * The write that completes the first line of what is written to pit: a
- * line that is meant as a time (it starts with a digit or a sign, and is
- * short; a RECON listing starts with its title) is checked now, so a bad
- * time fails the write itself and the shell says so (bash ignores errors
- * of the close).  A good time is set at the close, as a listing is.
- * old: bytes before this write; size: bytes of this write.
+ * line that is not the start of a RECON listing (pit_listing_start) is
+ * checked now as a time, so a bad time fails the write itself and the
+ * shell says so (bash ignores errors of the close).  A good time is set
+ * at the close, as a listing is.  old: bytes before this write; size:
+ * bytes of this write.
  */
 static int pit_first_line(struct handle *h, size_t old, size_t size)
 {
@@ -594,15 +661,18 @@ static int pit_first_line(struct handle *h, size_t old, size_t size)
 	len = (size_t)(nl - h->buf);
 	if (len && h->buf[len - 1] == '\r')
 		len--;
-	if (!len || len >= sizeof(line) || !strchr("0123456789+-", h->buf[0]))
+	if (pit_listing_start(h->buf, len))
 		return 0;
 	memcpy(line, h->buf, len);
 	line[len] = '\0';
 	ruv_clearerr();
 	rc = rtime_parse(line, &us);
 	if (rc < 0)
-		ctl_note_error("pit: %s",
-			       *ruv_lasterr() ? ruv_lasterr() : "bad time");
+		pit_refused_now(rc,
+				"pit:1: not a time (%s), nor the first line "
+				"of a RECON listing (not a RECON listing: "
+				"no LIST.RECON heading)",
+				*ruv_lasterr() ? ruv_lasterr() : "bad time");
 	return rc;
 }
 
@@ -636,7 +706,13 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data,
 		}
 		memcpy(nb + h->len, data, size);
 		h->buf = nb;
-		rc = pit_first_line(h, h->len, size);
+		rc = 0;
+		if (memchr(data, '\0', size))
+			/* A time would be cut at it and the rest ignored. */
+			rc = pit_refused_now(-EINVAL, "a NUL byte in what is "
+						      "written to pit");
+		if (rc == 0)
+			rc = pit_first_line(h, h->len, size);
 		h->len += size;
 		h->buf[h->len] = '\0';
 		if (rc < 0) {
@@ -922,6 +998,19 @@ static int do_rename(fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 	return -EPERM;
 }
 
+/* The operator's log line of a refused mv: both paths, errno, reason. */
+static void log_refused_mv(fuse_ino_t parent, const char *name,
+			   fuse_ino_t newparent, const char *newname, int rc)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	const char *why = noted_why;
+
+	fslog_dir_path(parent, from, sizeof(from));
+	fslog_dir_path(newparent, to, sizeof(to));
+	fslog(LOG_ERR, "mv %s/%s %s/%s: %s%s%s", from, name, to, newname,
+	      strerror(-rc), *why ? ": " : "", why);
+}
+
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      fuse_ino_t newparent, const char *newname,
 		      unsigned int flags)
@@ -929,6 +1018,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	int rc;
 
 	ruv_clearerr();
+	noted_why[0] = '\0';
 	if (parent == node_ino(T_FIXED, F_JCL) &&
 	    newparent == node_ino(T_FIXED, F_JCL)) {
 		/* An ordinary directory: the kernel's errno as it comes. */
@@ -947,6 +1037,8 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	/* mv must never hear EXDEV (it would copy) nor EINVAL. */
 	if (rc == -EXDEV || rc == -EINVAL)
 		rc = -EPERM;
+	if (rc < 0)
+		log_refused_mv(parent, name, newparent, newname, rc);
 	inval_submit(0);
 	fuse_reply_err(req, -rc);
 }
@@ -985,6 +1077,15 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fuse_reply_create(req, &e, fi);
 }
 
+/* A library entry the PIT did not reach, in status (as ruv pit set warns). */
+static void pit_ignored(const char *name, const char *why, void *arg)
+{
+	fprintf(arg,
+		"ruvfs: pit: warning: jcl/%s is ignored, the PIT is not "
+		"written there: %s\n",
+		name, why);
+}
+
 /* The outcome of a pit write in status, as a command's: the changes and
  * the PIT, or why it was refused. */
 static void record_pit(const struct pit_request *req, int rc,
@@ -1004,6 +1105,7 @@ static void record_pit(const struct pit_request *req, int rc,
 				done->changes[i].old_value,
 				done->changes[i].new_value);
 		pit_write_text(&done->pit, 0, m);
+		jcl_ignored(fs.home, pit_ignored, m);
 	}
 	if (m)
 		fclose(m);
@@ -1108,6 +1210,12 @@ static int copy_xattrs(fuse_ino_t ino, char *buf, size_t size, const char *want,
 	size_t alen = 0;
 	int rc;
 
+	if (node_type_of(ino) == T_LOGSEG) {
+		rc = logtree_xattrs(ino, &all, &alen);
+		if (rc < 0)
+			return rc;
+		goto pick;
+	}
 	if (!r)
 		return -ENOENT;
 	rc = copy_get(r, (int64_t)node_id_of(ino), &ci);
@@ -1134,6 +1242,7 @@ static int copy_xattrs(fuse_ino_t ino, char *buf, size_t size, const char *want,
 		(unsigned long long)ci.stored, 0);
 	fprintf(out, "user.ruv.changed%c%s%c", 0, ci.changed ? "yes" : "no", 0);
 	fclose(out);
+pick:
 	rc = -ENODATA;
 	*len = 0;
 	for (p = all; p < all + alen;) {
@@ -1175,7 +1284,7 @@ static void xattr_reply(fuse_req_t req, fuse_ino_t ino, const char *want,
 	}
 	/* Only copies have attributes, all user.ruv.*: answer the rest
 	 * without a query. */
-	if (node_type_of(ino) != T_COPY ||
+	if ((node_type_of(ino) != T_COPY && node_type_of(ino) != T_LOGSEG) ||
 	    (want && strncmp(want, "user.ruv.", 9))) {
 		if (want)
 			fuse_reply_err(req, ENODATA);
@@ -1424,16 +1533,26 @@ static const char usage[] =
 	"                  ruvfs, or on PATH)\n"
 	"  -o config=FILE, --config FILE\n"
 	"                  the configuration (default: $RUV_CONFIG, then\n"
-	"                  HOME/ruv.ini, then /etc/ruv/ruv.ini), also for\n"
-	"                  ctl lines; read again on SIGHUP\n"
-	"  -o timeout=SEC  kernel cache of names and attributes (default 1)\n"
+	"                  HOME/ruv.ini, then " RUV_SYSCONFDIR
+	"/ruv/ruv.ini),\n"
+	"                  also for ctl lines; read again on SIGHUP\n"
+	"  -o timeout=SEC  kernel cache of names and attributes, 0-3600\n"
+	"                  (default 1)\n"
+	"  -o nonempty     mount over a directory that is not empty\n"
 	"  -o noxattr      no user.ruv.* attributes: ls -l asks every file\n"
 	"                  for two attributes, this spares those round trips\n"
+	"  -o data=DIR     serve DIR instead (MOUNTPOINT may be DIR itself:\n"
+	"                  nonempty is implied)\n"
+	"  -o journal=STREAM  with data=: journal every change to a file\n"
+	"                  registered under DIR to the log stream STREAM\n"
 	"Other -o options go to FUSE (see mount.fuse3(8)).  Unmount with\n"
 	"fusermount3 -u MOUNTPOINT.\n";
 
 struct opts {
 	int noxattr;
+	int nonempty;
+	char *data;
+	char *journal;
 	char *home;
 	char *ruv;
 	char *config;
@@ -1449,6 +1568,9 @@ static const struct fuse_opt opt_spec[] = {
 	{ "--config %s", offsetof(struct opts, config), 0 },
 	{ "timeout=%s", offsetof(struct opts, timeout), 0 },
 	{ "noxattr", offsetof(struct opts, noxattr), 1 },
+	{ "nonempty", offsetof(struct opts, nonempty), 1 },
+	{ "data=%s", offsetof(struct opts, data), 0 },
+	{ "journal=%s", offsetof(struct opts, journal), 0 },
 	FUSE_OPT_END
 };
 
@@ -1493,6 +1615,42 @@ static void find_ruv(const char *given)
 	snprintf(fs.ruv, sizeof(fs.ruv), "/usr/bin/ruv");
 	if (access(fs.ruv, X_OK) < 0)
 		snprintf(fs.ruv, sizeof(fs.ruv), "/usr/local/bin/ruv");
+}
+
+/* -o timeout= and the mount point, before anything is set up: < 0 after
+ * the message, *ret the exit status (2 usage, 1 refused). */
+static int check_mount_args(const struct opts *o, const char *mountpoint,
+			    int *ret)
+{
+	char what[PATH_MAX];
+	int rc;
+
+	if (mountopt_timeout(o->timeout, &fs.timeout) < 0) {
+		fprintf(stderr,
+			"ruvfs: -o timeout='%s': not a number of seconds from "
+			"0 to 3600\nsee 'ruvfs --help'\n",
+			o->timeout);
+		*ret = 2;
+		return -EINVAL;
+	}
+	/* data=DIR is meant to go over DIR itself, which has files. */
+	rc = mountopt_check_mountpoint(mountpoint, o->nonempty || o->data, what,
+				       sizeof(what));
+	if (rc == -EBUSY)
+		fprintf(stderr,
+			"ruvfs: mount point '%s' already holds a ruvfs mount"
+			" (%s)\n",
+			mountpoint, what);
+	else if (rc == -ENOTEMPTY)
+		fprintf(stderr,
+			"ruvfs: mount point '%s' is not empty (-o nonempty "
+			"mounts over it)\n",
+			mountpoint);
+	else if (rc < 0)
+		fprintf(stderr, "ruvfs: mount point '%s': %s\n", mountpoint,
+			strerror(-rc));
+	*ret = 1;
+	return rc;
 }
 
 /*
@@ -1614,6 +1772,7 @@ int main(int argc, char **argv)
 	struct fuse_cmdline_opts cl = { 0 };
 	struct fuse_loop_config *lc = NULL;
 	struct fuse_session *se = NULL;
+	const struct fuse_lowlevel_ops *mops = &ops;
 	struct env *env = NULL;
 	struct opts o = { 0 };
 	char fsname[PATH_MAX + 80];
@@ -1643,6 +1802,10 @@ int main(int argc, char **argv)
 			errno ? strerror(errno) : "not a directory");
 		goto out;
 	}
+	if (o.journal && !o.data) {
+		fprintf(stderr, "ruvfs: journal= needs data=DIR\n");
+		goto out_usage;
+	}
 	/* The environment as ruv opens it; a bad configuration is refused
 	 * before anything is mounted. */
 	fs.foreground = 1; /* messages to stderr until daemonized */
@@ -1650,9 +1813,10 @@ int main(int argc, char **argv)
 	    env_install(env, 0) < 0)
 		goto out;
 	find_ruv(o.ruv);
-	fs.timeout = o.timeout ? atof(o.timeout) : 1.0;
-	if (fs.timeout < 0 || fs.timeout > 3600)
-		fs.timeout = 1.0;
+	if (mount_check(cl.mountpoint, o.ruv, fs.ruv) < 0)
+		goto out;
+	if (check_mount_args(&o, cl.mountpoint, &ret) < 0)
+		goto out;
 	fs.mount_us = rtime_now();
 	fs.uid = getuid();
 	fs.gid = getgid();
@@ -1675,7 +1839,12 @@ int main(int argc, char **argv)
 		    (int)sizeof(fsname) ||
 	    fuse_opt_add_arg(&args, fsname) < 0)
 		goto out;
-	se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
+	if (o.data) {
+		if (pass_setup(fs.home, o.journal, o.data) < 0)
+			goto out;
+		mops = &pass_ops;
+	}
+	se = fuse_session_new(&args, mops, sizeof(*mops), NULL);
 	if (!se)
 		goto out;
 	if (fuse_set_signal_handlers(se) != 0)
@@ -1694,8 +1863,11 @@ int main(int argc, char **argv)
 	 * after fuse_daemonize, whose fork keeps no threads. */
 	if (reload_start() < 0)
 		fs_log("no reload thread: SIGHUP ends the session");
+	ret = sdnotify("READY=1");
+	if (ret < 0)
+		fs_log("cannot tell the service manager: %s", strerror(-ret));
 	/* After fuse_daemonize: its fork keeps no threads. */
-	if (inval_start(se) < 0)
+	if (!o.data && inval_start(se) < 0)
 		fs_log("no cache invalidation thread: changes show within "
 		       "the timeout");
 	if (cl.singlethread) {
@@ -1711,7 +1883,8 @@ int main(int argc, char **argv)
 		ret = fuse_session_loop_mt(se, lc);
 		fuse_loop_cfg_destroy(lc);
 	}
-	ret = ret != 0;
+	ret = mountopt_exit_status(ret);
+	sdnotify("STOPPING=1");
 	/* Unmounted first: a notification still under way then fails at
 	 * once rather than wait for a request nobody will answer. */
 	reload_stop();
@@ -1723,6 +1896,10 @@ out_signals:
 out_session:
 	fuse_session_destroy(se);
 out:
+	if (o.data)
+		pass_shutdown();
+	free(o.data);
+	free(o.journal);
 	env_uninstall();
 	free(cl.mountpoint);
 	free(o.home);

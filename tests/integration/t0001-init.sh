@@ -7,7 +7,7 @@ for d in pools/local pools/offsite jcl logs; do
 	check "init made $d" test -d "$RUV_HOME/$d"
 done
 check "repository exists" test -f "$RUV_HOME/repository.db"
-check_eq "schema version" 3 \
+check_eq "schema version" 4 \
 	"$(sqlite3 "$RUV_HOME/repository.db" 'PRAGMA user_version')"
 check_eq "journal mode" wal \
 	"$(sqlite3 "$RUV_HOME/repository.db" 'PRAGMA journal_mode')"

@@ -14,7 +14,7 @@ chmod 640 "$T/data/a.dat"
 mount_ruvfs
 M="$T/mnt"
 
-check_eq "the root" "README backups ctl files groups jcl jcl-backups locations pit reports repository shipments status volumes" \
+check_eq "the root" "README archives backups ctl files groups jcl jcl-backups locations logs pit reports repository shipments status volumes" \
 	"$(ls "$M" | tr '\n' ' ' | sed 's/ $//')"
 check "README says what the tree is" grep -q "ctl" "$M/README"
 check_eq "files/ are symlinks to the paths" "$T/data/a.dat" "$(readlink "$M/files/PAY.A")"

@@ -72,12 +72,14 @@ print(w(b"location define RawThree\n"))
 print(w(b"frobnicate\nlocation define RawFour\n"))
 os.close(fd)
 PY
-check_eq "write: short count, then the errno twice, then a new write runs, a first line fails" "23 EINVAL EINVAL 25 EINVAL" "$(python3 "$T/raw.py" "$M/ctl" | tr '\n' ' ' | sed 's/ $//')"
-check_eq "write: the lines that ran" "RawOne RawThree" "$(sql "SELECT group_concat(name, ' ') FROM location WHERE name LIKE 'Raw%'")"
-check_eq "write: the bad line ran once in each, not when re-sent" 4 "$(failures frobnicate)"
+check_eq "write: short count, then the errno twice, then nothing more runs on the file" "23 EINVAL EINVAL ECANCELED ECANCELED" "$(python3 "$T/raw.py" "$M/ctl" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "write: the lines that ran" "RawOne" "$(sql "SELECT group_concat(name, ' ') FROM location WHERE name LIKE 'Raw%'")"
+check_eq "write: the bad line ran once, not when re-sent; the canceled one is recorded" 4 "$(failures frobnicate)"
+check_eq "write: two canceled writes in status" 2 "$(grep -c "ruvfs: ctl: not run: an earlier line on this open file failed" "$M/status")"
 
 # A failed line answers from memory for the writer's re-send and its
-# close-time retry only: a script that retries later gets it run.
+# close-time retry only; after that the file is spent (ECANCELED): a
+# script that means to retry opens ctl again.
 python3 -c '
 import os, subprocess, sys
 fd = os.open(sys.argv[1], os.O_WRONLY)
@@ -93,8 +95,10 @@ for i in range(4):
         subprocess.run([sys.argv[2], "file", "register", "PAY.NOPE", sys.argv[3]], check=True, stdout=subprocess.DEVNULL)
 os.close(fd)
 print(" ".join(out))' "$M/ctl" "$RUV" "$T/data/c.dat" >"$T/retry.out" 2>&1
-check_eq "two re-sends answered from memory, the third runs" "No such file or directory No such file or directory No such file or directory 28" "$(cat "$T/retry.out")"
-check_eq "the group exists, made by the last" "PAY.NOPE" "$("$RUV" group list LATER)"
+check_eq "two re-sends answered from memory, then canceled" "No such file or directory No such file or directory No such file or directory Operation canceled" "$(cat "$T/retry.out")"
+check_fail "the group does not exist" 1 "does not exist" "$RUV" group list LATER
+check "a new open runs it" sh -c "echo 'group define LATER PAY.NOPE' > '$M/ctl'"
+check_eq "the group exists, made by it" "PAY.NOPE" "$("$RUV" group list LATER)"
 
 # An unterminated last line runs at the last close (the release, which
 # the kernel sends after close(2) returns: waited for, with a deadline).

@@ -24,7 +24,7 @@ M="$T/mnt"
 # text and the leading "time" of the JSON are the moment of generation,
 # so the CLI and the tree (asked a moment apart) can never agree on them;
 # everything else must be the same bytes.
-check_eq "reports/ lists the pull list" "backups.json backups.txt pull-list.json pull-list.txt volumes.json volumes.txt" "$(ls "$M/reports" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "reports/ lists the pull list" "archives.json archives.txt backups.json backups.txt logs.json logs.txt pull-list.json pull-list.txt volumes.json volumes.txt" "$(ls "$M/reports" | tr '\n' ' ' | sed 's/ $//')"
 "$RUV" pull-list >"$T/pl.cli"
 cat "$M/reports/pull-list.txt" >"$T/pl.fs"
 check_eq "pull-list.txt: line 1 is the header with a time" "ok ok" "$(for f in "$T/pl.cli" "$T/pl.fs"; do head -n 1 "$f" | grep -Eq '^PULL LIST [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z: the copies in Staging, by volume$' && echo ok; done | tr '\n' ' ' | sed 's/ $//')"

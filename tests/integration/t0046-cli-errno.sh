@@ -52,7 +52,7 @@ check_fail "it is gone too" 1 "does not exist" "$RUV" group list EMPTY
 # A bad --time is a usage error: exit 2, EINVAL through ctl.
 check_fail "restore --time bad" 2 "^ruv: --time: time '2026-02-30T00:00:00Z': day 30 out of range" "$RUV" restore PAY.A --time 2026-02-30T00:00:00Z
 check_fail "jcl restore --time bad" 2 "^ruv: --time: " "$RUV" jcl restore --time 2026-13-01T00:00:00Z
-check_fail "ruvreprs --time bad" 2 "^ruv: --time: " "$RUVREPRS" --time yesterday
+check_fail "ruvreprs --time bad" 2 "^ruvreprs: --time: " "$RUVREPRS" --time yesterday
 check_eq "ctl: restore --time bad is EINVAL" "Invalid argument" "$(ctl 'restore PAY.A --time 2026-02-30T00:00:00Z')"
 
 # volume seal: every VOLSER open before any is sealed.

@@ -44,10 +44,10 @@ check_fail "restore of copy 2 says MISSING" 1 "copy 2 of 'A.DAT': volume O00001 
 
 # Schema 1: absolute paths, no identity column.  Opening migrates it.
 DB="$T/moved/repository.db"
-sqlite3 "$DB" "UPDATE volume SET path = '$T/moved/' || (SELECT directory FROM pool WHERE pool.id = volume.pool_id) || '/' || path; ALTER TABLE volume DROP COLUMN ident; DROP INDEX file_stream; ALTER TABLE file DROP COLUMN stream_id; PRAGMA user_version = 1;" || exit 99
+sqlite3 "$DB" "UPDATE volume SET path = '$T/moved/' || (SELECT directory FROM pool WHERE pool.id = volume.pool_id) || '/' || path; ALTER TABLE volume DROP COLUMN ident; DROP INDEX file_stream; ALTER TABLE file DROP COLUMN stream_id; DROP TABLE backup_stream; PRAGMA user_version = 1;" || exit 99
 check_eq "set up as schema 1" "1 0" "$(sqlite3 "$DB" "PRAGMA user_version; SELECT count(*) FROM volume WHERE path NOT LIKE '/%';" | tr '\n' ' ' | sed 's/ $//')"
 check "ruv opens and migrates it" "$RUV" file list
-check_eq "schema 3, every path relative" "3 0" "$(sqlite3 "$DB" "PRAGMA user_version; SELECT count(*) FROM volume WHERE path LIKE '%/%';" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "schema 4, every path relative" "4 0" "$(sqlite3 "$DB" "PRAGMA user_version; SELECT count(*) FROM volume WHERE path LIKE '%/%';" | tr '\n' ' ' | sed 's/ $//')"
 check_eq "no identities: they were not known" 0 "$(sqlite3 "$DB" "SELECT count(*) FROM volume WHERE ident IS NOT NULL")"
 check "verify --all after the migration" "$RUV" verify --all
 check "restore after the migration" "$RUV" restore A.DAT --to "$T/a.mig"

@@ -62,6 +62,7 @@ static void test_every_key(void **state)
 				   "[backup]\ncopies = 3\ncopy3 = tape\n"
 				   "chunk_size = 256K\n"
 				   "[log]\nsegment_size = 1M\n"
+				   "keep_archived = 12h\n"
 				   "[pool tape]\ndirectory = /mnt/tape\n"
 				   "prefix = t9\ncapacity = 10G\n"
 				   "location = Vault\n",
@@ -73,6 +74,7 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg.copy_pool[2], "tape");
 	assert_int_equal(cfg.chunk_size, 256 << 10);
 	assert_int_equal(cfg.log_segment_size, 1 << 20);
+	assert_int_equal(cfg.log_keep_archived_us, 12LL * 3600 * 1000000);
 	p = config_pool(&cfg, "tape");
 	assert_non_null(p);
 	assert_string_equal(p->directory, "/mnt/tape");
@@ -114,6 +116,10 @@ static void test_refusals_name_the_line(void **state)
 	refused("[log]\nsegment_size = 4K\n", "bad.ini:2: segment_size");
 	refused("[log]\nsegment_size = 2G\n", "bad.ini:2: segment_size");
 	refused("[log]\nsize = 1M\n", "unknown key 'size' in [log]");
+	refused("[log]\nkeep_archived = 7w\n", "bad.ini:2: keep_archived");
+	refused("[log]\nkeep_archived = -1d\n", "bad.ini:2: keep_archived");
+	refused("[log]\nkeep_archived = 36501d\n", "bad.ini:2: keep_archived");
+	refused("[log]\nkeep_archived = 7dd\n", "bad.ini:2: keep_archived");
 	refused("[pool local]\ncapacity = 1K\n", "capacity");
 	refused("[pool local]\ncapacity = 12Q\n", "capacity");
 	refused("[pool local]\nprefix = ABCD\n", "prefix");

@@ -106,8 +106,8 @@ static void test_flush_runs_last_line_once(void **state)
 /*
  * A later line fails: the write is short (through the last line that
  * ran), the lines after it do not run, and a buffered writer's re-send
- * of the rest answers the errno twice without running; the third time
- * runs it.
+ * of the rest answers the errno twice without running; after that the
+ * file is spent: ECANCELED, nothing runs.
  */
 static void test_short_write_and_resends(void **state)
 {
@@ -120,14 +120,10 @@ static void test_short_write_and_resends(void **state)
 	assert_int_equal(wr(cb, &rn, "b\nc\n"), -EBUSY);
 	assert_int_equal(wr(cb, &rn, "b\nc\n"), -EBUSY);
 	assert_int_equal(rn.nran, 2);
-	rn.fail = NULL; /* the cause went away; the writer means it */
-	assert_int_equal(wr(cb, &rn, "b\nc\n"), 4);
-	assert_int_equal(rn.nran, 4);
-	assert_string_equal(rn.ran[2], "b");
-	assert_string_equal(rn.ran[3], "c");
-	/* And it is forgotten: the same bytes run again. */
-	assert_int_equal(wr(cb, &rn, "b\n"), 2);
-	assert_int_equal(rn.nran, 5);
+	rn.fail = NULL;
+	assert_int_equal(wr(cb, &rn, "b\nc\n"), -ECANCELED);
+	assert_int_equal(wr(cb, &rn, "b\n"), -ECANCELED);
+	assert_int_equal(rn.nran, 2);
 }
 
 /* stdio: fputs, then fflush fails, then fclose flushes again. */
@@ -143,41 +139,102 @@ static void test_buffered_writer_runs_once(void **state)
 	assert_false(ctlbuf_pending(cb));
 }
 
-/* A line that fails again when meant is remembered afresh: its next
- * re-sends are answered again, twice. */
-static void test_refailure_remembered_afresh(void **state)
+/* bash printf writes each line on its own: after a failed line, the
+ * next lines do not run (ECANCELED, the reason kept), until a new open. */
+static void test_lines_after_failure_canceled(void **state)
 {
-	struct ctlbuf *cb = *state;
-	struct runner rn = { .fail = "x", .err = EAGAIN };
-	int i;
+	struct ctlbuf *cb = *state, *fresh;
+	struct runner rn = { .fail = "frobnicate", .err = EINVAL };
+	const char *line = NULL;
 
-	for (i = 0; i < 3; i++)
-		assert_int_equal(wr(cb, &rn, "x\n"), -EAGAIN);
+	assert_int_equal(wr(cb, &rn, "frobnicate\n"), -EINVAL);
+	assert_null(ctlbuf_refusal(cb, &line)); /* the runner's failure */
+	assert_int_equal(wr(cb, &rn, "location define L\n"), -ECANCELED);
+	assert_non_null(ctlbuf_refusal(cb, &line));
+	assert_string_equal(line, "location define L");
+	assert_int_equal(wr(cb, &rn, "x"), -ECANCELED);
+	assert_false(ctlbuf_pending(cb));
+	assert_int_equal(ctlbuf_flush(cb, run, &rn), 0);
 	assert_int_equal(rn.nran, 1);
-	assert_int_equal(wr(cb, &rn, "x\n"), -EAGAIN); /* meant: runs */
+	fresh = ctlbuf_new();
+	assert_non_null(fresh);
+	assert_int_equal(ctlbuf_write(fresh, "x\n", 2, run, &rn), 2);
 	assert_int_equal(rn.nran, 2);
-	assert_int_equal(wr(cb, &rn, "x\n"), -EAGAIN);
-	assert_int_equal(wr(cb, &rn, "x\n"), -EAGAIN);
-	assert_int_equal(rn.nran, 2);
+	ctlbuf_free(fresh);
 }
 
-/* Another write in between forgets the failure: the line runs again. */
-static void test_other_write_forgets(void **state)
+/* A write that differs from the failed line is not its re-send. */
+static void test_other_write_canceled(void **state)
 {
 	struct ctlbuf *cb = *state;
 	struct runner rn = { .fail = "x", .err = EIO };
 
 	assert_int_equal(wr(cb, &rn, "x\n"), -EIO);
-	assert_int_equal(wr(cb, &rn, "y\n"), 2);
-	assert_int_equal(wr(cb, &rn, "x\n"), -EIO);
-	assert_int_equal(rn.nran, 3);
+	assert_int_equal(wr(cb, &rn, "y\n"), -ECANCELED);
+	assert_int_equal(wr(cb, &rn, "x\n"), -ECANCELED);
+	assert_int_equal(wr(cb, &rn, "x"), -ECANCELED);
+	assert_int_equal(rn.nran, 1);
 	assert_string_equal(rn.ran[0], "x");
-	assert_string_equal(rn.ran[1], "y");
-	assert_string_equal(rn.ran[2], "x");
-	/* A shorter write is not the re-send either. */
-	assert_int_equal(wr(cb, &rn, "x"), 1);
-	assert_int_equal(rn.nran, 3);
-	assert_true(ctlbuf_pending(cb));
+	assert_false(ctlbuf_pending(cb));
+}
+
+/* A NUL would cut the line and run its first part: refused, nothing
+ * runs, with the reason and the line shown escaped. */
+static void test_nul_refused(void **state)
+{
+	struct ctlbuf *cb = *state;
+	struct runner rn = { 0 };
+	const char *line = NULL, *why;
+	static const char data[] = "toggle\0 --dry-run\n";
+
+	assert_int_equal(ctlbuf_write(cb, data, sizeof(data) - 1, run, &rn),
+			 -EINVAL);
+	assert_int_equal(rn.nran, 0);
+	why = ctlbuf_refusal(cb, &line);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "NUL"));
+	assert_string_equal(line, "toggle\\x00 --dry-run");
+}
+
+/* Other control characters too, but tab; a later line of the write:
+ * short, the earlier line ran. */
+static void test_control_refused_tab_kept(void **state)
+{
+	struct ctlbuf *cb = *state;
+	struct runner rn = { 0 };
+	const char *line = NULL;
+
+	assert_int_equal(wr(cb, &rn, "file\tlist\nfile \033[2Jlist\n"), 10);
+	assert_int_equal(rn.nran, 1);
+	assert_string_equal(rn.ran[0], "file\tlist");
+	assert_non_null(ctlbuf_refusal(cb, &line));
+	assert_string_equal(line, "file \\x1b[2Jlist");
+}
+
+/* One trailing CR goes (a DOS line end); a CR elsewhere is refused. */
+static void test_trailing_cr_stripped(void **state)
+{
+	struct ctlbuf *cb = *state;
+	struct runner rn = { 0 };
+
+	assert_int_equal(wr(cb, &rn, "file list\r\n"), 11);
+	assert_string_equal(rn.ran[0], "file list");
+	assert_int_equal(wr(cb, &rn, "file\r list\n"), -EINVAL);
+	assert_int_equal(rn.nran, 1);
+}
+
+/* The unterminated last line at close is checked the same way. */
+static void test_flush_checks_line(void **state)
+{
+	struct ctlbuf *cb = *state;
+	struct runner rn = { 0 };
+
+	assert_int_equal(ctlbuf_write(cb, "a\0b", 3, run, &rn), 3);
+	assert_int_equal(ctlbuf_flush(cb, run, &rn), -EINVAL);
+	assert_int_equal(rn.nran, 0);
+	assert_int_equal(wr(cb, &rn, "ok\r"), 3);
+	assert_int_equal(ctlbuf_flush(cb, run, &rn), 0);
+	assert_string_equal(rn.ran[0], "ok");
 }
 
 /* The failed line is remembered as this write had it: a partial line
@@ -200,6 +257,7 @@ static void test_line_too_long(void **state)
 	struct ctlbuf *cb = *state;
 	struct runner rn = { 0 };
 	char *big = malloc(CTLBUF_LINE_MAX + 10);
+	const char *line = NULL;
 
 	assert_non_null(big);
 	memset(big, 'a', CTLBUF_LINE_MAX + 9);
@@ -207,7 +265,18 @@ static void test_line_too_long(void **state)
 	assert_int_equal(wr(cb, &rn, big), -EINVAL);
 	assert_int_equal(rn.nran, 0);
 	assert_false(ctlbuf_pending(cb));
-	/* The longest line that fits still runs. */
+	assert_non_null(strstr(ctlbuf_refusal(cb, &line), "4095"));
+	assert_true(strlen(line) < 128);
+	/* The rest of it, in later writes, answers EINVAL too (what the
+	 * writer reports last); what follows its end is canceled. */
+	assert_int_equal(wr(cb, &rn, "aaaa"), -EINVAL);
+	assert_int_equal(wr(cb, &rn, "aa\nb\n"), -EINVAL);
+	assert_int_equal(wr(cb, &rn, "b\n"), -ECANCELED);
+	assert_int_equal(rn.nran, 0);
+	/* The longest line that fits still runs (on a new open). */
+	ctlbuf_free(cb);
+	cb = *state = ctlbuf_new();
+	assert_non_null(cb);
 	big[CTLBUF_LINE_MAX - 1] = '\n';
 	big[CTLBUF_LINE_MAX] = '\0';
 	assert_int_equal(wr(cb, &rn, "z\n"), 2);
@@ -238,7 +307,7 @@ static void test_split(void **state)
 	snprintf(s, sizeof(s), "a 'b");
 	assert_int_equal(ctlbuf_split(s, argv, 4), -EINVAL);
 	snprintf(s, sizeof(s), "a b c d e");
-	assert_int_equal(ctlbuf_split(s, argv, 4), -EINVAL);
+	assert_int_equal(ctlbuf_split(s, argv, 4), -E2BIG);
 }
 
 int main(void)
@@ -255,9 +324,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_buffered_writer_runs_once,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			test_refailure_remembered_afresh, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_other_write_forgets, setup,
+			test_lines_after_failure_canceled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nul_refused, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_control_refused_tab_kept,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trailing_cr_stripped,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flush_checks_line, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_other_write_canceled,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_drops_partial_line,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_line_too_long, setup,

@@ -207,6 +207,41 @@ static void refuse(const char *in, const char *msg)
 		fail_msg("'%s' does not say '%s'", ruv_lasterr(), msg);
 }
 
+/* Past the TOD wrap: the 10-byte forms take epoch byte 01; a member
+ * with an 8-byte TOD or a 6-byte LRSN is refused, naming member:line. */
+static void test_past_tod_wrap(void **state)
+{
+	static const char ok_in[] =
+		"  RECOVER GROUP(PAYROLL) STOP_TIME(20250410942173)\n"
+		"  CRESTART CREATE,SYSPITR=00E06DAFFC0142700000\n";
+	static const char ok_want[] =
+		"  RECOVER GROUP(PAYROLL) STOP_TIME(20500010000000)\n"
+		"  CRESTART CREATE,SYSPITR=010D12E63C6200000000\n";
+	int64_t us = rtime_from_civil(2050, 1, 1, 0, 0, 0, 0);
+	static const char *const bad[] = {
+		"x\n  RECOVER GROUP(HR) STOP_TIME(XE06DAFFC01427000)\n",
+		"x\n  RECOVER TOLOGPOINT X'E06DAFFC0142'\n",
+	};
+	struct pit_formats f;
+	struct seen s = { 0 };
+	char *out = NULL;
+	size_t len = 0, i;
+
+	(void)state;
+	rewrite_to(ok_in, us, 0, ok_want, 2);
+	pit_format(us, 0, 0, &f);
+	for (i = 0; i < 2; i++) {
+		ruv_clearerr();
+		assert_int_equal(jcl_rewrite("MYJOB", bad[i], strlen(bad[i]),
+					     &f, &out, &len, heard, &s),
+				 -EINVAL);
+		assert_null(out);
+		if (!strstr(ruv_lasterr(), "MYJOB:2: ") ||
+		    !strstr(ruv_lasterr(), "cannot express 2050-01-01"))
+			fail_msg("'%s'", ruv_lasterr());
+	}
+}
+
 static void test_bad_shapes(void **state)
 {
 	(void)state;
@@ -296,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_stop_time_forms),
 		cmocka_unit_test(test_other_bytes_kept),
 		cmocka_unit_test(test_pit_to_pit),
+		cmocka_unit_test(test_past_tod_wrap),
 		cmocka_unit_test(test_bad_shapes),
 		cmocka_unit_test(test_update_undo),
 	};

@@ -86,6 +86,38 @@ static void test_tod_vectors(void **state)
 	assert_string_equal(f.lrsn6, "E06DB015C10E");
 }
 
+/* The 8-byte TOD clock ends at 2^52 µs after 1900 (2042-09-17T23:53:47.
+ * 370496Z), earlier by the leap seconds: before it every form is written;
+ * from it on only the 10-byte LRSN, epoch byte 01, and the 8-byte TOD
+ * and 6-byte LRSN are empty (they would wrap to 1900). */
+static void test_tod_wrap(void **state)
+{
+	int64_t wrap = rtime_from_civil(2042, 9, 17, 23, 53, 47, 370496);
+	struct pit_formats f;
+
+	(void)state;
+	assert_int_equal(pit_tod_epoch(wrap - 1, 0), 0);
+	pit_format(wrap - 1, 0, 0, &f);
+	assert_string_equal(f.vsam_tod, "XFFFFFFFFFFFFF000");
+	assert_string_equal(f.lrsn6, "FFFFFFFFFFFF");
+	assert_string_equal(f.lrsn10, "00FFFFFFFFFFFFF00000");
+	assert_int_equal(pit_tod_epoch(wrap, 0), 1);
+	pit_format(wrap, 0, 0, &f);
+	assert_string_equal(f.vsam_tod, "");
+	assert_string_equal(f.lrsn6, "");
+	assert_string_equal(f.lrsn10, "01000000000000000000");
+	assert_string_equal(f.iso, "2042-09-17T23:53:47.370496Z");
+	/* 2050-01-01: one epoch on, not 1907. */
+	pit_format(rtime_from_civil(2050, 1, 1, 0, 0, 0, 0), 0, 0, &f);
+	assert_string_equal(f.lrsn10, "010D12E63C6200000000");
+	/* With the 27 leap seconds, the wrap comes 27 s earlier. */
+	pit_format(wrap - 27 * 1000000LL - 1, 0, 27, &f);
+	assert_string_equal(f.lrsn6, "FFFFFFFFFFFF");
+	pit_format(wrap - 27 * 1000000LL, 0, 27, &f);
+	assert_string_equal(f.lrsn6, "");
+	assert_string_equal(f.lrsn10, "01000000000000000000");
+}
+
 static const char head[] =
 	"IMS VERSION 15 RELEASE 1\n LIST.RECON\n"
 	"2025.041 09:47:10.233150 -05:00         LISTING OF RECON\n"
@@ -495,6 +527,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sample_listing),
 		cmocka_unit_test(test_tod_vectors),
+		cmocka_unit_test(test_tod_wrap),
 		cmocka_unit_test(test_all_closed_and_families),
 		cmocka_unit_test(test_zero_stop_dsn_entry),
 		cmocka_unit_test(test_stand_ins_any_order),
