@@ -23,8 +23,9 @@ done
 "$RUV" log define KILL --kind journal >/dev/null
 SD=$RUV_HOME/logs/KILL
 
+ROUNDS=${KILL_ROUNDS:-20} # scripts/soak-kill raises it
 landed=0 round=0 bad=0 prev_last=0
-while [ "$landed" -lt 20 ] && [ "$round" -lt 60 ]; do
+while [ "$landed" -lt "$ROUNDS" ] && [ "$round" -lt $((ROUNDS * 3)) ]; do
 	round=$((round + 1))
 	for f in a b c; do
 		sha "$D/$f.dat" >"$T/start.$f"
@@ -80,9 +81,10 @@ while [ "$landed" -lt 20 ] && [ "$round" -lt 60 ]; do
 	done
 	prev_last=$last
 done
+echo "# journal: $landed kills landed in $round rounds ($bad bad)"
 check_eq "no round broke a rule ($round rounds)" 0 "$bad"
-if [ "$landed" -ge 20 ]; then
-	ok "20 kills landed mid-workload"
+if [ "$landed" -ge "$ROUNDS" ]; then
+	ok "$ROUNDS kills landed mid-workload"
 else
 	not_ok "only $landed kills landed in $round rounds"
 fi

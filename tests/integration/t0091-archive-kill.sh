@@ -12,8 +12,8 @@
 make_home
 printf '[backup]\nchunk_size = 64K\n[log]\nsegment_size = 1M\n' >"$T/ruv.ini"
 export RUV_CONFIG="$T/ruv.ini"
-ROUNDS=20
-MAXROUNDS=100
+ROUNDS=${KILL_ROUNDS:-20} # scripts/soak-kill raises it
+MAXROUNDS=$((ROUNDS * 5))
 "$RUV" file register PAY.A "$T/data/a.dat" >/dev/null
 "$RUV" log define app >/dev/null
 n_units=0
@@ -70,7 +70,7 @@ while [ "$landed" -lt "$ROUNDS" ] && [ "$round" -lt "$MAXROUNDS" ]; do
 	p=$(consistent)
 	[ -z "$p" ] || bad="$bad round $round: $p"
 done
-echo "# $landed kills landed in $round rounds"
+echo "# archive: $landed kills landed in $round rounds"
 check_eq "at least $ROUNDS kills landed" 1 "$([ "$landed" -ge "$ROUNDS" ] && echo 1)"
 check_eq "consistent after every kill" "" "$bad"
 # What a run killed between naming a temporary file and unlinking it
