@@ -51,12 +51,39 @@ struct found {
 	int sound;	   /* 0: damaged, kept to name it */
 };
 
+/* A volume file the search read (any data set on it). */
+struct walked {
+	char path[PATH_MAX];
+	char volser[7];
+};
+
 struct search {
 	struct found *c;
 	unsigned n, cap;
 	int64_t at_us;
 	unsigned files, damaged;
+	struct walked *w; /* each volume file read, once */
+	unsigned nw, capw;
 };
+
+static int note_walked(struct search *s, const char *path, const char *volser)
+{
+	struct walked *nw;
+
+	if (s->nw && !strcmp(s->w[s->nw - 1].path, path))
+		return 0; /* the data sets of one file come together */
+	if (s->nw == s->capw) {
+		s->capw = s->capw ? 2 * s->capw : 8;
+		nw = realloc(s->w, s->capw * sizeof(*nw));
+		if (!nw)
+			return -ENOMEM;
+		s->w = nw;
+	}
+	nw = &s->w[s->nw++];
+	snprintf(nw->path, sizeof(nw->path), "%s", path);
+	snprintf(nw->volser, sizeof(nw->volser), "%s", volser);
+	return 0;
+}
 
 static int seen_ds(const char *path, const struct volume_label *label,
 		   const struct volume_dataset_info *di, void *arg)
@@ -64,6 +91,8 @@ static int seen_ds(const char *path, const struct volume_label *label,
 	struct search *s = arg;
 	struct found *nc;
 
+	if (note_walked(s, path, label->volser) < 0)
+		return -ENOMEM;
 	if (di->kind != VOLUME_KIND_REPOSITORY)
 		return 0;
 	if (di->state != VOLUME_DS_COMPLETE) {
@@ -139,8 +168,27 @@ static int is_volume(const char *path, const char *volser, const char *ident)
 	return !strcmp(l.volser, volser) && (!*ident || !strcmp(have, ident));
 }
 
-static int ship_staging(const char *home, const char *db,
-			struct reprs_result *out)
+/*
+ * A volume not catalogued nor on the search path, but read by this
+ * restore (a --from file or directory: the volumes that arrived with the
+ * repository backup) is catalogued, so it is here for the restores that
+ * follow, and counted so.  0, or -ENOENT when the search read no file
+ * that is this volume.
+ */
+static int catalog_walked(const char *home, const struct search *s,
+			  const char *volser, const char *ident)
+{
+	unsigned i;
+
+	for (i = 0; i < s->nw; i++)
+		if (!strcmp(s->w[i].volser, volser) &&
+		    is_volume(s->w[i].path, volser, ident))
+			return volcat_add_file(home, volser, s->w[i].path);
+	return -ENOENT;
+}
+
+static int ship_staging(const char *home, const struct search *s,
+			const char *db, struct reprs_result *out)
 {
 	struct repo *r = NULL;
 	sqlite3_stmt *st = NULL;
@@ -182,8 +230,9 @@ static int ship_staging(const char *home, const char *db,
 		repo_column_text(st, 0, volser, sizeof(volser));
 		repo_column_text(st, 1, ident, sizeof(ident));
 		out->volumes++;
-		if (volcat_find(home, volser, path, sizeof(path)) == 0 &&
-		    is_volume(path, volser, ident))
+		if ((volcat_find(home, volser, path, sizeof(path)) == 0 &&
+		     is_volume(path, volser, ident)) ||
+		    catalog_walked(home, s, volser, ident) == 0)
 			out->here++;
 		else
 			fprintf(missing, "%s%s",
@@ -501,7 +550,7 @@ int reprs_restore(const char *home, const struct config *cfg, char *const *from,
 	out->seq = s.c[i].seq;
 	out->created_us = s.c[i].created_us;
 	out->size = s.c[i].size;
-	rc = ship_staging(home, tmp, out);
+	rc = ship_staging(home, &s, tmp, out);
 	if (rc < 0)
 		goto undo;
 	if (access(db, F_OK) == 0) {
@@ -522,5 +571,6 @@ undo:
 		rmdir(home);
 out:
 	free(s.c);
+	free(s.w);
 	return rc;
 }

@@ -247,6 +247,31 @@ int volcat_add_dirs(const char *home, char *const *dirs, unsigned n,
 	return rc;
 }
 
+int volcat_add_file(const char *home, const char *volser, const char *path)
+{
+	char real[4096];
+	struct table t;
+	struct entry *e;
+	int rc;
+
+	if (!realpath(path, real))
+		return ruv_fail(-errno, "'%s': %s", path, strerror(errno));
+	rc = load(home, &t);
+	if (rc < 0)
+		return rc;
+	e = table_find(&t, volser);
+	if (e && strcmp(e->path, real))
+		rc = ruv_fail(-EEXIST,
+			      "two files claim VOLSER %s: '%s' and '%s'",
+			      volser, e->path, real);
+	else if (!e)
+		rc = table_add(&t, volser, real);
+	if (rc == 0 && !e)
+		rc = save(home, &t);
+	table_free(&t);
+	return rc;
+}
+
 int volcat_list(const char *home,
 		int (*cb)(const char *volser, const char *path, void *),
 		void *arg)

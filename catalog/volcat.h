@@ -24,6 +24,13 @@ int volcat_add_dirs(const char *home, char *const *dirs, unsigned n,
 		    void (*cb)(const char *volser, const char *path, void *),
 		    void *arg);
 
+/*
+ * Catalogue one file, path, as volume volser (the caller has read its
+ * label).  Nothing to do when volser is catalogued at path already;
+ * -EEXIST (message) when the catalogue has volser at another path.
+ */
+int volcat_add_file(const char *home, const char *volser, const char *path);
+
 /* Each catalogued VOLSER and path, by VOLSER. */
 int volcat_list(const char *home,
 		int (*cb)(const char *volser, const char *path, void *),

@@ -175,4 +175,18 @@ check "and nothing was made" test ! -e "$RUV_HOME"
 t1=$(sed -n 's/.*--time \([^ ]*\) takes the older one.*/\1/p' "$T/r4.err")
 check "ruvreprs --time (as told) takes the older one" "$RUVREPRS" --from "$T/transport4" --time "$t1"
 check "it is the day-1 one" grep -q "from volume ${repo1% *}, data set ${repo1#* } " "$T/out"
+
+# A remote site that catalogues nothing: ruvreprs --from the transport
+# reads the volumes there, so they are here (and catalogued, for the
+# restores that follow), never "0 of N volumes here".
+export RUV_HOME="$T/remote5"
+check "ruvreprs --from the transport, nothing catalogued" "$RUVREPRS" --from "$T/transport"
+keep r5
+here=$(sed -n 's/.*; \([0-9]*\) of their \([0-9]*\) volume.*/\1 \2/p' "$T/r5.out")
+check "every volume it read is counted here" test -n "$here" -a "${here% *}" = "${here#* }"
+check_eq "and none named missing" 0 "$(grep -c 'is not here' "$T/r5.err")"
+check "ruvtogl" "$RUVTOGL"
+for f in $FILES; do
+	check "restore $f from the volumes ruvreprs read" "$RUV" restore "$(dsn $f)" --to "$T/restored/5$f"
+done
 done_testing
