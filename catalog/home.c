@@ -206,7 +206,7 @@ static int build_home(const char *tmp, const char *final,
 	rc = repo_begin(r);
 	if (rc < 0)
 		goto out;
-	rc = pool_sync(r, cfg);
+	rc = pool_sync_init(r, cfg);
 	if (rc == 0)
 		rc = history_add(r, "init", final, 0,
 				 cfg->path[0] ? cfg->path

@@ -782,7 +782,42 @@ int pool_seal_volumes(struct repo *r, char *const *volsers, unsigned n,
 	return 0;
 }
 
+/* A location a pool names must be in the repository: a name the
+ * configuration got wrong would otherwise become a location of its own,
+ * and the copies written there would be in no location anyone toggles. */
+static int check_locations(struct repo *r, const struct config *cfg)
+{
+	int64_t id;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < cfg->npools; i++) {
+		rc = repo_one(r, "SELECT id FROM location WHERE name = ?",
+			      REPO_ARGS(REPO_TEXT(cfg->pools[i].location)),
+			      repo_row_int64, &id);
+		if (rc == -ENOENT)
+			return ruv_fail(-ENOENT,
+					"pool '%s': location '%s' is not "
+					"defined; define it with 'ruv location "
+					"define %s', or correct the pool's "
+					"location in the configuration",
+					cfg->pools[i].name,
+					cfg->pools[i].location,
+					cfg->pools[i].location);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int pool_sync(struct repo *r, const struct config *cfg)
+{
+	int rc = check_locations(r, cfg);
+
+	return rc < 0 ? rc : pool_sync_init(r, cfg);
+}
+
+int pool_sync_init(struct repo *r, const struct config *cfg)
 {
 	sqlite3_stmt *st = NULL;
 	unsigned i;

@@ -91,11 +91,17 @@ int pool_seal_volumes(struct repo *r, char *const *volsers, unsigned n,
 /*
  * Make the pool rows match the configuration's pools (added or updated by
  * name; a pool that left the configuration keeps its row, its volumes
- * still being catalogued).  A location a pool names is created, inactive,
- * if missing.  Within the caller's transaction if one is open.  Rows that
- * already match are not written.
+ * still being catalogued).  A location a pool names must exist: -ENOENT
+ * (message naming the pool, the location and `ruv location define`)
+ * otherwise, and nothing is written.  Within the caller's transaction if
+ * one is open.  Rows that already match are not written.
  */
 int pool_sync(struct repo *r, const struct config *cfg);
+
+/* The same for a home being made (ruv init): there the configuration is
+ * where locations come from, so a location a pool names is created,
+ * inactive, if missing. */
+int pool_sync_init(struct repo *r, const struct config *cfg);
 
 struct pool_info {
 	int64_t id;

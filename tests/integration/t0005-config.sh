@@ -55,4 +55,16 @@ check "etc/ruv.ini parses" "$RUV" --config "$SRCDIR/etc/ruv.ini" --home "$T/h2" 
 check_eq "etc/ruv.ini equals the built-in defaults" \
 	"$(sqlite3 "$T/h2/repository.db" 'SELECT * FROM pool')" \
 	"$(env -u RUV_CONFIG "$RUV" --home "$T/h3" init >/dev/null && sqlite3 "$T/h3/repository.db" 'SELECT * FROM pool')"
+
+# A typo in a pool's location, once the home exists, is refused naming
+# `ruv location define`; no location of that name appears.
+sed 's/^location = Vault$/location = Vualt/' "$RUV_HOME/ruv.ini" >"$T/typo.ini"
+check "register a file" "$RUV" file register A.DAT "$T/data/a.dat"
+dump_repo >"$T/dump.typo"
+check_fail "a pool's location that is not defined" 1 \
+	"pool 'tape': location 'Vualt' is not defined; define it with 'ruv location define Vualt'" \
+	"$RUV" --config "$T/typo.ini" backup A.DAT
+check_unchanged "the refused backup" "$T/dump.typo"
+check_eq "no location Vualt" 0 \
+	"$(sqlite3 "$RUV_HOME/repository.db" "SELECT count(*) FROM location WHERE name = 'Vualt'")"
 done_testing

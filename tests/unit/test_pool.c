@@ -489,6 +489,21 @@ static void test_pools_and_listing(void **state)
 	assert_int_equal(pool_sync(f->r, &cfg), -EEXIST);
 	assert_int_equal(pool_find(f->r, "local", &p), 0);
 	assert_string_equal(p.prefix, "L");
+	/* A location the repository does not know is a mistake, not a new
+	 * location: refused, naming the verb that defines one. */
+	snprintf(cfg.pools[0].prefix, sizeof(cfg.pools[0].prefix), "L");
+	snprintf(cfg.pools[0].location, sizeof(cfg.pools[0].location),
+		 "Lcoal");
+	assert_int_equal(pool_sync(f->r, &cfg), -ENOENT);
+	assert_non_null(strstr(ruv_lasterr(), "pool 'local': location "
+					      "'Lcoal' is not defined; "
+					      "define it with 'ruv location "
+					      "define Lcoal'"));
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM location"
+				    " WHERE name = 'Lcoal'"),
+			 0);
+	assert_int_equal(pool_find(f->r, "local", &p), 0);
+	assert_int_equal(p.capacity, 1U << 30);
 
 	acquire(f, "local", &a);
 	acquire(f, "offsite", &b);
