@@ -492,8 +492,7 @@ static void test_pools_and_listing(void **state)
 	/* A location the repository does not know is a mistake, not a new
 	 * location: refused, naming the verb that defines one. */
 	snprintf(cfg.pools[0].prefix, sizeof(cfg.pools[0].prefix), "L");
-	snprintf(cfg.pools[0].location, sizeof(cfg.pools[0].location),
-		 "Lcoal");
+	snprintf(cfg.pools[0].location, sizeof(cfg.pools[0].location), "Lcoal");
 	assert_int_equal(pool_sync(f->r, &cfg), -ENOENT);
 	assert_non_null(strstr(ruv_lasterr(), "pool 'local': location "
 					      "'Lcoal' is not defined; "
