@@ -14,6 +14,7 @@
 #include "jsonw.h"
 #include "logapply.h"
 #include "logcat.h"
+#include "logreport.h"
 #include "logstream.h"
 #include "repo.h"
 #include "rtime.h"
@@ -72,87 +73,10 @@ static const char usage[] =
 	"\"length\"},\n"
 	"        null where a record has none.\n";
 
-/* "-" for an empty stream's time. */
-static const char *time_or_dash(int64_t us, uint64_t lsn, char *buf, size_t len)
-{
-	if (!lsn)
-		return "-";
-	rtime_format_iso(us, buf, len);
-	return buf;
-}
-
-static int list_text(const struct logcat_info *li,
-		     const struct logstream_stat *st, void *arg)
-{
-	char t1[RTIME_ISO_MAX], t2[RTIME_ISO_MAX];
-
-	(void)arg;
-	printf("%-32s %-11s %10" PRIu64 " %10" PRIu64 " %-27s %-27s %10" PRIu64
-	       " %12" PRIu64 " %s\n",
-	       li->name, li->kind == LOGCAT_JOURNAL ? "journal" : "application",
-	       st->first_lsn, st->last_lsn,
-	       time_or_dash(st->first_us, st->first_lsn, t1, sizeof(t1)),
-	       time_or_dash(st->last_us, st->last_lsn, t2, sizeof(t2)),
-	       li->archived_lsn, st->bytes, li->dir);
-	return 0;
-}
-
-static int list_json(const struct logcat_info *li,
-		     const struct logstream_stat *st, void *arg)
-{
-	struct jsonw *j = arg;
-
-	jsonw_object_open(j);
-	jsonw_key(j, "name");
-	jsonw_string(j, li->name);
-	jsonw_key(j, "kind");
-	jsonw_string(j, li->kind == LOGCAT_JOURNAL ? "journal" : "application");
-	jsonw_key(j, "dir");
-	jsonw_string(j, li->dir);
-	jsonw_key(j, "first_lsn");
-	jsonw_uint(j, st->first_lsn);
-	jsonw_key(j, "last_lsn");
-	jsonw_uint(j, st->last_lsn);
-	jsonw_key(j, "first_time");
-	if (st->first_lsn)
-		jsonw_time(j, st->first_us);
-	else
-		jsonw_null(j);
-	jsonw_key(j, "last_time");
-	if (st->last_lsn)
-		jsonw_time(j, st->last_us);
-	else
-		jsonw_null(j);
-	jsonw_key(j, "archived_lsn");
-	jsonw_uint(j, li->archived_lsn);
-	jsonw_key(j, "bytes");
-	jsonw_uint(j, st->bytes);
-	jsonw_object_close(j);
-	return 0;
-}
-
 static int log_list(struct repo *r)
 {
-	struct jsonw *j;
-	int rc;
+	int rc = report_logs(r, ruv.json, stdout);
 
-	if (!ruv.json) {
-		printf("%-32s %-11s %10s %10s %-27s %-27s %10s %12s %s\n",
-		       "NAME", "KIND", "FIRST_LSN", "LAST_LSN", "FIRST_TIME",
-		       "LAST_TIME", "ARCHIVED", "BYTES", "DIR");
-		rc = logcat_list_stats(r, list_text, NULL);
-		return rc < 0 ? ruv_error("log list", rc) : RUV_OK;
-	}
-	j = jsonw_new(stdout);
-	if (!j)
-		return ruv_error("log list", -ENOMEM);
-	jsonw_object_open(j);
-	jsonw_key(j, "streams");
-	jsonw_array_open(j);
-	rc = logcat_list_stats(r, list_json, j);
-	jsonw_array_close(j);
-	jsonw_object_close(j);
-	jsonw_free(j);
 	return rc < 0 ? ruv_error("log list", rc) : RUV_OK;
 }
 
