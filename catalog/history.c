@@ -72,3 +72,12 @@ int history_tail_start(struct repo *r, unsigned limit, int64_t *after_id)
 		      REPO_ARGS(REPO_INT(limit)), repo_row_int64, after_id);
 	return rc == -ENOENT ? 0 : rc;
 }
+
+int history_tail(struct repo *r, unsigned last,
+		 int (*cb)(const struct history_entry *, void *), void *arg)
+{
+	int64_t after = 0;
+	int rc = history_tail_start(r, last, &after);
+
+	return rc < 0 ? rc : history_list(r, after, 0, cb, arg);
+}

@@ -38,4 +38,9 @@ int history_list(struct repo *r, int64_t after_id, unsigned limit,
 /* The id of the entry limit rows before the newest, for "the last N". */
 int history_tail_start(struct repo *r, unsigned limit, int64_t *after_id);
 
+/* The last `last` entries (0: all), oldest first, to cb as history_list()
+ * gives them: what `ruv history [--last N]` shows. */
+int history_tail(struct repo *r, unsigned last,
+		 int (*cb)(const struct history_entry *, void *), void *arg);
+
 #endif

@@ -65,7 +65,6 @@ int cmd_history(int argc, char **argv)
 	struct repo *r = NULL;
 	struct jsonw *j = NULL;
 	unsigned long last = 0;
-	int64_t after = 0;
 	char *end;
 	int c, rc;
 
@@ -104,11 +103,8 @@ int cmd_history(int argc, char **argv)
 	rc = ruv_open(&r);
 	if (rc != RUV_OK)
 		return rc;
-	rc = history_tail_start(r, (unsigned)last, &after);
-	if (rc < 0)
-		goto out;
 	if (!ruv.json) {
-		rc = history_list(r, after, 0, print_text, NULL);
+		rc = history_tail(r, (unsigned)last, print_text, NULL);
 		goto out;
 	}
 	j = jsonw_new(stdout);
@@ -119,7 +115,7 @@ int cmd_history(int argc, char **argv)
 	jsonw_object_open(j);
 	jsonw_key(j, "history");
 	jsonw_array_open(j);
-	rc = history_list(r, after, 0, print_json, j);
+	rc = history_tail(r, (unsigned)last, print_json, j);
 	jsonw_array_close(j);
 	jsonw_object_close(j);
 	jsonw_free(j);
