@@ -673,7 +673,7 @@ static int index_find(struct volume_reader *vr, int64_t id, uint64_t records,
 	}
 	while ((line = strtok_r(NULL, "\n", &save))) {
 		if (sscanf(line, "%127s %llu %llu", k, &o, &l) != 3 ||
-		    o + l > records) {
+		    o > records || l > records - o) { /* never wraps */
 			rc = ruv_fail(-EIO,
 				      "archive A%" PRId64 ": bad index "
 				      "line",
