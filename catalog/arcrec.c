@@ -15,41 +15,14 @@
 #include <string.h>
 
 #include "arcrec.h"
+#include "le.h"
 #include "crc32c.h"
 #include "names.h"
 
 #define WRITE_FIXED   24u
 #define TOUCHED_FIXED 17u
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	v = htole32(v);
-	memcpy(p, &v, 4);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	v = htole64(v);
-	memcpy(p, &v, 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return le32toh(v);
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return le64toh(v);
-}
-
-static uint32_t rec_crc(const uint8_t *p, size_t len)
+uint32_t arcrec_crc(const uint8_t *p, size_t len)
 {
 	return crc32c(crc32c(0, p, 4), p + 8, len - 8);
 }
@@ -126,7 +99,7 @@ void arcrec_encode(const struct logrec *rec, uint8_t *buf)
 	default:
 		break;
 	}
-	put32(buf + 4, rec_crc(buf, len));
+	put32(buf + 4, arcrec_crc(buf, len));
 }
 
 uint32_t arcrec_peek_len(const uint8_t *p, size_t avail)
@@ -232,7 +205,7 @@ int arcrec_decode(const uint8_t *p, size_t len, struct logrec *rec,
 	if (len < ARCREC_HEAD || get32(p) != len)
 		return -EBADMSG;
 	*why = "record CRC does not match";
-	if (rec_crc(p, len) != get32(p + 4))
+	if (arcrec_crc(p, len) != get32(p + 4))
 		return -EBADMSG;
 	memset(rec, 0, sizeof(*rec));
 	rec->lsn = get64(p + 8);

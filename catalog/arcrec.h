@@ -17,6 +17,10 @@
 
 #define ARCREC_HEAD 40u
 
+/* The CRC-32C a record of len bytes at p carries at offset 4: over its
+ * length field and everything after the CRC. */
+uint32_t arcrec_crc(const uint8_t *p, size_t len);
+
 /* Bytes the record takes encoded. */
 size_t arcrec_size(const struct logrec *rec);
 

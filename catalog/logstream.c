@@ -91,6 +91,8 @@
 
 #include "crc32c.h"
 #include "errmsg.h"
+#include "arcrec.h"
+#include "le.h"
 #include "logstream.h"
 #include "rtime.h"
 
@@ -116,49 +118,6 @@ const char *logrec_type_name(int type)
 	if (type < LOGREC_BEGIN || type > LOGREC_ABORT)
 		return names[0];
 	return names[type];
-}
-
-/* ---- little-endian fields ---- */
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	v = htole32(v);
-	memcpy(p, &v, 4);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	v = htole64(v);
-	memcpy(p, &v, 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return le32toh(v);
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return le64toh(v);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return le16toh(v);
-}
-
-static uint32_t rec_crc(const uint8_t *p, size_t len)
-{
-	return crc32c(crc32c(0, p, 4), p + 8, len - 8);
 }
 
 static void seg_name(uint64_t first, char *buf, size_t len)
@@ -403,7 +362,7 @@ static long rec_parse(const uint8_t *p, size_t avail, struct logrec *rec,
 	}
 	if (avail < len)
 		return PARSE_MORE;
-	if (rec_crc(p, len) != get32(p + 4)) {
+	if (arcrec_crc(p, len) != get32(p + 4)) {
 		ps->why = "record CRC does not match";
 		return -EBADMSG;
 	}
@@ -1037,7 +996,7 @@ static int append_locked(struct logstream *ls, uint8_t *rec, size_t len,
 	put64(rec + 16, (uint64_t)now);
 	if (rec[32] == LOGREC_BEGIN)
 		put64(rec + 24, ls->next_lsn);
-	put32(rec + 4, rec_crc(rec, len));
+	put32(rec + 4, arcrec_crc(rec, len));
 	while (done < len) {
 		n = pwrite(ls->seg_fd, rec + done, len - done,
 			   (off_t)(ls->seg_end + done));

@@ -19,6 +19,7 @@
 
 #include <lz4frame.h>
 
+#include "le.h"
 #include "volume.h"
 
 #define FORMAT_VERSION 1
@@ -87,41 +88,6 @@ struct volume_reader {
 	int64_t cached; /* its index, -1 none */
 	LZ4F_dctx *dctx;
 };
-
-/* ---- little-endian fields -------------------------------------------- */
-
-static inline void put16(unsigned char *p, uint16_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-}
-
-static inline void put32(unsigned char *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static inline void put64(unsigned char *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static inline uint16_t get16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static inline uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static inline uint64_t get64(const unsigned char *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 /* The checks of a data set return a state or a -errno for a read
  * error.  TORN means "sound so far, but the file ends first". */
